@@ -1,0 +1,5 @@
+export * from './codes.js';
+export * from './limits.js';
+export * from './jsonrpc.js';
+export * from './methods.js';
+export * from './session-info.js';

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { ErrorCode } from './codes.js';
+
+/** JSON-RPC 2.0 envelopes (https://www.jsonrpc.org/specification). */
+export type JsonRpcId = string | number | null;
+
+export interface JsonRpcRequest<P = unknown> {
+  jsonrpc: '2.0';
+  method: string;
+  params?: P;
+  id: JsonRpcId;
+}
+
+export interface JsonRpcNotification<P = unknown> {
+  jsonrpc: '2.0';
+  method: string;
+  params?: P;
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export interface JsonRpcSuccess<R = unknown> {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  result: R;
+}
+
+export interface JsonRpcFailure {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  error: JsonRpcErrorObject;
+}
+
+export type JsonRpcResponse<R = unknown> = JsonRpcSuccess<R> | JsonRpcFailure;
+
+export const idSchema = z.union([z.string(), z.number(), z.null()]);
+const paramsSchema = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+
+/** A request or notification as a client sends it. */
+export const inboundCallSchema = z.object({
+  jsonrpc: z.literal('2.0'),
+  method: z.string(),
+  params: paramsSchema.optional(),
+  id: idSchema.optional(),
+});
+
+/** A message as a server sends it: a response, or a notification. */
+export const outboundMessageSchema = z.union([
+  z.object({ jsonrpc: z.literal('2.0'), id: idSchema, result: z.unknown() }),
+  z.object({
+    jsonrpc: z.literal('2.0'),
+    id: idSchema,
+    error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
+  }),
+  z.object({ jsonrpc: z.literal('2.0'), method: z.string(), params: z.unknown().optional() }),
+]);
+
+/** One entry of an inbound message, classified. */
+export type InboundCall =
+  | { kind: 'request'; method: string; params: unknown; id: JsonRpcId }
+  | { kind: 'notification'; method: string; params: unknown }
+  | { kind: 'invalid'; id: JsonRpcId; message: string };
+
+function detectId(value: unknown): JsonRpcId {
+  if (typeof value !== 'object' || value === null || !('id' in value)) return null;
+  const parsed = idSchema.safeParse(value.id);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Classifies one parsed (untrusted) JSON value that should be a request or notification. */
+export function classifyCall(value: unknown): InboundCall {
+  const parsed = inboundCallSchema.safeParse(value);
+  if (!parsed.success) {
+    return { kind: 'invalid', id: detectId(value), message: describeEnvelopeError(value) };
+  }
+  const call = parsed.data;
+  // `id` absent means notification; `id: null` is a (discouraged) request.
+  if (typeof value === 'object' && value !== null && 'id' in value) {
+    return { kind: 'request', method: call.method, params: call.params, id: call.id ?? null };
+  }
+  return { kind: 'notification', method: call.method, params: call.params };
+}
+
+function describeEnvelopeError(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'Invalid Request: expected a JSON-RPC 2.0 request object';
+  }
+  const v = value as Record<string, unknown>;
+  if (v['jsonrpc'] !== '2.0') return 'Invalid Request: "jsonrpc" must be "2.0"';
+  if (typeof v['method'] !== 'string') return 'Invalid Request: "method" must be a string';
+  if ('params' in v && (typeof v['params'] !== 'object' || v['params'] === null)) {
+    return 'Invalid Request: "params" must be an array or an object';
+  }
+  if ('id' in v) return 'Invalid Request: "id" must be a string, a number or null';
+  return 'Invalid Request';
+}
+
+/** An inbound text message: one call or a batch, or a parse failure. */
+export type InboundMessage =
+  | { kind: 'single'; call: InboundCall }
+  | { kind: 'batch'; calls: InboundCall[] }
+  | { kind: 'empty-batch' }
+  | { kind: 'parse-error'; message: string };
+
+/** Parses and classifies one text frame. Never throws. */
+export function parseInbound(text: string): InboundMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'parse-error', message: 'Parse error: invalid JSON' };
+  }
+  return classifyInbound(value);
+}
+
+export function classifyInbound(value: unknown): InboundMessage {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return { kind: 'empty-batch' };
+    return { kind: 'batch', calls: value.map(classifyCall) };
+  }
+  return { kind: 'single', call: classifyCall(value) };
+}
+
+export function success<R>(id: JsonRpcId, result: R): JsonRpcSuccess<R> {
+  return { jsonrpc: '2.0', id, result };
+}
+
+export function failure(id: JsonRpcId, code: number, message: string, data?: unknown): JsonRpcFailure {
+  const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
+  return { jsonrpc: '2.0', id, error };
+}
+
+export function notification<P>(method: string, params: P): JsonRpcNotification<P> {
+  return { jsonrpc: '2.0', method, params };
+}
+
+export const parseErrorResponse = (message = 'Parse error'): JsonRpcFailure =>
+  failure(null, ErrorCode.ParseError, message);

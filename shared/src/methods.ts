@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.js';
+import type { Dataset, SessionInfo } from './session-info.js';
+
+const pageId = z.string().min(1).max(LIMITS.pageIdMaxLength);
+const path = z.string().max(LIMITS.pathMaxLength);
+const title = z.string().max(LIMITS.titleMaxLength);
+const filter = z.string().nullable().optional();
+
+/** Params schemas, one per method. Unknown keys are ignored: the contract may add fields. */
+export const paramsSchemas = {
+  'page.open': z.object({ pageId: pageId.optional(), path: path.optional(), title: title.optional() }),
+  'page.update': z.object({ pageId, path: path.optional(), title: title.optional() }),
+  'page.close': z.object({ pageId }),
+  'auth.login': z.object({ token: z.string().min(1).max(LIMITS.tokenMaxLength) }),
+  'auth.logout': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
+  'session.self': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
+  getSessionInfo: z
+    .union([
+      z.tuple([filter, filter]),
+      z.tuple([filter]),
+      z.tuple([]),
+      z.object({
+        usernameFilter: filter,
+        projectFilter: filter,
+        format: z.enum(['list', 'dataset']).optional(),
+      }),
+    ])
+    .optional(),
+  getSessionStats: z.object({ usernameFilter: filter, projectFilter: filter }).optional(),
+  'sessions.watch': z.object({ usernameFilter: filter, projectFilter: filter }).optional(),
+  'sessions.unwatch': z.object({ subscription: z.string().min(1).max(128) }),
+  'sessions.close': z.object({ sessionId: z.string().min(1).max(128), message: z.string().max(LIMITS.titleMaxLength).optional() }),
+  'pages.close': z.object({
+    sessionId: z.string().min(1).max(128),
+    pageId,
+    message: z.string().max(LIMITS.titleMaxLength).optional(),
+  }),
+  'session.sendMessage': z.object({
+    sessionId: z.string().min(1).max(128),
+    type: z.string().min(1).max(LIMITS.messageTypeMaxLength),
+    payload: z.unknown().optional(),
+    pageId: pageId.optional(),
+  }),
+} as const;
+
+export type MethodName = keyof typeof paramsSchemas;
+export type ParamsOf<M extends MethodName> = z.output<(typeof paramsSchemas)[M]>;
+
+export interface SessionStats {
+  sessions: number;
+  users: number;
+  pages: number;
+  byProject: Record<string, number>;
+}
+
+export interface LoginResult {
+  username: string;
+  roles: string[];
+  authorized: boolean;
+}
+
+export interface SessionsChanged {
+  subscription: string;
+  added: SessionInfo[];
+  updated: SessionInfo[];
+  removed: string[];
+}
+
+/** Results, one per method. */
+export interface MethodResults {
+  'page.open': { pageId: string };
+  'page.update': { pageId: string };
+  'page.close': { pageId: string };
+  'auth.login': LoginResult;
+  'auth.logout': { username: string };
+  'session.self': SessionInfo;
+  getSessionInfo: SessionInfo[] | Dataset;
+  getSessionStats: SessionStats;
+  'sessions.watch': { subscription: string; sessions: SessionInfo[] };
+  'sessions.unwatch': { subscription: string };
+  'sessions.close': { sessionId: string };
+  'pages.close': { sessionId: string; pageId: string };
+  'session.sendMessage': { delivered: number };
+}
+
+export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(paramsSchemas, name);
+}
+
+/** Methods that need an admin. */
+export const ADMIN_METHODS: ReadonlySet<MethodName> = new Set<MethodName>([
+  'getSessionInfo',
+  'getSessionStats',
+  'sessions.watch',
+  'sessions.unwatch',
+  'sessions.close',
+  'pages.close',
+  'session.sendMessage',
+]);
+
+/** Server-to-client notifications. */
+export interface WelcomeParams {
+  sessionId: string;
+  resumeToken: string;
+  resumed: boolean;
+  heartbeatMs: number;
+  serverTime: number;
+}
+
+export interface ServerNotifications {
+  'session.welcome': WelcomeParams;
+  'session.closing': { message: string };
+  'page.closing': { pageId: string; message: string };
+  'session.message': { type: string; payload: unknown; pageId?: string };
+  'sessions.changed': SessionsChanged;
+}
+
+export const welcomeSchema = z.object({
+  sessionId: z.string(),
+  resumeToken: z.string(),
+  resumed: z.boolean(),
+  heartbeatMs: z.number(),
+  serverTime: z.number(),
+});
+
+/** Formats a zod failure as one readable line naming each offending field. */
+export function describeIssues(error: z.ZodError, prefix = 'Invalid params'): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'params';
+    return `${where}: ${issue.message}`;
+  });
+  return `${prefix}: ${parts.join('; ')}`;
+}

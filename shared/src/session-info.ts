@@ -1,0 +1,67 @@
+import type { SessionScope } from './limits.js';
+
+export type SessionState = 'connected' | 'disconnected';
+
+export interface PageInfo {
+  id: string;
+  path: string;
+  title: string;
+  /** ISO 8601 time the page was opened. */
+  openedAt: string;
+}
+
+export interface DeviceInfo {
+  /** e.g. "Chrome 126", or "" when unknown. */
+  browser: string;
+  /** e.g. "Windows 10", or "" when unknown. */
+  os: string;
+  /** "desktop", "mobile", "tablet", "smarttv", "wearable", "console", "embedded" or "bot". */
+  type: string;
+}
+
+/** The Perspective shape, then our additions. */
+export interface SessionInfo {
+  id: string;
+  userAgent: string;
+  username: string;
+  project: string;
+  uptime: number;
+  clientAddress: string;
+  lastComm: number;
+  sessionScope: SessionScope;
+  activePages: number;
+  recentBytesSent: number;
+  totalBytesSent: number;
+  pageIds: string[];
+  authorized: boolean;
+  // Additions beyond Ignition.
+  totalBytesReceived: number;
+  messagesSent: number;
+  creationTime: string;
+  state: SessionState;
+  pages: PageInfo[];
+  device: DeviceInfo;
+  roles: string[];
+}
+
+export type DatasetColumnType = 'String' | 'Boolean' | 'Date' | 'Integer';
+
+export interface DatasetColumn {
+  name: string;
+  type: DatasetColumnType;
+}
+
+export interface Dataset {
+  columns: DatasetColumn[];
+  rows: (string | boolean | number | null)[][];
+}
+
+/** The 7.9 `system.util.getSessionInfo` columns, in order. */
+export const SESSION_DATASET_COLUMNS: readonly DatasetColumn[] = [
+  { name: 'username', type: 'String' },
+  { name: 'project', type: 'String' },
+  { name: 'address', type: 'String' },
+  { name: 'isDesigner', type: 'Boolean' },
+  { name: 'clientId', type: 'String' },
+  { name: 'creationTime', type: 'Date' },
+];
