@@ -1,0 +1,51 @@
+import type { Dataset, MethodName, MethodResults, SessionInfo } from '@session-tracker/shared';
+import { hasFields, isArrayOf, isBoolean, isNumber, isRecord, isString, type Guard } from './guards.js';
+
+/** The contract's SessionInfo fields (the Perspective shape); additions are not required. */
+export const isSessionInfo: Guard<SessionInfo> = (value): value is SessionInfo =>
+  hasFields(value, {
+    id: isString,
+    userAgent: isString,
+    username: isString,
+    project: isString,
+    uptime: isNumber,
+    clientAddress: isString,
+    lastComm: isNumber,
+    sessionScope: isString,
+    activePages: isNumber,
+    recentBytesSent: isNumber,
+    totalBytesSent: isNumber,
+    pageIds: (v) => isArrayOf(v, isString),
+    authorized: isBoolean,
+  });
+
+export const isDataset: Guard<Dataset> = (value): value is Dataset =>
+  hasFields(value, {
+    columns: (v) => isArrayOf(v, (c): c is unknown => hasFields(c, { name: isString, type: isString })),
+    rows: (v) => Array.isArray(v) && v.every((row) => Array.isArray(row)),
+  });
+
+const pageResult = (v: unknown): boolean => hasFields(v, { pageId: isString });
+const sessionList = (v: unknown): boolean => isArrayOf(v, isSessionInfo);
+
+/** One shape check per method, so a result is only typed once it has been looked at. */
+const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
+  'page.open': pageResult,
+  'page.update': pageResult,
+  'page.close': pageResult,
+  'auth.login': (v) => hasFields(v, { username: isString, roles: (r) => isArrayOf(r, isString), authorized: isBoolean }),
+  'auth.logout': (v) => hasFields(v, { username: isString }),
+  'session.self': isSessionInfo,
+  getSessionInfo: (v) => sessionList(v) || isDataset(v),
+  getSessionStats: (v) =>
+    hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),
+  'sessions.watch': (v) => hasFields(v, { subscription: isString, sessions: sessionList }),
+  'sessions.unwatch': (v) => hasFields(v, { subscription: isString }),
+  'sessions.close': (v) => hasFields(v, { sessionId: isString }),
+  'pages.close': (v) => hasFields(v, { sessionId: isString, pageId: isString }),
+  'session.sendMessage': (v) => hasFields(v, { delivered: isNumber }),
+};
+
+export function isResultOf<M extends MethodName>(method: M, value: unknown): value is MethodResults[M] {
+  return RESULT_CHECKS[method](value);
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_OPTIONS, type ServerOptions } from '../options.js';
+
+/** One CLI flag: its env twin, its help line, and how it maps onto ServerOptions. */
+interface Flag {
+  flag: string;
+  env: string;
+  help: string;
+  apply(o: Partial<ServerOptions>, value: string): void;
+}
+
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+function int(flag: string, v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new Error(`--${flag} takes a whole number, got "${v}"`);
+  return Number(v);
+}
+
+export const SERVE_FLAGS: Flag[] = [
+  { flag: 'port', env: 'SESSION_TRACKER_PORT', help: `HTTP port (default ${DEFAULT_OPTIONS.port})`, apply: (o, v) => (o.port = int('port', v)) },
+  { flag: 'host', env: 'SESSION_TRACKER_HOST', help: `interface to listen on (default ${DEFAULT_OPTIONS.host})`, apply: (o, v) => (o.host = v) },
+  { flag: 'admin-token', env: 'SESSION_TRACKER_ADMIN_TOKEN', help: 'admin secret, 16+ characters (default: generated and printed once)', apply: (o, v) => (o.adminToken = v) },
+  { flag: 'jwt-secret', env: 'SESSION_TRACKER_JWT_SECRET', help: 'HS256 secret for JWT logins', apply: (o, v) => (o.jwtSecret = v) },
+  {
+    flag: 'jwt-public-key',
+    env: 'SESSION_TRACKER_JWT_PUBLIC_KEY',
+    help: 'PEM file with an RSA or EC public key for RS256/ES256 JWT logins',
+    apply: (o, v) => (o.jwtPublicKey = readFileSync(v, 'utf8')),
+  },
+  { flag: 'admin-roles', env: 'SESSION_TRACKER_ADMIN_ROLES', help: 'comma-separated JWT roles that grant admin (default admin)', apply: (o, v) => (o.adminRoles = list(v)) },
+  { flag: 'allowed-origins', env: 'SESSION_TRACKER_ALLOWED_ORIGINS', help: 'comma-separated Origin allow-list (default: any)', apply: (o, v) => (o.allowedOrigins = list(v)) },
+  { flag: 'trust-proxy', env: 'SESSION_TRACKER_TRUST_PROXY', help: 'comma-separated CIDRs of proxies whose X-Forwarded-For is believed', apply: (o, v) => (o.trustProxy = list(v)) },
+  { flag: 'session-timeout', env: 'SESSION_TRACKER_SESSION_TIMEOUT', help: `ms a disconnected session stays listed (default ${DEFAULT_OPTIONS.sessionTimeoutMs})`, apply: (o, v) => (o.sessionTimeoutMs = int('session-timeout', v)) },
+  { flag: 'heartbeat', env: 'SESSION_TRACKER_HEARTBEAT', help: `ping interval in ms (default ${DEFAULT_OPTIONS.heartbeatMs})`, apply: (o, v) => (o.heartbeatMs = int('heartbeat', v)) },
+  { flag: 'max-payload', env: 'SESSION_TRACKER_MAX_PAYLOAD', help: `largest inbound message in bytes (default ${DEFAULT_OPTIONS.maxPayload})`, apply: (o, v) => (o.maxPayload = int('max-payload', v)) },
+  { flag: 'max-batch', env: 'SESSION_TRACKER_MAX_BATCH', help: `most calls in one JSON-RPC batch (default ${DEFAULT_OPTIONS.maxBatch})`, apply: (o, v) => (o.maxBatch = int('max-batch', v)) },
+  { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },
+];
+
+/** Flags win over env variables; env variables over defaults. */
+export function serveOptions(values: Record<string, string | undefined>, env: NodeJS.ProcessEnv): Partial<ServerOptions> {
+  const o: Partial<ServerOptions> = {};
+  for (const f of SERVE_FLAGS) {
+    const v = values[f.flag] ?? env[f.env];
+    if (v !== undefined && v !== '') f.apply(o, v);
+  }
+  return o;
+}
+
+export function serveHelp(): string {
+  const width = Math.max(...SERVE_FLAGS.map((f) => f.flag.length)) + 4;
+  const lines = SERVE_FLAGS.map((f) => `  --${f.flag.padEnd(width)}${f.help}\n  ${''.padEnd(width + 2)}env ${f.env}`);
+  return `Usage: session-tracker serve [options]\n\nStarts the tracker: WebSocket at /ws, GET /healthz, the browser SDK at /sdk.js.\n\nOptions:\n${lines.join('\n')}\n  --help${''.padEnd(width - 2)}show this help\n`;
+}

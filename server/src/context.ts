@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { ServerOptions } from './options.js';
+import type { RpcRouter } from './rpc/router.js';
+import type { SessionRegistry } from './sessions/registry.js';
+import type { Connection } from './transport/connection.js';
+
+/** What every part of one tracker shares; built once in server.ts. */
+export interface TrackerContext {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly registry: SessionRegistry;
+  readonly router: RpcRouter;
+  readonly connections: Set<Connection>;
+}

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TrackerContext } from '../context.js';
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+let sdkBundle: Promise<Buffer | undefined> | undefined;
+
+/** The SDK's minified browser bundle, read once; undefined when the client package is not built. */
+function loadSdk(): Promise<Buffer | undefined> {
+  sdkBundle ??= (async () => {
+    try {
+      const file = createRequire(import.meta.url).resolve('@session-tracker/client/browser');
+      return await readFile(file);
+    } catch {
+      return undefined;
+    }
+  })();
+  return sdkBundle;
+}
+
+/** The tracker's HTTP routes. Returns false for paths that are not ours. */
+export function handleHttp(ctx: TrackerContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/healthz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res);
+    sendJson(res, 200, { status: 'ok', sessions: ctx.registry.size });
+    return true;
+  }
+  if (path === '/sdk.js') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res);
+    loadSdk().then(
+      (bundle) => {
+        if (!bundle) return sendJson(res, 404, { error: 'the client SDK bundle is not built (npm run build)' });
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' });
+        res.end(req.method === 'HEAD' ? undefined : bundle);
+      },
+      (err: unknown) => {
+        ctx.log.error({ err }, 'serving /sdk.js failed');
+        sendJson(res, 500, { error: 'internal error' });
+      },
+    );
+    return true;
+  }
+  return false;
+}
+
+function methodNotAllowed(res: ServerResponse): true {
+  res.setHeader('allow', 'GET, HEAD');
+  sendJson(res, 405, { error: 'method not allowed' });
+  return true;
+}
+
+export function notFoundResponse(res: ServerResponse): void {
+  sendJson(res, 404, { error: 'not found' });
+}

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { DEFAULTS } from '@session-tracker/shared';
+
+/** Every server option, with its default in DEFAULT_OPTIONS. */
+export interface ServerOptions {
+  /** TCP port for `startServer`; 0 picks a free one. Default 8080. */
+  port: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host: string;
+  /** WebSocket upgrade path. Default `/ws`. */
+  path: string;
+  /** Secret that logs a session in as admin. Generated when absent. */
+  adminToken: string | undefined;
+  /** HS256 secret for JWT logins. */
+  jwtSecret: string | undefined;
+  /** PEM public key (RSA or EC) for RS256/ES256 JWT logins. */
+  jwtPublicKey: string | undefined;
+  /** JWT roles that make a session an admin. Default `['admin']`. */
+  adminRoles: string[];
+  /** Allowed `Origin` values; empty lets every origin through. */
+  allowedOrigins: string[];
+  /** CIDRs of proxies whose `X-Forwarded-For` is believed. */
+  trustProxy: string[];
+  /** How long a session with no socket stays listed before it ends. Default 30 000 ms. */
+  sessionTimeoutMs: number;
+  /** Ping interval; a socket silent for two intervals is dropped. Default 15 000 ms. */
+  heartbeatMs: number;
+  /** Largest inbound message in bytes; larger closes with 1009. Default 65 536. */
+  maxPayload: number;
+  /** Most calls in one JSON-RPC batch. Default 100. */
+  maxBatch: number;
+  /** Tolerance for JWT `exp`/`nbf`, in seconds. Default 30. */
+  jwtClockToleranceSec: number;
+  /** How long `close()` waits for sockets to finish their close handshake. Default 2 000 ms. */
+  closeTimeoutMs: number;
+  /** pino level. Default `info`. */
+  logLevel: string;
+  /** A pino logger to use instead of creating one. */
+  logger: Logger | undefined;
+}
+
+export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
+  port: DEFAULTS.port,
+  host: DEFAULTS.host,
+  path: DEFAULTS.path,
+  adminToken: undefined,
+  jwtSecret: undefined,
+  jwtPublicKey: undefined,
+  adminRoles: [...DEFAULTS.adminRoles],
+  allowedOrigins: [],
+  trustProxy: [],
+  sessionTimeoutMs: DEFAULTS.sessionTimeoutMs,
+  heartbeatMs: DEFAULTS.heartbeatMs,
+  maxPayload: DEFAULTS.maxPayload,
+  maxBatch: DEFAULTS.maxBatch,
+  jwtClockToleranceSec: 30,
+  closeTimeoutMs: 2_000,
+  logLevel: 'info',
+  logger: undefined,
+});
+
+function positiveInt(name: string, value: number, min = 1): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`option ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+/** Fills defaults and checks ranges; throws a RangeError naming the bad option. */
+export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const o: ServerOptions = { ...DEFAULT_OPTIONS, adminRoles: [...DEFAULT_OPTIONS.adminRoles], ...defined };
+  positiveInt('port', o.port, 0);
+  if (o.port > 65_535) throw new RangeError(`option port must be <= 65535, got ${o.port}`);
+  positiveInt('sessionTimeoutMs', o.sessionTimeoutMs, 0);
+  positiveInt('heartbeatMs', o.heartbeatMs, 10);
+  positiveInt('maxPayload', o.maxPayload, 64);
+  positiveInt('maxBatch', o.maxBatch);
+  positiveInt('closeTimeoutMs', o.closeTimeoutMs, 0);
+  if (!o.path.startsWith('/')) throw new RangeError(`option path must start with "/", got ${o.path}`);
+  if (o.adminToken !== undefined && o.adminToken.length < 16) {
+    throw new RangeError('option adminToken must be at least 16 characters');
+  }
+  return o;
+}

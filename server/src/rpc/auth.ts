@@ -1,0 +1,37 @@
+import { UNAUTHENTICATED } from '@session-tracker/shared';
+import type { Authenticator } from '../auth/authenticator.js';
+import { RpcError } from './errors.js';
+import type { HandlerTable } from './router.js';
+
+/** auth.login / auth.logout. A failed login leaves the current login as it was. */
+export function authHandlers(auth: Authenticator): HandlerTable {
+  return {
+    async 'auth.login'({ session, ctx }, p) {
+      try {
+        const who = await auth.authenticate(p.token);
+        if (session.ended) throw new RpcError(-32004, 'Session ended');
+        session.login(who.username, who.roles, who.isAdmin);
+        ctx.log.info(
+          { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
+          'login',
+        );
+        ctx.registry.touched(session);
+        return { username: who.username, roles: who.roles, authorized: session.loggedIn };
+      } catch (err) {
+        if (err instanceof RpcError) {
+          ctx.log.warn({ event: 'auth.failed', sessionId: session.id, clientAddress: session.clientAddress, reason: err.message }, 'login failed');
+        }
+        throw err;
+      }
+    },
+
+    'auth.logout'({ session, ctx }) {
+      if (session.loggedIn) {
+        ctx.log.info({ event: 'auth.logout', sessionId: session.id, username: session.username }, 'logout');
+        session.logout();
+        ctx.registry.touched(session);
+      }
+      return { username: UNAUTHENTICATED };
+    },
+  };
+}

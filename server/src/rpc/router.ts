@@ -1,0 +1,179 @@
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import {
+  ADMIN_METHODS,
+  describeIssues,
+  ErrorCode,
+  failure,
+  isMethodName,
+  paramsSchemas,
+  parseInbound,
+  success,
+  type InboundCall,
+  type JsonRpcResponse,
+  type MethodName,
+  type MethodResults,
+  type ParamsOf,
+} from '@session-tracker/shared';
+import type { TrackerContext } from '../context.js';
+import type { Session } from '../sessions/session.js';
+import type { Connection } from '../transport/connection.js';
+import { RpcError } from './errors.js';
+
+export interface CallContext {
+  conn: Connection;
+  session: Session;
+  ctx: TrackerContext;
+}
+
+export type MethodHandler<M extends MethodName> = (
+  call: CallContext,
+  params: ParamsOf<M>,
+) => MethodResults[M] | Promise<MethodResults[M]>;
+
+export type HandlerTable = { [M in MethodName]?: MethodHandler<M> };
+
+type Outcome = JsonRpcResponse | undefined;
+
+const MAX_NAME_IN_ERROR = 64;
+
+/** JSON-RPC 2.0 dispatch for one tracker: envelope checks, admin gate, params, handler. */
+export class RpcRouter {
+  constructor(
+    private readonly handlers: HandlerTable,
+    private readonly log: Logger,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Takes one text frame. Frames of a socket are handled strictly in arrival order. */
+  receive(conn: Connection, frame: Buffer, isBinary: boolean): void {
+    if (conn.busy) {
+      (conn.backlog ??= []).push([frame, isBinary]);
+      return;
+    }
+    this.process(conn, frame, isBinary);
+  }
+
+  private process(conn: Connection, frame: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      const text = 'Parse error: binary frames are not accepted, send JSON-RPC as text';
+      this.protocolError(conn, ErrorCode.ParseError, text);
+      conn.send(failure(null, ErrorCode.ParseError, text));
+      return;
+    }
+    const pending = this.handleText(conn, frame.toString('utf8'));
+    if (pending === undefined) return;
+    conn.busy = true;
+    pending.then(
+      () => this.drain(conn),
+      (err: unknown) => {
+        this.log.error({ err, sessionId: conn.session.id }, 'rpc processing failed');
+        this.drain(conn);
+      },
+    );
+  }
+
+  private drain(conn: Connection): void {
+    conn.busy = false;
+    while (!conn.busy && !conn.closed && conn.backlog && conn.backlog.length > 0) {
+      const [next, isBinary] = conn.backlog.shift() as [Buffer, boolean];
+      this.process(conn, next, isBinary);
+    }
+  }
+
+  /** Handles one frame; returns a promise only when a handler went async. */
+  handleText(conn: Connection, text: string): Promise<void> | undefined {
+    const msg = parseInbound(text);
+    switch (msg.kind) {
+      case 'parse-error':
+        this.protocolError(conn, ErrorCode.ParseError, msg.message);
+        conn.send(failure(null, ErrorCode.ParseError, msg.message));
+        return undefined;
+      case 'empty-batch':
+        this.protocolError(conn, ErrorCode.InvalidRequest, 'empty batch');
+        conn.send(failure(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
+        return undefined;
+      case 'batch':
+        if (msg.calls.length > this.maxBatch) {
+          const text = `Batch of ${msg.calls.length} calls is over the limit of ${this.maxBatch}`;
+          this.protocolError(conn, ErrorCode.RateLimited, text);
+          conn.send(failure(null, ErrorCode.RateLimited, text));
+          return undefined;
+        }
+        return this.runBatch(conn, msg.calls);
+      case 'single': {
+        const out = this.execute(conn, msg.call);
+        if (out instanceof Promise) return out.then((r) => sendOutcome(conn, r));
+        sendOutcome(conn, out);
+        return undefined;
+      }
+    }
+  }
+
+  private async runBatch(conn: Connection, calls: InboundCall[]): Promise<void> {
+    const responses: JsonRpcResponse[] = [];
+    // In order, so a batch like [page.open, session.self] reads its own writes.
+    for (const call of calls) {
+      const out = await this.execute(conn, call);
+      if (out) responses.push(out);
+    }
+    // A batch of notifications only gets nothing back at all.
+    if (responses.length > 0) conn.send(responses);
+  }
+
+  /** Runs one call; the result is the response to send, if any. */
+  execute(conn: Connection, call: InboundCall): Outcome | Promise<Outcome> {
+    if (call.kind === 'invalid') {
+      this.protocolError(conn, ErrorCode.InvalidRequest, call.message);
+      return failure(call.id, ErrorCode.InvalidRequest, call.message);
+    }
+    const id = call.kind === 'request' ? call.id : undefined;
+    const method = call.method;
+    const handler = isMethodName(method) ? (this.handlers[method] as MethodHandler<MethodName> | undefined) : undefined;
+    if (!handler) {
+      const shown = method.length > MAX_NAME_IN_ERROR ? `${method.slice(0, MAX_NAME_IN_ERROR)}…` : method;
+      return this.fail(conn, id, ErrorCode.MethodNotFound, `Method not found: ${shown}`);
+    }
+    const name = method as MethodName;
+    if (ADMIN_METHODS.has(name) && !conn.session.isAdmin) {
+      return this.fail(conn, id, ErrorCode.Forbidden, `Forbidden: ${name} needs an admin login`);
+    }
+    const schema = paramsSchemas[name] as ZodType;
+    const parsed = schema.safeParse(call.params);
+    if (!parsed.success) return this.fail(conn, id, ErrorCode.InvalidParams, describeIssues(parsed.error));
+    try {
+      const result = handler({ conn, session: conn.session, ctx: conn.ctx }, parsed.data as never);
+      if (result instanceof Promise) {
+        return result.then(
+          (r) => (id === undefined ? undefined : success(id, r)),
+          (err: unknown) => this.thrown(conn, id, name, err),
+        );
+      }
+      return id === undefined ? undefined : success(id, result);
+    } catch (err) {
+      return this.thrown(conn, id, name, err);
+    }
+  }
+
+  private thrown(conn: Connection, id: InboundId, method: string, err: unknown): Outcome {
+    if (err instanceof RpcError) return this.fail(conn, id, err.code, err.message, err.data);
+    this.log.error({ err, method, sessionId: conn.session.id }, 'handler failed');
+    return this.fail(conn, id, ErrorCode.Internal, 'Internal error');
+  }
+
+  private fail(conn: Connection, id: InboundId, code: number, message: string, data?: unknown): Outcome {
+    this.log.debug({ event: 'rpc.error', code, message, sessionId: conn.session.id }, 'rpc error');
+    // Notifications never get a response, not even an error (JSON-RPC 2.0, section 4.1).
+    return id === undefined ? undefined : failure(id, code, message, data);
+  }
+
+  private protocolError(conn: Connection, code: number, message: string): void {
+    this.log.info({ event: 'protocol.error', code, message, sessionId: conn.session.id }, 'protocol error');
+  }
+}
+
+type InboundId = string | number | null | undefined;
+
+function sendOutcome(conn: Connection, out: Outcome): void {
+  if (out) conn.send(out);
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { CloseCode } from '@session-tracker/shared';
+import { Authenticator } from './auth/authenticator.js';
+import type { TrackerContext } from './context.js';
+import { handleHttp, notFoundResponse } from './http/routes.js';
+import { createLogger } from './log.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { authHandlers } from './rpc/auth.js';
+import { pageHandlers } from './rpc/pages.js';
+import { queryHandlers } from './rpc/query.js';
+import { RpcRouter } from './rpc/router.js';
+import { SessionRegistry } from './sessions/registry.js';
+import type { Connection } from './transport/connection.js';
+import { trustList } from './transport/address.js';
+import { Heartbeat } from './transport/heartbeat.js';
+import { refuse, UpgradeHandler } from './transport/upgrade.js';
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** One tracker attached to one HTTP server: the composition root. */
+export class SessionTracker {
+  readonly options: ServerOptions;
+  readonly adminToken: string;
+  /** True when the admin token was generated here rather than given. */
+  readonly adminTokenGenerated: boolean;
+  readonly log: Logger;
+  readonly registry: SessionRegistry;
+  private readonly ctx: TrackerContext;
+  private readonly upgrades: UpgradeHandler;
+  private readonly heartbeat: Heartbeat;
+  private readonly forwarded: RequestListener[];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly httpServer: Server,
+    partial: Partial<ServerOptions> = {},
+  ) {
+    const options = resolveOptions(partial);
+    this.options = options;
+    this.adminTokenGenerated = options.adminToken === undefined;
+    this.adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+    this.log = options.logger ?? createLogger(options.logLevel);
+    const auth = new Authenticator({
+      adminToken: this.adminToken,
+      jwtSecret: options.jwtSecret,
+      jwtPublicKey: options.jwtPublicKey,
+      adminRoles: options.adminRoles,
+      clockToleranceSec: options.jwtClockToleranceSec,
+    });
+    this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs);
+    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers }, this.log, options.maxBatch);
+    const connections = new Set<Connection>();
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections };
+    this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
+    this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
+
+    // Like engine.io's attach: our routes first, then the app's own request listeners.
+    this.forwarded = httpServer.listeners('request') as RequestListener[];
+    httpServer.removeAllListeners('request');
+    httpServer.on('request', this.onRequest);
+    httpServer.on('upgrade', this.onUpgrade);
+  }
+
+  /** Sessions listed now, connected or not. */
+  get sessionCount(): number {
+    return this.registry.size;
+  }
+
+  /** Handles the tracker's own HTTP routes; false for anything else. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    return handleHttp(this.ctx, req, res);
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.handleRequest(req, res)) return;
+    if (this.forwarded.length === 0) return notFoundResponse(res);
+    for (const listener of this.forwarded) listener.call(this.httpServer, req, res);
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.closing) return refuse(socket, 503, 'server shutting down');
+    if (this.upgrades.handle(req, socket, head)) return;
+    // Not our path: leave it to the app's other upgrade listeners, if it has any.
+    if (this.httpServer.listenerCount('upgrade') === 1) refuse(socket, 404, 'not found');
+  };
+
+  /** Graceful stop: every socket gets 1001, every session ends with its audit line. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.heartbeat.stop();
+    this.httpServer.off('upgrade', this.onUpgrade);
+    const sockets = [...this.ctx.connections];
+    const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
+    for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
+    this.registry.endAll('shutdown');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, this.options.closeTimeoutMs, 'timeout');
+    });
+    const outcome = await Promise.race([Promise.all(closed), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') for (const c of this.ctx.connections) c.ws.terminate();
+    this.upgrades.wss.close();
+    this.httpServer.off('request', this.onRequest);
+    for (const l of this.forwarded) this.httpServer.on('request', l);
+    this.log.info({ event: 'tracker.closed' }, 'session tracker closed');
+  }
+}
+
+/** Attaches a tracker to an existing HTTP server (path `/ws`, plus `/healthz` and `/sdk.js`). */
+export function attachSessionTracker(httpServer: Server, options: Partial<ServerOptions> = {}): SessionTracker {
+  return new SessionTracker(httpServer, options);
+}
+
+export interface RunningServer {
+  /** http://host:port */
+  readonly url: string;
+  /** ws://host:port/ws */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly host: string;
+  readonly adminToken: string;
+  readonly tracker: SessionTracker;
+  close(): Promise<void>;
+}
+
+/** Starts a standalone server on its own HTTP port. */
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const httpServer = createServer();
+  httpServer.on('clientError', (err, socket) => refuse(socket, 400, err.message));
+  const tracker = new SessionTracker(httpServer, options);
+  const { host, port } = tracker.options;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = httpServer.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${shownHost}:${addr.port}`;
+  tracker.log.info({ event: 'server.listening', url, path: tracker.options.path }, 'listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    wsUrl: `ws://${shownHost}:${addr.port}${tracker.options.path}`,
+    port: addr.port,
+    host: addr.address,
+    adminToken: tracker.adminToken,
+    tracker,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await tracker.close();
+        httpServer.closeAllConnections();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}

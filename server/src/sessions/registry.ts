@@ -1,0 +1,152 @@
+import type { Logger } from 'pino';
+import { v4 as uuidv4 } from 'uuid';
+import type { SessionScope } from '@session-tracker/shared';
+import type { Connection } from '../transport/connection.js';
+import { parseDevice } from './device.js';
+import { Session } from './session.js';
+import { hashesEqual, hashToken, newResumeToken } from './tokens.js';
+
+export type SessionChange = 'added' | 'updated' | 'removed';
+export type ChangeListener = (change: SessionChange, session: Session) => void;
+
+export interface OpenRequest {
+  project: string;
+  scope: SessionScope;
+  userAgent: string;
+  clientAddress: string;
+  resumeToken: string | undefined;
+}
+
+export interface Opened {
+  session: Session;
+  /** The plain token, for the welcome frame only. */
+  resumeToken: string;
+  resumed: boolean;
+}
+
+/** All live sessions (connected and disconnected), and their lifecycle. */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byToken = new Map<string, Session>();
+  private readonly listeners = new Set<ChangeListener>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly sessionTimeoutMs: number,
+  ) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  values(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells listeners a session's visible state changed (pages, login). */
+  touched(session: Session): void {
+    if (this.listeners.size > 0) this.emit('updated', session);
+  }
+
+  /** Joins the session the token names (same project, still alive), or starts a new one. */
+  open(req: OpenRequest, now: number): Opened {
+    if (req.resumeToken !== undefined) {
+      const hash = hashToken(req.resumeToken);
+      const found = this.byToken.get(hash);
+      if (found && !found.ended && found.project === req.project && hashesEqual(found.tokenHash, hash)) {
+        // The token never changes during a session's life, so the caller's copy is the token.
+        return { session: found, resumeToken: req.resumeToken, resumed: true };
+      }
+    }
+    const resumeToken = newResumeToken();
+    const session = new Session({
+      id: uuidv4(),
+      tokenHash: hashToken(resumeToken),
+      project: req.project,
+      scope: req.scope,
+      userAgent: req.userAgent,
+      clientAddress: req.clientAddress,
+      device: parseDevice(req.userAgent),
+      now,
+    });
+    this.sessions.set(session.id, session);
+    this.byToken.set(session.tokenHash, session);
+    this.log.info(
+      { event: 'session.start', sessionId: session.id, project: session.project, scope: session.scope, clientAddress: session.clientAddress, userAgent: session.userAgent },
+      'session.start',
+    );
+    this.emit('added', session);
+    return { session, resumeToken, resumed: false };
+  }
+
+  attach(session: Session, conn: Connection): void {
+    session.sockets.add(conn);
+    if (session.expiry) {
+      clearTimeout(session.expiry);
+      session.expiry = undefined;
+    }
+    if (session.state !== 'connected') {
+      session.state = 'connected';
+      this.emit('updated', session);
+    }
+  }
+
+  /** A socket closed: its pages close; the last one leaves the session disconnected until the timeout. */
+  detach(session: Session, conn: Connection): void {
+    if (!session.sockets.delete(conn)) return;
+    const closedPages = session.closePagesOf(conn);
+    if (session.ended) return;
+    if (session.sockets.size === 0) {
+      session.state = 'disconnected';
+      session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
+      session.expiry.unref();
+      this.emit('updated', session);
+    } else if (closedPages > 0) {
+      this.emit('updated', session);
+    }
+  }
+
+  /** Ends a session now: it is no longer listed and its token no longer resumes. */
+  end(session: Session, reason: string): void {
+    if (session.ended) return;
+    session.ended = true;
+    if (session.expiry) clearTimeout(session.expiry);
+    session.expiry = undefined;
+    this.sessions.delete(session.id);
+    this.byToken.delete(session.tokenHash);
+    this.log.info(
+      { event: 'session.end', sessionId: session.id, project: session.project, username: session.username, reason, uptimeMs: Date.now() - session.createdAt, ...session.counters() },
+      'session.end',
+    );
+    this.emit('removed', session);
+  }
+
+  /** Ends every session (shutdown). */
+  endAll(reason: string): void {
+    for (const s of [...this.sessions.values()]) this.end(s, reason);
+  }
+
+  private emit(change: SessionChange, session: Session): void {
+    for (const l of this.listeners) {
+      try {
+        l(change, session);
+      } catch (err) {
+        this.log.error({ err }, 'session change listener failed');
+      }
+    }
+  }
+}
+
+function expire(registry: SessionRegistry, session: Session): void {
+  session.expiry = undefined;
+  if (session.sockets.size === 0) registry.end(session, 'timeout');
+}

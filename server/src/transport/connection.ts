@@ -1,0 +1,112 @@
+import type { WebSocket, RawData } from 'ws';
+import { notification, type WelcomeParams } from '@session-tracker/shared';
+import type { TrackerContext } from '../context.js';
+import type { Session } from '../sessions/session.js';
+
+const kConn = Symbol('session-tracker.connection');
+type Tagged = WebSocket & { [kConn]?: Connection };
+
+let nextSocketId = 1;
+
+/** One socket of a session. Listeners are shared module functions that find it via kConn. */
+export class Connection {
+  readonly socketId = nextSocketId++;
+  /** Set by any inbound frame, cleared by each heartbeat tick. */
+  alive = true;
+  /** Frames waiting while an async call (a login) runs: calls are handled in arrival order. */
+  backlog: Array<[frame: Buffer, isBinary: boolean]> | undefined;
+  busy = false;
+  closed = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly session: Session,
+    readonly ctx: TrackerContext,
+  ) {}
+
+  /** Sends one JSON value as a text frame and counts its bytes. */
+  send(message: unknown): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    const buf = Buffer.from(JSON.stringify(message), 'utf8');
+    this.session.totalBytesReceived += buf.length;
+    // No callback: a failed send surfaces as the socket's 'error' and 'close'.
+    this.ws.send(buf, { binary: false });
+  }
+
+  ping(): void {
+    if (this.ws.readyState === 1) this.ws.ping();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reason);
+  }
+
+  terminate(reason: string): void {
+    this.ctx.log.debug({ sessionId: this.session.id, socketId: this.socketId, reason }, 'socket dropped');
+    this.ws.terminate();
+  }
+}
+
+/** Wires a freshly upgraded socket to its session and sends the welcome. */
+export function accept(ctx: TrackerContext, ws: WebSocket, session: Session, welcome: WelcomeParams): Connection {
+  const conn = new Connection(ws, session, ctx);
+  (ws as Tagged)[kConn] = conn;
+  ws.on('error', onError);
+  ws.on('message', onMessage);
+  ws.on('pong', onLiveness);
+  ws.on('ping', onLiveness);
+  ws.once('close', onClose);
+  ctx.connections.add(conn);
+  ctx.registry.attach(session, conn);
+  session.lastCommAt = Date.now();
+  conn.send(notification('session.welcome', welcome));
+  return conn;
+}
+
+function connOf(ws: WebSocket): Connection | undefined {
+  return (ws as Tagged)[kConn];
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const conn = connOf(this);
+  if (!conn || conn.closed) return;
+  const now = Date.now();
+  const buf = toBuffer(data);
+  // The byte rule: every data message counts, valid or not, before it is handled.
+  const s = conn.session;
+  s.recentBytesSent = buf.length;
+  s.totalBytesSent += buf.length;
+  s.messagesSent++;
+  s.lastCommAt = now;
+  conn.alive = true;
+  conn.ctx.router.receive(conn, buf, isBinary);
+}
+
+function onLiveness(this: WebSocket): void {
+  const conn = connOf(this);
+  if (!conn) return;
+  conn.alive = true;
+  conn.session.lastCommAt = Date.now();
+}
+
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  const conn = connOf(this);
+  conn?.ctx.log.debug({ err: { message: err.message, code: err.code }, sessionId: conn.session.id }, 'socket error');
+  // ws closes the socket itself after an error (1007, 1009, ...): the close handler cleans up.
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const conn = connOf(this);
+  if (!conn || conn.closed) return;
+  conn.closed = true;
+  conn.backlog = undefined;
+  conn.ctx.connections.delete(conn);
+  conn.ctx.registry.detach(conn.session, conn);
+  conn.ctx.log.debug({ sessionId: conn.session.id, socketId: conn.socketId, code }, 'socket closed');
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

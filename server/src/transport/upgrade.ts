@@ -1,0 +1,114 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { BlockList } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULTS, isSessionScope, isValidProject, LIMITS, type SessionScope } from '@session-tracker/shared';
+import type { TrackerContext } from '../context.js';
+import { clientAddress } from './address.js';
+import { accept } from './connection.js';
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+
+/** Answers a refused upgrade with a plain HTTP error and drops the socket. */
+export function refuse(socket: Duplex, status: number, message: string): void {
+  if (socket.writable) {
+    const body = JSON.stringify({ error: message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy();
+}
+
+interface Handshake {
+  project: string;
+  scope: SessionScope;
+  resumeToken: string | undefined;
+}
+
+/** Reads and checks the `/ws` query; returns an error message for a 400 instead. */
+export function readHandshake(url: URL): Handshake | string {
+  const project = url.searchParams.get('project') ?? DEFAULTS.project;
+  if (!isValidProject(project)) {
+    return `invalid project: 1 to ${LIMITS.projectMaxLength} characters of letters, digits, space, "_", "." or "-"`;
+  }
+  const scope = url.searchParams.get('scope') ?? DEFAULTS.scope;
+  if (!isSessionScope(scope)) return 'invalid scope: expected browser, designer, ios or android';
+  const resume = url.searchParams.get('resume');
+  const resumeToken = resume && resume.length <= 256 ? resume : undefined;
+  return { project, scope, resumeToken };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Handles `upgrade` events for the tracker's path: checks, then hands over to ws. */
+export class UpgradeHandler {
+  readonly wss: WebSocketServer;
+
+  constructor(
+    private readonly ctx: TrackerContext,
+    private readonly trusted: BlockList | undefined,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: ctx.options.maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.wss.on('error', (err) => ctx.log.error({ err }, 'websocket server error'));
+  }
+
+  /** Returns false when the request is not for our path (another handler may want it). */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      refuse(socket, 400, 'bad request URL');
+      return true;
+    }
+    if (url.pathname !== this.ctx.options.path) return false;
+    socket.on('error', onUpgradeSocketError);
+
+    const origin = headerValue(req, 'origin');
+    const allowed = this.ctx.options.allowedOrigins;
+    if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) {
+      this.ctx.log.warn({ event: 'upgrade.refused', origin, reason: 'origin' }, 'origin not allowed');
+      refuse(socket, 403, 'origin not allowed');
+      return true;
+    }
+    const handshake = readHandshake(url);
+    if (typeof handshake === 'string') {
+      refuse(socket, 400, handshake);
+      return true;
+    }
+    const address = clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], this.trusted);
+    const userAgent = headerValue(req, 'user-agent') ?? '';
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      socket.off('error', onUpgradeSocketError);
+      const { session, resumeToken, resumed } = this.ctx.registry.open(
+        { project: handshake.project, scope: handshake.scope, userAgent, clientAddress: address, resumeToken: handshake.resumeToken },
+        Date.now(),
+      );
+      accept(this.ctx, ws, session, {
+        sessionId: session.id,
+        resumeToken,
+        resumed,
+        heartbeatMs: this.ctx.options.heartbeatMs,
+        serverTime: Date.now(),
+      });
+    });
+    return true;
+  }
+}
+
+function onUpgradeSocketError(this: Duplex): void {
+  this.destroy();
+}
