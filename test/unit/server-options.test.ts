@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, resolveOptions } from '@session-tracker/server';
+
+describe('resolveOptions', () => {
+  it('documents the contract defaults', () => {
+    expect(DEFAULT_OPTIONS).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      path: '/ws',
+      adminRoles: ['admin'],
+      sessionTimeoutMs: 30_000,
+      heartbeatMs: 15_000,
+      maxPayload: 65_536,
+      maxBatch: 100,
+    });
+  });
+
+  it('lets undefined fall back to the default', () => {
+    expect(resolveOptions({ port: undefined }).port).toBe(8080);
+  });
+
+  it('names the bad option', () => {
+    expect(() => resolveOptions({ heartbeatMs: 0 })).toThrow(/heartbeatMs/);
+    expect(() => resolveOptions({ port: 70_000 })).toThrow(/port/);
+    expect(() => resolveOptions({ maxPayload: 1.5 })).toThrow(/maxPayload/);
+    expect(() => resolveOptions({ adminToken: 'short' })).toThrow(/adminToken/);
+    expect(() => resolveOptions({ path: 'ws' })).toThrow(/path/);
+  });
+});
