@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './jsonrpc.js';
 export * from './methods.js';
 export * from './session-info.js';
+export * from './json-schema.js';
