@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ServerOptions } from './options.js';
 import type { RpcRouter } from './rpc/router.js';
 import type { SessionRegistry } from './sessions/registry.js';
+import type { WatchHub } from './sessions/watch-hub.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -11,4 +12,5 @@ export interface TrackerContext {
   readonly registry: SessionRegistry;
   readonly router: RpcRouter;
   readonly connections: Set<Connection>;
+  readonly watchers: WatchHub;
 }

@@ -33,6 +33,8 @@ export interface ServerOptions {
   jwtClockToleranceSec: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 2 000 ms. */
   closeTimeoutMs: number;
+  /** Unsent bytes past which a socket's live feed is held back (slow consumer). Default 4 MiB. */
+  feedHighWaterMark: number;
   /** pino level. Default `info`. */
   logLevel: string;
   /** A pino logger to use instead of creating one. */
@@ -55,6 +57,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxBatch: DEFAULTS.maxBatch,
   jwtClockToleranceSec: 30,
   closeTimeoutMs: 2_000,
+  feedHighWaterMark: 4 * 1024 * 1024,
   logLevel: 'info',
   logger: undefined,
 });
@@ -76,6 +79,7 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('maxPayload', o.maxPayload, 64);
   positiveInt('maxBatch', o.maxBatch);
   positiveInt('closeTimeoutMs', o.closeTimeoutMs, 0);
+  positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);
   if (!o.path.startsWith('/')) throw new RangeError(`option path must start with "/", got ${o.path}`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) {
     throw new RangeError('option adminToken must be at least 16 characters');

@@ -12,8 +12,10 @@ import { resolveOptions, type ServerOptions } from './options.js';
 import { authHandlers } from './rpc/auth.js';
 import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
+import { adminHandlers } from './rpc/admin.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
+import { WatchHub } from './sessions/watch-hub.js';
 import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
 import { Heartbeat } from './transport/heartbeat.js';
@@ -52,9 +54,10 @@ export class SessionTracker {
       clockToleranceSec: options.jwtClockToleranceSec,
     });
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs);
-    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers }, this.log, options.maxBatch);
+    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections };
+    const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
@@ -100,6 +103,7 @@ export class SessionTracker {
     const sockets = [...this.ctx.connections];
     const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
+    this.ctx.watchers.close();
     this.registry.endAll('shutdown');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {

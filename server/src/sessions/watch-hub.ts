@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { notification, type SessionsChanged } from '@session-tracker/shared';
+import type { Filter } from '../filters/regex.js';
+import type { Connection } from '../transport/connection.js';
+import { toSessionInfo } from './info.js';
+import type { SessionChange, SessionRegistry } from './registry.js';
+import type { Session } from './session.js';
+
+/** At most 4 `sessions.changed` a second per subscription. */
+const MIN_FLUSH_GAP_MS = 250;
+/** How often counters (bytes, messages) are checked for change: they move on every message. */
+const COUNTER_SCAN_MS = 1_000;
+
+interface Subscription {
+  id: string;
+  conn: Connection;
+  user: Filter;
+  project: Filter;
+  /** Sessions the subscriber knows about, with the message count it last saw. */
+  visible: Map<Session, number>;
+  added: Set<Session>;
+  updated: Set<Session>;
+  removed: Set<string>;
+  timer: NodeJS.Timeout | undefined;
+  lastFlush: number;
+}
+
+/** `sessions.watch`: a snapshot, then coalesced diffs of what each subscriber's filters see. */
+export class WatchHub {
+  private readonly subs = new Map<string, Subscription>();
+  private scanTimer: NodeJS.Timeout | undefined;
+  private readonly unlisten: () => void;
+
+  constructor(
+    registry: SessionRegistry,
+    private readonly log: Logger,
+    /** Feed updates are skipped for a socket with more than this many bytes unsent. */
+    private readonly highWaterMark: number,
+  ) {
+    this.unlisten = registry.onChange((change, session) => this.onChange(change, session));
+  }
+
+  watch(conn: Connection, user: Filter, project: Filter, sessions: Iterable<Session>): { subscription: string; snapshot: Session[] } {
+    const sub: Subscription = {
+      id: randomUUID(),
+      conn,
+      user,
+      project,
+      visible: new Map(),
+      added: new Set(),
+      updated: new Set(),
+      removed: new Set(),
+      timer: undefined,
+      lastFlush: Date.now(),
+    };
+    const snapshot: Session[] = [];
+    for (const s of sessions) {
+      if (this.matches(sub, s)) {
+        sub.visible.set(s, s.messagesSent);
+        snapshot.push(s);
+      }
+    }
+    this.subs.set(sub.id, sub);
+    this.scanTimer ??= setInterval(() => this.scanCounters(), COUNTER_SCAN_MS).unref();
+    return { subscription: sub.id, snapshot };
+  }
+
+  /** Ends a subscription; only its own socket may end it. */
+  unwatch(conn: Connection, id: string): boolean {
+    const sub = this.subs.get(id);
+    if (!sub || sub.conn !== conn) return false;
+    this.drop(sub);
+    return true;
+  }
+
+  /** A socket closed: its subscriptions go with it. */
+  dropConnection(conn: Connection): void {
+    for (const sub of this.subs.values()) if (sub.conn === conn) this.drop(sub);
+  }
+
+  close(): void {
+    for (const sub of [...this.subs.values()]) this.drop(sub);
+    this.unlisten();
+  }
+
+  get size(): number {
+    return this.subs.size;
+  }
+
+  private drop(sub: Subscription): void {
+    if (sub.timer) clearTimeout(sub.timer);
+    this.subs.delete(sub.id);
+    if (this.subs.size === 0 && this.scanTimer) {
+      clearInterval(this.scanTimer);
+      this.scanTimer = undefined;
+    }
+  }
+
+  private matches(sub: Subscription, s: Session): boolean {
+    return (!sub.user || sub.user(s.username)) && (!sub.project || sub.project(s.project));
+  }
+
+  private onChange(change: SessionChange, session: Session): void {
+    for (const sub of this.subs.values()) {
+      const known = sub.visible.has(session);
+      const now = change !== 'removed' && this.matches(sub, session);
+      if (now && !known) {
+        sub.visible.set(session, session.messagesSent);
+        sub.removed.delete(session.id);
+        sub.added.add(session);
+      } else if (now && known) {
+        if (!sub.added.has(session)) sub.updated.add(session);
+      } else if (!now && known) {
+        sub.visible.delete(session);
+        sub.updated.delete(session);
+        // Added and gone within one window: the subscriber never needs to hear of it.
+        if (!sub.added.delete(session)) sub.removed.add(session.id);
+      } else {
+        continue;
+      }
+      this.schedule(sub);
+    }
+  }
+
+  private scanCounters(): void {
+    for (const sub of this.subs.values()) {
+      let changed = false;
+      for (const [session, seen] of sub.visible) {
+        if (session.messagesSent !== seen && !sub.added.has(session)) {
+          sub.updated.add(session);
+          changed = true;
+        }
+      }
+      if (changed) this.schedule(sub);
+    }
+  }
+
+  private schedule(sub: Subscription): void {
+    if (sub.timer) return;
+    const wait = Math.max(0, sub.lastFlush + MIN_FLUSH_GAP_MS - Date.now());
+    sub.timer = setTimeout(() => this.flush(sub), wait);
+    sub.timer.unref();
+  }
+
+  private flush(sub: Subscription): void {
+    sub.timer = undefined;
+    if (!this.subs.has(sub.id)) return;
+    if (sub.added.size + sub.updated.size + sub.removed.size === 0) return;
+    if (sub.conn.ws.bufferedAmount > this.highWaterMark) {
+      // A slow reader: keep coalescing until it drains instead of piling up frames.
+      this.log.debug({ subscription: sub.id, buffered: sub.conn.ws.bufferedAmount }, 'feed held back for a slow consumer');
+      sub.lastFlush = Date.now();
+      this.schedule(sub);
+      return;
+    }
+    const now = Date.now();
+    const msg: SessionsChanged = {
+      subscription: sub.id,
+      added: [...sub.added].map((s) => toSessionInfo(s, now)),
+      updated: [...sub.updated].map((s) => toSessionInfo(s, now)),
+      removed: [...sub.removed],
+    };
+    for (const s of sub.added) sub.visible.set(s, s.messagesSent);
+    for (const s of sub.updated) sub.visible.set(s, s.messagesSent);
+    sub.added.clear();
+    sub.updated.clear();
+    sub.removed.clear();
+    sub.lastFlush = now;
+    sub.conn.send(notification('sessions.changed', msg));
+  }
+}
