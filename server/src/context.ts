@@ -3,6 +3,7 @@ import type { ServerOptions } from './options.js';
 import type { RpcRouter } from './rpc/router.js';
 import type { SessionRegistry } from './sessions/registry.js';
 import type { WatchHub } from './sessions/watch-hub.js';
+import type { TrackerStats } from './stats.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -13,4 +14,5 @@ export interface TrackerContext {
   readonly router: RpcRouter;
   readonly connections: Set<Connection>;
   readonly watchers: WatchHub;
+  readonly stats: TrackerStats;
 }

@@ -35,6 +35,8 @@ export interface ServerOptions {
   closeTimeoutMs: number;
   /** Unsent bytes past which a socket's live feed is held back (slow consumer). Default 4 MiB. */
   feedHighWaterMark: number;
+  /** Bearer token that GET /metrics requires; open when absent. */
+  metricsToken: string | undefined;
   /** pino level. Default `info`. */
   logLevel: string;
   /** A pino logger to use instead of creating one. */
@@ -58,6 +60,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   jwtClockToleranceSec: 30,
   closeTimeoutMs: 2_000,
   feedHighWaterMark: 4 * 1024 * 1024,
+  metricsToken: undefined,
   logLevel: 'info',
   logger: undefined,
 });

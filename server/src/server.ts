@@ -16,6 +16,7 @@ import { adminHandlers } from './rpc/admin.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
+import { TrackerStats } from './stats.js';
 import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
 import { Heartbeat } from './transport/heartbeat.js';
@@ -57,7 +58,7 @@ export class SessionTracker {
     const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
     const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats() };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 

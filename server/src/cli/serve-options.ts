@@ -34,6 +34,7 @@ export const SERVE_FLAGS: Flag[] = [
   { flag: 'heartbeat', env: 'SESSION_TRACKER_HEARTBEAT', help: `ping interval in ms (default ${DEFAULT_OPTIONS.heartbeatMs})`, apply: (o, v) => (o.heartbeatMs = int('heartbeat', v)) },
   { flag: 'max-payload', env: 'SESSION_TRACKER_MAX_PAYLOAD', help: `largest inbound message in bytes (default ${DEFAULT_OPTIONS.maxPayload})`, apply: (o, v) => (o.maxPayload = int('max-payload', v)) },
   { flag: 'max-batch', env: 'SESSION_TRACKER_MAX_BATCH', help: `most calls in one JSON-RPC batch (default ${DEFAULT_OPTIONS.maxBatch})`, apply: (o, v) => (o.maxBatch = int('max-batch', v)) },
+  { flag: 'metrics-token', env: 'SESSION_TRACKER_METRICS_TOKEN', help: 'bearer token GET /metrics requires (default: open)', apply: (o, v) => (o.metricsToken = v) },
   { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },
 ];
 

@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { TrackerContext } from '../context.js';
+import { createMetrics, serveMetrics } from './metrics.js';
+
+const metricsOf = new WeakMap<TrackerContext, Registry>();
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -27,6 +31,13 @@ function loadSdk(): Promise<Buffer | undefined> {
 /** The tracker's HTTP routes. Returns false for paths that are not ours. */
 export function handleHttp(ctx: TrackerContext, req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/metrics') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res);
+    // Built on first scrape: a tracker nobody scrapes pays nothing for metrics.
+    metricsOf.set(ctx, metricsOf.get(ctx) ?? createMetrics(ctx));
+    serveMetrics(metricsOf.get(ctx) as Registry, ctx.options.metricsToken, req, res);
+    return true;
+  }
   if (path === '/healthz') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res);
     sendJson(res, 200, { status: 'ok', sessions: ctx.registry.size });

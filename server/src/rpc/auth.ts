@@ -11,6 +11,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         const who = await auth.authenticate(p.token);
         if (session.ended) throw new RpcError(-32004, 'Session ended');
         session.login(who.username, who.roles, who.isAdmin);
+        ctx.stats.loginsOk++;
         ctx.log.info(
           { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
           'login',
@@ -18,6 +19,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         ctx.registry.touched(session);
         return { username: who.username, roles: who.roles, authorized: session.loggedIn };
       } catch (err) {
+        ctx.stats.loginsFailed++;
         if (err instanceof RpcError) {
           ctx.log.warn({ event: 'auth.failed', sessionId: session.id, clientAddress: session.clientAddress, reason: err.message }, 'login failed');
         }

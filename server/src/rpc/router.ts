@@ -162,12 +162,16 @@ export class RpcRouter {
   }
 
   private fail(conn: Connection, id: InboundId, code: number, message: string, data?: unknown): Outcome {
+    conn.ctx.stats.protocolError(code);
+    if (code === ErrorCode.RateLimited) conn.ctx.stats.rateLimited++;
     this.log.debug({ event: 'rpc.error', code, message, sessionId: conn.session.id }, 'rpc error');
     // Notifications never get a response, not even an error (JSON-RPC 2.0, section 4.1).
     return id === undefined ? undefined : failure(id, code, message, data);
   }
 
   private protocolError(conn: Connection, code: number, message: string): void {
+    conn.ctx.stats.protocolError(code);
+    if (code === ErrorCode.RateLimited) conn.ctx.stats.rateLimited++;
     this.log.info({ event: 'protocol.error', code, message, sessionId: conn.session.id }, 'protocol error');
   }
 }

@@ -29,6 +29,8 @@ export class Connection {
     if (this.closed || this.ws.readyState !== 1) return;
     const buf = Buffer.from(JSON.stringify(message), 'utf8');
     this.session.totalBytesReceived += buf.length;
+    this.ctx.stats.bytesToClients += buf.length;
+    this.ctx.stats.messagesToClients++;
     // No callback: a failed send surfaces as the socket's 'error' and 'close'.
     this.ws.send(buf, { binary: false });
   }
@@ -79,6 +81,9 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   s.messagesSent++;
   s.lastCommAt = now;
   conn.alive = true;
+  const stats = conn.ctx.stats;
+  stats.bytesFromClients += buf.length;
+  stats.messagesFromClients++;
   conn.ctx.router.receive(conn, buf, isBinary);
 }
 

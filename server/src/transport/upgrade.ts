@@ -81,11 +81,13 @@ export class UpgradeHandler {
     const allowed = this.ctx.options.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) {
       this.ctx.log.warn({ event: 'upgrade.refused', origin, reason: 'origin' }, 'origin not allowed');
+      this.ctx.stats.refusedUpgrade(403);
       refuse(socket, 403, 'origin not allowed');
       return true;
     }
     const handshake = readHandshake(url);
     if (typeof handshake === 'string') {
+      this.ctx.stats.refusedUpgrade(400);
       refuse(socket, 400, handshake);
       return true;
     }
