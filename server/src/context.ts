@@ -4,6 +4,7 @@ import type { RpcRouter } from './rpc/router.js';
 import type { SessionRegistry } from './sessions/registry.js';
 import type { WatchHub } from './sessions/watch-hub.js';
 import type { TrackerStats } from './stats.js';
+import type { RateLimit } from './sessions/rate-limit.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -15,4 +16,5 @@ export interface TrackerContext {
   readonly connections: Set<Connection>;
   readonly watchers: WatchHub;
   readonly stats: TrackerStats;
+  readonly rateLimit: RateLimit;
 }

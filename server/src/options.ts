@@ -29,6 +29,22 @@ export interface ServerOptions {
   maxPayload: number;
   /** Most calls in one JSON-RPC batch. Default 100. */
   maxBatch: number;
+  /** Messages a session may send per second, sustained (token bucket); 0 turns it off. Default 100. */
+  rateLimitPerSecond: number;
+  /** Messages a session may send in a burst. Default 200. */
+  rateLimitBurst: number;
+  /** A socket refused by the rate limit for this long without pause is closed with 1008. Default 10 000 ms. */
+  abuseCloseAfterMs: number;
+  /** Open pages a session may hold. Default 50. */
+  maxPagesPerSession: number;
+  /** Sessions one client address may hold; 0 turns it off (plants sit behind NAT). Default 1 000. */
+  maxSessionsPerAddress: number;
+  /** Open sockets the server accepts; more get HTTP 503. Default 50 000. */
+  maxSockets: number;
+  /** Unsent bytes past which a socket is closed with 1008 (slow consumer). Default 16 MiB. */
+  sendHardLimit: number;
+  /** Time a client has to send its HTTP upgrade request, from connect. Default 10 000 ms. */
+  handshakeTimeoutMs: number;
   /** Tolerance for JWT `exp`/`nbf`, in seconds. Default 30. */
   jwtClockToleranceSec: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 2 000 ms. */
@@ -58,6 +74,14 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   maxPayload: DEFAULTS.maxPayload,
   maxBatch: DEFAULTS.maxBatch,
   jwtClockToleranceSec: 30,
+  rateLimitPerSecond: 100,
+  rateLimitBurst: 200,
+  abuseCloseAfterMs: 10_000,
+  maxPagesPerSession: 50,
+  maxSessionsPerAddress: 1_000,
+  maxSockets: 50_000,
+  sendHardLimit: 16 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 2_000,
   feedHighWaterMark: 4 * 1024 * 1024,
   metricsToken: undefined,
@@ -82,6 +106,14 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('maxPayload', o.maxPayload, 64);
   positiveInt('maxBatch', o.maxBatch);
   positiveInt('closeTimeoutMs', o.closeTimeoutMs, 0);
+  positiveInt('rateLimitPerSecond', o.rateLimitPerSecond, 0);
+  positiveInt('rateLimitBurst', o.rateLimitBurst);
+  positiveInt('abuseCloseAfterMs', o.abuseCloseAfterMs);
+  positiveInt('maxPagesPerSession', o.maxPagesPerSession);
+  positiveInt('maxSessionsPerAddress', o.maxSessionsPerAddress, 0);
+  positiveInt('maxSockets', o.maxSockets);
+  positiveInt('sendHardLimit', o.sendHardLimit, 1024);
+  positiveInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 100);
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);
   if (!o.path.startsWith('/')) throw new RangeError(`option path must start with "/", got ${o.path}`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) {

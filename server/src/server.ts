@@ -8,7 +8,7 @@ import { Authenticator } from './auth/authenticator.js';
 import type { TrackerContext } from './context.js';
 import { handleHttp, notFoundResponse } from './http/routes.js';
 import { createLogger } from './log.js';
-import { resolveOptions, type ServerOptions } from './options.js';
+import { DEFAULT_OPTIONS, resolveOptions, type ServerOptions } from './options.js';
 import { authHandlers } from './rpc/auth.js';
 import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
@@ -54,11 +54,12 @@ export class SessionTracker {
       adminRoles: options.adminRoles,
       clockToleranceSec: options.jwtClockToleranceSec,
     });
-    this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs);
+    const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
+    this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit);
     const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
     const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats() };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
@@ -139,7 +140,13 @@ export interface RunningServer {
 
 /** Starts a standalone server on its own HTTP port. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const httpServer = createServer();
+  const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_OPTIONS.handshakeTimeoutMs;
+  // A client that connects and never finishes its upgrade request is cut off.
+  const httpServer = createServer({
+    headersTimeout: handshakeMs,
+    requestTimeout: handshakeMs,
+    connectionsCheckingInterval: Math.min(1_000, handshakeMs),
+  });
   httpServer.on('clientError', (err, socket) => refuse(socket, 400, err.message));
   const tracker = new SessionTracker(httpServer, options);
   const { host, port } = tracker.options;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Session } from '../sessions/session.js';
-import { notFound } from './errors.js';
+import { ErrorCode } from '@session-tracker/shared';
+import { notFound, RpcError } from './errors.js';
 import type { HandlerTable } from './router.js';
 
 function newPageId(session: Session): string {
@@ -21,6 +22,8 @@ export const pageHandlers: HandlerTable = {
       if (p.title !== undefined) page.title = p.title;
       page.owner = conn;
     } else {
+      const max = ctx.options.maxPagesPerSession;
+      if (session.pages.size >= max) throw new RpcError(ErrorCode.RateLimited, `Page limit reached: a session may hold ${max} open pages (maxPagesPerSession)`);
       session.pages.set(pageId, { id: pageId, path: p.path ?? '', title: p.title ?? '', openedAt: Date.now(), owner: conn });
     }
     ctx.registry.touched(session);

@@ -46,15 +46,16 @@ export class RpcRouter {
   ) {}
 
   /** Takes one text frame. Frames of a socket are handled strictly in arrival order. */
-  receive(conn: Connection, frame: Buffer, isBinary: boolean): void {
+  receive(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
     if (conn.busy) {
-      (conn.backlog ??= []).push([frame, isBinary]);
+      (conn.backlog ??= []).push([frame, isBinary, limited]);
       return;
     }
-    this.process(conn, frame, isBinary);
+    this.process(conn, frame, isBinary, limited);
   }
 
-  private process(conn: Connection, frame: Buffer, isBinary: boolean): void {
+  private process(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
+    if (limited) return this.refuseLimited(conn, frame, isBinary);
     if (isBinary) {
       const text = 'Parse error: binary frames are not accepted, send JSON-RPC as text';
       this.protocolError(conn, ErrorCode.ParseError, text);
@@ -76,9 +77,25 @@ export class RpcRouter {
   private drain(conn: Connection): void {
     conn.busy = false;
     while (!conn.busy && !conn.closed && conn.backlog && conn.backlog.length > 0) {
-      const [next, isBinary] = conn.backlog.shift() as [Buffer, boolean];
-      this.process(conn, next, isBinary);
+      const [next, isBinary, limited] = conn.backlog.shift() as [Buffer, boolean, boolean];
+      this.process(conn, next, isBinary, limited);
     }
+  }
+
+  /** Over the rate limit: each request gets -32029, notifications are dropped unanswered. */
+  private refuseLimited(conn: Connection, frame: Buffer, isBinary: boolean): void {
+    const text = `Rate limited: over ${conn.ctx.rateLimit.perSecond} messages per second (burst ${conn.ctx.rateLimit.burst})`;
+    const msg = isBinary ? undefined : parseInbound(frame.toString('utf8'));
+    const calls = msg?.kind === 'single' ? [msg.call] : msg?.kind === 'batch' ? msg.calls : undefined;
+    conn.ctx.stats.rateLimited++;
+    conn.ctx.stats.protocolError(ErrorCode.RateLimited);
+    if (!calls) {
+      conn.send(failure(null, ErrorCode.RateLimited, text));
+      return;
+    }
+    const answers = calls.flatMap((c) => (c.kind === 'notification' ? [] : [failure(c.id, ErrorCode.RateLimited, text)]));
+    if (answers.length === 0) return;
+    conn.send(msg?.kind === 'batch' ? answers : answers[0]);
   }
 
   /** Handles one frame; returns a promise only when a handler went async. */

@@ -3,6 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { SessionScope } from '@session-tracker/shared';
 import type { Connection } from '../transport/connection.js';
 import { parseDevice } from './device.js';
+import { newBucket, type RateLimit } from './rate-limit.js';
 import { Session } from './session.js';
 import { hashesEqual, hashToken, newResumeToken } from './tokens.js';
 
@@ -29,11 +30,31 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
   private readonly listeners = new Set<ChangeListener>();
+  /** Sessions per client address, for the per-address limit. */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(
     private readonly log: Logger,
     private readonly sessionTimeoutMs: number,
+    private readonly rateLimit: RateLimit,
   ) {}
+
+  /** Sessions held now by one client address. */
+  sessionsAt(address: string): number {
+    return this.perAddress.get(address) ?? 0;
+  }
+
+  /** True when `open` with this token would join a live session rather than start one. */
+  resumable(resumeToken: string | undefined, project: string): boolean {
+    return this.findByToken(resumeToken, project) !== undefined;
+  }
+
+  private findByToken(resumeToken: string | undefined, project: string): Session | undefined {
+    if (resumeToken === undefined) return undefined;
+    const hash = hashToken(resumeToken);
+    const found = this.byToken.get(hash);
+    return found && !found.ended && found.project === project && hashesEqual(found.tokenHash, hash) ? found : undefined;
+  }
 
   get size(): number {
     return this.sessions.size;
@@ -59,14 +80,9 @@ export class SessionRegistry {
 
   /** Joins the session the token names (same project, still alive), or starts a new one. */
   open(req: OpenRequest, now: number): Opened {
-    if (req.resumeToken !== undefined) {
-      const hash = hashToken(req.resumeToken);
-      const found = this.byToken.get(hash);
-      if (found && !found.ended && found.project === req.project && hashesEqual(found.tokenHash, hash)) {
-        // The token never changes during a session's life, so the caller's copy is the token.
-        return { session: found, resumeToken: req.resumeToken, resumed: true };
-      }
-    }
+    const found = this.findByToken(req.resumeToken, req.project);
+    // The token never changes during a session's life, so the caller's copy is the token.
+    if (found && req.resumeToken !== undefined) return { session: found, resumeToken: req.resumeToken, resumed: true };
     const resumeToken = newResumeToken();
     const session = new Session({
       id: uuidv4(),
@@ -77,7 +93,9 @@ export class SessionRegistry {
       clientAddress: req.clientAddress,
       device: parseDevice(req.userAgent),
       now,
+      bucket: newBucket(this.rateLimit, now),
     });
+    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
     this.sessions.set(session.id, session);
     this.byToken.set(session.tokenHash, session);
     this.log.info(
@@ -123,6 +141,9 @@ export class SessionRegistry {
     session.expiry = undefined;
     this.sessions.delete(session.id);
     this.byToken.delete(session.tokenHash);
+    const left = this.sessionsAt(session.clientAddress) - 1;
+    if (left > 0) this.perAddress.set(session.clientAddress, left);
+    else this.perAddress.delete(session.clientAddress);
     this.log.info(
       { event: 'session.end', sessionId: session.id, project: session.project, username: session.username, reason, uptimeMs: Date.now() - session.createdAt, ...session.counters() },
       'session.end',

@@ -1,5 +1,6 @@
 import { UNAUTHENTICATED, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
 import type { Connection } from '../transport/connection.js';
+import type { Bucket } from './rate-limit.js';
 
 export interface Page {
   id: string;
@@ -19,6 +20,7 @@ export interface SessionInit {
   clientAddress: string;
   device: DeviceInfo;
   now: number;
+  bucket: Bucket;
 }
 
 /** One tracked session: identity fixed by its first socket, counters, login, pages. */
@@ -43,6 +45,8 @@ export class Session {
   totalBytesReceived = 0;
   messagesSent = 0;
   lastCommAt: number;
+  /** Rate-limit state shared by all the session's sockets. */
+  readonly bucket: Bucket;
 
   readonly sockets = new Set<Connection>();
   readonly pages = new Map<string, Page>();
@@ -60,6 +64,7 @@ export class Session {
     this.device = init.device;
     this.createdAt = init.now;
     this.lastCommAt = init.now;
+    this.bucket = init.bucket;
   }
 
   login(username: string, roles: string[], isAdmin: boolean): void {

@@ -1,7 +1,9 @@
 import type { WebSocket, RawData } from 'ws';
 import { notification, type WelcomeParams } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
+import { take } from '../sessions/rate-limit.js';
 import type { Session } from '../sessions/session.js';
+import { CloseCode } from '@session-tracker/shared';
 
 const kConn = Symbol('session-tracker.connection');
 type Tagged = WebSocket & { [kConn]?: Connection };
@@ -14,7 +16,7 @@ export class Connection {
   /** Set by any inbound frame, cleared by each heartbeat tick. */
   alive = true;
   /** Frames waiting while an async call (a login) runs: calls are handled in arrival order. */
-  backlog: Array<[frame: Buffer, isBinary: boolean]> | undefined;
+  backlog: Array<[frame: Buffer, isBinary: boolean, limited: boolean]> | undefined;
   busy = false;
   closed = false;
 
@@ -33,6 +35,16 @@ export class Connection {
     this.ctx.stats.messagesToClients++;
     // No callback: a failed send surfaces as the socket's 'error' and 'close'.
     this.ws.send(buf, { binary: false });
+    if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) this.dropSlowConsumer();
+  }
+
+  /** A reader that lets megabytes pile up unsent is cut off rather than held in memory. */
+  private dropSlowConsumer(): void {
+    if (this.closed) return;
+    this.ctx.log.warn({ event: 'socket.slow', sessionId: this.session.id, buffered: this.ws.bufferedAmount }, 'slow consumer closed');
+    this.ws.close(CloseCode.Policy, 'slow consumer');
+    // The close frame waits behind the backlog: do not wait for it.
+    setTimeout(terminateSocket, 1_000, this.ws).unref();
   }
 
   ping(): void {
@@ -81,10 +93,19 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   s.messagesSent++;
   s.lastCommAt = now;
   conn.alive = true;
-  const stats = conn.ctx.stats;
+  const { stats, options } = conn.ctx;
   stats.bytesFromClients += buf.length;
   stats.messagesFromClients++;
-  conn.ctx.router.receive(conn, buf, isBinary);
+  let limited = false;
+  if (options.rateLimitPerSecond > 0 && !take(s.bucket, conn.ctx.rateLimit, now)) {
+    limited = true;
+    if (now - s.bucket.limitedSince >= options.abuseCloseAfterMs) {
+      conn.ctx.log.warn({ event: 'socket.abuse', sessionId: s.id, clientAddress: s.clientAddress }, 'rate limit exceeded for too long');
+      conn.close(CloseCode.Policy, 'rate limit exceeded');
+      return;
+    }
+  }
+  conn.ctx.router.receive(conn, buf, isBinary, limited);
 }
 
 function onLiveness(this: WebSocket): void {
@@ -109,6 +130,10 @@ function onClose(this: WebSocket, code: number): void {
   conn.ctx.watchers.dropConnection(conn);
   conn.ctx.registry.detach(conn.session, conn);
   conn.ctx.log.debug({ sessionId: conn.session.id, socketId: conn.socketId, code }, 'socket closed');
+}
+
+function terminateSocket(ws: WebSocket): void {
+  if (ws.readyState !== 3) ws.terminate();
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -7,7 +7,13 @@ import type { TrackerContext } from '../context.js';
 import { clientAddress } from './address.js';
 import { accept } from './connection.js';
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
 /** Answers a refused upgrade with a plain HTTP error and drops the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
@@ -51,6 +57,8 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 /** Handles `upgrade` events for the tracker's path: checks, then hands over to ws. */
 export class UpgradeHandler {
   readonly wss: WebSocketServer;
+  /** Upgrades accepted but not yet open: they count against maxSockets too. */
+  private pending = 0;
 
   constructor(
     private readonly ctx: TrackerContext,
@@ -91,9 +99,33 @@ export class UpgradeHandler {
       refuse(socket, 400, handshake);
       return true;
     }
+    const { options, connections, registry, stats } = this.ctx;
+    if (connections.size + this.pending >= options.maxSockets) {
+      stats.refusedUpgrade(503);
+      this.ctx.log.warn({ event: 'upgrade.refused', reason: 'maxSockets', limit: options.maxSockets }, 'socket limit reached');
+      refuse(socket, 503, `server is at its limit of ${options.maxSockets} sockets`);
+      return true;
+    }
     const address = clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], this.trusted);
+    const perAddress = options.maxSessionsPerAddress;
+    if (perAddress > 0 && registry.sessionsAt(address) >= perAddress && !registry.resumable(handshake.resumeToken, handshake.project)) {
+      stats.refusedUpgrade(429);
+      this.ctx.log.warn({ event: 'upgrade.refused', reason: 'maxSessionsPerAddress', clientAddress: address, limit: perAddress }, 'too many sessions from one address');
+      refuse(socket, 429, `too many sessions from this address (limit ${perAddress})`);
+      return true;
+    }
     const userAgent = headerValue(req, 'user-agent') ?? '';
+    this.pending++;
+    let settled = false;
+    const settle = (): void => {
+      if (!settled) this.pending--;
+      settled = true;
+    };
+    // ws answers a bad handshake itself and never calls back: count that socket out when it closes.
+    socket.once('close', settle);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      settle();
+      socket.off('close', settle);
       socket.off('error', onUpgradeSocketError);
       const { session, resumeToken, resumed } = this.ctx.registry.open(
         { project: handshake.project, scope: handshake.scope, userAgent, clientAddress: address, resumeToken: handshake.resumeToken },
