@@ -1,13 +1,18 @@
 import { parseArgs } from 'node:util';
 import { serveHelp, serveOptions, SERVE_FLAGS } from './cli/serve-options.js';
+import { ADMIN_HELP, CliError, closeCommand, EXIT, sessionsCommand, statsCommand } from './cli/admin.js';
 import { startServer } from './server.js';
 
-const USAGE = `Usage: session-tracker <command> [options]
+const USAGE = () => `Usage: session-tracker <command> [options]
 
 Commands:
   serve      start the tracker server (session-tracker serve --help for its options)
+  sessions   list sessions: a table, JSON, CSV or the 7.9 dataset; --watch redraws live
+  stats      session, user and page counts
+  close      end a session (its sockets get session.closing and close 4000)
   help       show this help
 
+${ADMIN_HELP}
 Every serve option also reads an environment variable (SESSION_TRACKER_*); prefer
 the environment for secrets, since command lines are visible to other local users.
 `;
@@ -19,11 +24,22 @@ function out(text: string): void {
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE());
+    return;
+  }
+  const admin = { sessions: sessionsCommand, stats: statsCommand, close: closeCommand }[command];
+  if (admin) {
+    try {
+      await admin(rest, process.stdout, process.env);
+    } catch (err) {
+      const code = err instanceof CliError ? err.exitCode : err instanceof TypeError && 'code' in err ? EXIT.usage : EXIT.failed;
+      out(`session-tracker ${command}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = code;
+    }
     return;
   }
   if (command !== 'serve') {
-    out(`session-tracker: unknown command "${command}"\n\n${USAGE}`);
+    out(`session-tracker: unknown command "${command}"\n\n${USAGE()}`);
     process.exitCode = 2;
     return;
   }
