@@ -1,4 +1,11 @@
-import { outboundMessageSchema, type JsonRpcErrorObject, type JsonRpcId } from '@session-tracker/shared';
+import type { JsonRpcErrorObject, JsonRpcId, WelcomeParams } from '@session-tracker/shared';
+import { hasFields, isBoolean, isNumber, isRecord, isString } from './guards.js';
+
+/**
+ * Hand-written twins of `outboundMessageSchema` and `welcomeSchema` from
+ * `@session-tracker/shared`: same acceptance, no zod at runtime, so the browser bundle
+ * stays small (zod with its locales is ~450 KiB minified). A unit test checks they agree.
+ */
 
 /** One validated message from the server. */
 export type ServerMessage =
@@ -24,19 +31,40 @@ export function parseFrame(text: string): ParsedFrame {
   const out: ParsedFrame = { messages: [], problems: [] };
   if (items.length === 0) out.problems.push('empty batch');
   for (const item of items) {
-    const message = classify(item);
-    if (typeof message === 'string') out.problems.push(message);
+    const message = classifyServerMessage(item);
+    if (message === null) out.problems.push('message is not a JSON-RPC 2.0 response or notification');
     else out.messages.push(message);
   }
   return out;
 }
 
-function classify(item: unknown): ServerMessage | string {
-  const parsed = outboundMessageSchema.safeParse(item);
-  if (!parsed.success) return 'message is not a JSON-RPC 2.0 response or notification';
-  const data = parsed.data;
-  if ('error' in data) return { kind: 'error', id: data.id, error: data.error };
-  if ('method' in data) return { kind: 'notification', method: data.method, params: data.params };
-  if ('result' in data) return { kind: 'result', id: data.id, result: data.result };
-  return 'message has neither result, error nor method';
+export function isJsonRpcId(value: unknown): value is JsonRpcId {
+  return value === null || typeof value === 'string' || isNumber(value);
+}
+
+/** Mirrors `outboundMessageSchema`: the first of result, error, notification that fits. */
+export function classifyServerMessage(item: unknown): ServerMessage | null {
+  if (!isRecord(item) || item['jsonrpc'] !== '2.0') return null;
+  const id = item['id'];
+  if (isJsonRpcId(id) && 'result' in item) return { kind: 'result', id, result: item['result'] };
+  const error = item['error'];
+  if (isJsonRpcId(id) && hasFields(error, { code: Number.isSafeInteger, message: isString })) {
+    const out: JsonRpcErrorObject = { code: error['code'] as number, message: error['message'] as string };
+    if (error['data'] !== undefined) out.data = error['data'];
+    return { kind: 'error', id, error: out };
+  }
+  const method = item['method'];
+  if (typeof method === 'string') return { kind: 'notification', method, params: item['params'] };
+  return null;
+}
+
+/** Mirrors `welcomeSchema`. */
+export function isWelcomeParams(value: unknown): value is WelcomeParams {
+  return hasFields(value, {
+    sessionId: isString,
+    resumeToken: isString,
+    resumed: isBoolean,
+    heartbeatMs: isNumber,
+    serverTime: isNumber,
+  });
 }

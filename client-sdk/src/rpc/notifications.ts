@@ -1,4 +1,5 @@
-import { welcomeSchema, type ServerNotifications, type SessionsChanged } from '@session-tracker/shared';
+import type { ServerNotifications, SessionsChanged } from '@session-tracker/shared';
+import { isWelcomeParams } from './frames.js';
 import { hasFields, isArrayOf, isString } from './guards.js';
 import { isSessionInfo } from './results.js';
 
@@ -17,21 +18,37 @@ const isSessionsChanged = (v: unknown): v is SessionsChanged =>
     removed: (r) => isArrayOf(r, isString),
   });
 
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const messageOf = (params: Record<string, unknown>): string => {
+  const m = params['message'];
+  return typeof m === 'string' ? m : '';
+};
+
 /**
  * Validates a notification's params against the contract. Returns `undefined` for a
  * method this SDK does not know (the contract may add some) and `null` for bad params.
  */
 export function readNotification(method: string, params: unknown): TypedNotification | null | undefined {
   switch (method) {
-    case 'session.welcome': {
-      const parsed = welcomeSchema.safeParse(params);
-      return parsed.success ? { method, params: parsed.data } : null;
-    }
+    case 'session.welcome':
+      return isWelcomeParams(params)
+        ? {
+            method,
+            params: {
+              sessionId: params.sessionId,
+              resumeToken: params.resumeToken,
+              resumed: params.resumed,
+              heartbeatMs: params.heartbeatMs,
+              serverTime: params.serverTime,
+            },
+          }
+        : null;
+    // `message` is in the contract; a server that leaves it out still gets through, as "".
     case 'session.closing':
-      return hasFields(params, { message: isString }) ? { method, params: { message: params['message'] as string } } : null;
+      return hasFields(params, { message: optionalString }) ? { method, params: { message: messageOf(params) } } : null;
     case 'page.closing':
-      return hasFields(params, { pageId: isString, message: isString })
-        ? { method, params: { pageId: params['pageId'] as string, message: params['message'] as string } }
+      return hasFields(params, { pageId: isString, message: optionalString })
+        ? { method, params: { pageId: params['pageId'] as string, message: messageOf(params) } }
         : null;
     case 'session.message': {
       if (!hasFields(params, { type: isString })) return null;

@@ -1,0 +1,182 @@
+import {
+  ErrorCode,
+  type Dataset,
+  type LoginResult,
+  type MethodResults,
+  type ParamsOf,
+  type SessionInfo,
+  type SessionStats,
+} from '@session-tracker/shared';
+import { ClientCore } from './core.js';
+import { ClientError, RpcError, isClientError } from './errors.js';
+import { randomId } from './ids.js';
+import type { ClientOptions } from './options.js';
+import { PageTracker, type PageTrackerHandle, type TrackPageOptions } from './pages/tracker.js';
+import { isDataset } from './rpc/results.js';
+
+export interface OpenPageOptions {
+  /** Default: a random UUID. The same ID is re-announced after every reconnect. */
+  pageId?: string;
+  path?: string;
+  title?: string;
+}
+
+export interface SessionFilters {
+  /** A whole-value RE2 pattern on the username; omitted, null or "" matches all. */
+  usernameFilter?: string | null;
+  /** A whole-value RE2 pattern on the project; omitted, null or "" matches all. */
+  projectFilter?: string | null;
+}
+
+export interface SessionInfoQuery extends SessionFilters {
+  format?: 'list' | 'dataset';
+}
+
+/** The session-tracker client: one session (shared by tabs through the resume token), typed calls, events. */
+export class SessionTrackerClient extends ClientCore {
+  private tracker: PageTracker | null = null;
+
+  constructor(options: ClientOptions) {
+    super(options);
+    if (this.options.trackPages !== null) this.trackPage(this.options.trackPages);
+    if (this.options.autoConnect) this.connect();
+  }
+
+  /** Opens a page (or updates it, if that ID is open). Resolves with its ID once the server has it. */
+  openPage(options: OpenPageOptions = {}): Promise<string> {
+    const pageId = options.pageId ?? randomId();
+    this.pages.set({ pageId, path: options.path, title: options.title });
+    return this.syncPage(pageId, 'page.open').then(
+      () => pageId,
+      (err: unknown) => {
+        if (err instanceof RpcError && err.code !== ErrorCode.RateLimited) this.pages.remove(pageId);
+        throw err;
+      },
+    );
+  }
+
+  /** Changes a page's path and/or title. */
+  updatePage(pageId: string, patch: { path?: string; title?: string }): Promise<void> {
+    if (this.pages.update(pageId, patch)) return this.syncPage(pageId, 'page.update');
+    return this.request('page.update', { pageId, ...patch }).then(() => undefined);
+  }
+
+  /**
+   * Closes a page. When not connected there is nothing to send: the server closed the
+   * socket's pages with the socket, and this page will not be announced again.
+   */
+  closePage(pageId: string): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(new ClientError('CLOSED', 'page.close: the client was closed'));
+    const known = this.pages.remove(pageId);
+    if (known && !this.isConnected) return Promise.resolve();
+    return this.request('page.close', { pageId }).then(
+      () => undefined,
+      (err: unknown) => {
+        if (known && isClientError(err, 'DISCONNECTED')) return; // closed with its socket
+        throw err;
+      },
+    );
+  }
+
+  /** Logs the session in with a JWT or the server's admin token (`-32001` when refused). */
+  login(token: string): Promise<LoginResult> {
+    return this.request('auth.login', { token });
+  }
+
+  logout(): Promise<MethodResults['auth.logout']> {
+    return this.request('auth.logout', undefined);
+  }
+
+  /** This session's SessionInfo. */
+  self(): Promise<SessionInfo> {
+    return this.request('session.self', undefined);
+  }
+
+  /** Admin only (`-32003` otherwise). Positional form on the wire: `[usernameFilter, projectFilter]`. */
+  getSessionInfo(usernameFilter?: string | null, projectFilter?: string | null): Promise<SessionInfo[]>;
+  /** Admin only. Named form on the wire, answered as a Dataset. */
+  getSessionInfo(query: SessionFilters & { format: 'dataset' }): Promise<Dataset>;
+  /** Admin only. Named form on the wire, answered as a list. */
+  getSessionInfo(query: SessionFilters & { format?: 'list' }): Promise<SessionInfo[]>;
+  getSessionInfo(query: SessionInfoQuery): Promise<SessionInfo[] | Dataset>;
+  getSessionInfo(
+    first?: string | null | SessionInfoQuery,
+    projectFilter?: string | null,
+  ): Promise<SessionInfo[] | Dataset> {
+    if (first !== null && typeof first === 'object') {
+      const params: Record<string, unknown> = {};
+      if (first.usernameFilter !== undefined) params['usernameFilter'] = first.usernameFilter;
+      if (first.projectFilter !== undefined) params['projectFilter'] = first.projectFilter;
+      if (first.format !== undefined) params['format'] = first.format;
+      const wantDataset = first.format === 'dataset';
+      return this.request('getSessionInfo', params).then((result) => {
+        if (wantDataset !== isDataset(result)) {
+          throw new ClientError('INVALID_RESPONSE', `getSessionInfo: asked for a ${first.format ?? 'list'}, got something else`, result);
+        }
+        return result;
+      });
+    }
+    const positional: (string | null)[] = [];
+    if (projectFilter !== undefined) positional.push(first ?? null, projectFilter);
+    else if (first !== undefined) positional.push(first);
+    return this.request('getSessionInfo', positional).then((result) => {
+      if (!Array.isArray(result)) throw new ClientError('INVALID_RESPONSE', 'getSessionInfo: expected a list', result);
+      return result;
+    });
+  }
+
+  /** Admin only: counts without the list. */
+  getSessionStats(filters: SessionFilters = {}): Promise<SessionStats> {
+    return this.request('getSessionStats', filters);
+  }
+
+  /**
+   * Admin only: a snapshot now, then `sessionsChanged` events for this subscription.
+   * A subscription belongs to one connection: watch again after a reconnect (on `welcome`).
+   */
+  watchSessions(filters: SessionFilters = {}): Promise<MethodResults['sessions.watch']> {
+    return this.request('sessions.watch', filters);
+  }
+
+  unwatchSessions(subscription: string): Promise<MethodResults['sessions.unwatch']> {
+    return this.request('sessions.unwatch', { subscription });
+  }
+
+  /** Admin only: ends a session (its sockets get `session.closing` and a 4000 close). */
+  closeSession(sessionId: string, message?: string): Promise<MethodResults['sessions.close']> {
+    return this.request('sessions.close', message === undefined ? { sessionId } : { sessionId, message });
+  }
+
+  /** Admin only: closes another session's page (its socket gets `page.closing`). */
+  closeRemotePage(sessionId: string, pageId: string, message?: string): Promise<MethodResults['pages.close']> {
+    return this.request('pages.close', message === undefined ? { sessionId, pageId } : { sessionId, pageId, message });
+  }
+
+  /** Admin only: sends `session.message` to a session (or to the socket owning `pageId`). */
+  sendMessage(params: ParamsOf<'session.sendMessage'>): Promise<MethodResults['session.sendMessage']> {
+    return this.request('session.sendMessage', params);
+  }
+
+  /**
+   * Tracks this browser tab as one page (see `PageTracker`). Calling it again returns the
+   * running tracker. Throws `NOT_SUPPORTED` outside a browser.
+   */
+  trackPage(options: TrackPageOptions = {}): PageTrackerHandle {
+    if (this.tracker !== null) return this.tracker;
+    if (this.state === 'closed') throw new ClientError('CLOSED', 'trackPage: the client was closed');
+    const tracker = new PageTracker(this, this.options.storageProject, options, this.logger, () => {
+      if (this.tracker === tracker) this.tracker = null;
+    });
+    this.tracker = tracker;
+    return tracker;
+  }
+
+  protected override beforeClose(): void {
+    this.tracker?.stop();
+  }
+}
+
+/** Creates a client; it connects at once unless `autoConnect: false`. */
+export function createClient(options: ClientOptions): SessionTrackerClient {
+  return new SessionTrackerClient(options);
+}
