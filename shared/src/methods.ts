@@ -9,7 +9,7 @@ const filter = z.string().nullable().optional();
 
 /** Params schemas, one per method. Unknown keys are ignored: the contract may add fields. */
 export const paramsSchemas = {
-  'page.open': z.object({ pageId: pageId.optional(), path: path.optional(), title: title.optional() }),
+  'page.open': z.object({ pageId: pageId.optional(), path: path.optional(), title: title.optional() }).optional(),
   'page.update': z.object({ pageId, path: path.optional(), title: title.optional() }),
   'page.close': z.object({ pageId }),
   'auth.login': z.object({ token: z.string().min(1).max(LIMITS.tokenMaxLength) }),

@@ -56,14 +56,20 @@ describe('size limits', () => {
     expectResult(await c.call('page.open', { pageId: 'd' }));
   });
 
-  it('refuses a batch over maxBatch with one -32029', async () => {
+  it('refuses a batch over maxBatch: each request gets -32029 under its own id, nothing runs', async () => {
     await using srv = await startTestServer({ maxBatch: 3 });
     await using c = await RawClient.connect(srv.wsUrl);
-    c.sendJson(Array.from({ length: 4 }, (_, i) => ({ jsonrpc: '2.0', method: 'session.self', id: i + 1 })));
+    c.sendJson([
+      ...Array.from({ length: 3 }, (_, i) => ({ jsonrpc: '2.0', method: 'page.open', params: { pageId: `b${i}` }, id: i + 1 })),
+      { jsonrpc: '2.0', method: 'page.open', params: { pageId: 'note' } },
+    ]);
     const m = await c.nextMessage();
-    expect(Array.isArray(m.data)).toBe(false);
-    expect(m.data.error.code).toBe(-32029);
-    expect(m.data.error.message).toMatch(/limit of 3/);
+    expect(m.data.map((r: { id: number }) => r.id)).toEqual([1, 2, 3]);
+    for (const r of m.data) {
+      expect(r.error.code).toBe(-32029);
+      expect(r.error.message).toMatch(/limit of 3/);
+    }
+    expect(expectResult(await c.call('session.self')).pageIds).toEqual([]);
     c.sendJson(Array.from({ length: 3 }, (_, i) => ({ jsonrpc: '2.0', method: 'session.self', id: i + 10 })));
     expect((await c.nextMessage()).data).toHaveLength(3);
   });

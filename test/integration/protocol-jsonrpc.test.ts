@@ -191,6 +191,8 @@ describe('envelope rules', () => {
       await c.call('page.update', { pageId: 'missing' }),
       await c.call('nope.nope'),
     ];
+    // Every frame from the server is a text frame.
+    expect(c.received.every((e) => !e.binary)).toBe(true);
     for (const r of responses) {
       expect(r.jsonrpc).toBe('2.0');
       expect(('result' in r ? 1 : 0) + ('error' in r ? 1 : 0)).toBe(1);
@@ -299,6 +301,56 @@ describe('envelope rules', () => {
     expect(expectResult(r2).id).toBe(c.sessionId);
     const { response: r3 } = await c.request({ jsonrpc: '2.0', method: 'auth.logout', params: [], id: 'empty-arr' });
     expect(expectResult(r3)).toMatchObject({ username: 'Unauthenticated' });
+    await c.close();
+  });
+});
+
+describe('batches and the batch limit', () => {
+  it('a batch of maxBatch requests gets one response per request', async () => {
+    await using s = await startTestServer({ maxBatch: 5 });
+    const c = await RawClient.connect(s.wsUrl);
+    const batch = Array.from({ length: 5 }, (_, i) => ({ jsonrpc: '2.0', method: 'session.self', id: `ok-${i}` }));
+    const got = await exchange(c, JSON.stringify(batch));
+    expect(got).toHaveLength(1);
+    expect(got[0]).toHaveLength(5);
+    for (let i = 0; i < 5; i++) {
+      const r = got[0].filter((x: any) => x.id === `ok-${i}`);
+      expect(r).toHaveLength(1);
+      expect(expectResult(r[0]).id).toBe(c.sessionId);
+    }
+    await c.close();
+  });
+
+  it('a batch over maxBatch: still exactly one response per request id (an error is fine), socket open', async () => {
+    await using s = await startTestServer({ maxBatch: 5 });
+    const c = await RawClient.connect(s.wsUrl);
+    const batch = Array.from({ length: 7 }, (_, i) => ({ jsonrpc: '2.0', method: 'session.self', id: `big-${i}` }));
+    const got = await exchange(c, JSON.stringify(batch));
+    const responses = got.flatMap((x) => (Array.isArray(x) ? x : [x]));
+    for (let i = 0; i < 7; i++) {
+      expect(
+        responses.filter((r: any) => r && r.id === `big-${i}`),
+        `exactly one response for request id big-${i}; got ${JSON.stringify(got)}`,
+      ).toHaveLength(1);
+    }
+    expect(c.isOpen).toBe(true);
+    await c.close();
+  });
+});
+
+describe('rate limiting (-32029)', () => {
+  it('each refused request still gets exactly one response, with its id; the socket stays open', async () => {
+    await using s = await startTestServer({ rateLimitPerSecond: 1, rateLimitBurst: 2 });
+    const c = await RawClient.connect(s.wsUrl);
+    for (let i = 0; i < 6; i++) c.sendJson({ jsonrpc: '2.0', method: 'session.self', id: `rl-${i}` });
+    const responses = [];
+    for (let i = 0; i < 6; i++) responses.push((await c.nextMessage((d) => d?.id === `rl-${i}`)).data);
+    const refused = responses.filter((r) => r.error);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expectError(r, -32029);
+    await sleep(100);
+    expect(c.received.filter((e) => typeof e.data?.id === 'string' && e.data.id.startsWith('rl-'))).toHaveLength(6);
+    expect(c.isOpen).toBe(true);
     await c.close();
   });
 });

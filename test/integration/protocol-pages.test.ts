@@ -69,6 +69,36 @@ describe('page.open', () => {
     expect(info.pages[0]).toMatchObject({ id: 'dup', path: '/two', title: 'Two' });
     await c.close();
   });
+
+  it('reopening from another socket of the same session updates the same page', async () => {
+    const a = await RawClient.connect(srv.wsUrl);
+    const b = await RawClient.connect(srv.wsUrl, { resume: a.welcome.resumeToken });
+    expect(b.sessionId).toBe(a.sessionId);
+    expectResult(await a.call('page.open', { pageId: 'shared', path: '/from-a', title: 'A' }));
+    expect(expectResult(await b.call('page.open', { pageId: 'shared', path: '/from-b', title: 'B' })).pageId).toBe('shared');
+    const info = await self(a);
+    expect(info.pageIds).toEqual(['shared']);
+    expect(info.activePages).toBe(1);
+    expect(info.pages[0]).toMatchObject({ id: 'shared', path: '/from-b', title: 'B' });
+    await a.close();
+    await b.close();
+  });
+});
+
+describe('page IDs belong to a session', () => {
+  it('two sessions may each open the same pageId, independently', async () => {
+    const a = await RawClient.connect(srv.wsUrl);
+    const b = await RawClient.connect(srv.wsUrl);
+    expectResult(await a.call('page.open', { pageId: 'home', title: 'A home' }));
+    expectResult(await b.call('page.open', { pageId: 'home', title: 'B home' }));
+    expect((await self(a)).pages[0]).toMatchObject({ id: 'home', title: 'A home' });
+    expect((await self(b)).pages[0]).toMatchObject({ id: 'home', title: 'B home' });
+    expectResult(await a.call('page.close', { pageId: 'home' }));
+    expect((await self(a)).pageIds).toEqual([]);
+    expect((await self(b)).pageIds).toEqual(['home']);
+    await a.close();
+    await b.close();
+  });
 });
 
 describe('page.update', () => {

@@ -99,6 +99,16 @@ describe('query parameters on /ws', () => {
     expect((await healthz(srv)).body.sessions).toBe(0);
   });
 
+  it.each([
+    ['a stray percent sign', 'project=100%'],
+    ['a broken escape', 'project=%E0%A4%A'],
+    ['an escape of invalid UTF-8', 'project=%FF%FE'],
+    ['an encoded slash', 'project=a%2Fb'],
+  ])('refuses a project with %s with HTTP 400 (raw query)', async (_what, rawQuery) => {
+    await using srv = await startTestServer();
+    expect(await upgradeStatus(srv.wsUrl, { rawQuery })).toBe(400);
+  });
+
   it('refuses a bad scope even with a good project', async () => {
     await using srv = await startTestServer();
     expect(await upgradeStatus(srv.wsUrl, { project: 'fine', scope: 'nope' })).toBe(400);
@@ -113,6 +123,8 @@ describe('Origin allow-list', () => {
     expect(await upgradeStatus(srv.wsUrl, { origin: 'https://evil.example.com' })).toBe(403);
     expect(await upgradeStatus(srv.wsUrl, { origin: 'https://app.example.com.evil.com' })).toBe(403);
     expect(await upgradeStatus(srv.wsUrl, { origin: 'http://app.example.com' })).toBe(403);
+    // A sandboxed or opaque origin is not in the list either.
+    expect(await upgradeStatus(srv.wsUrl, { origin: 'null' })).toBe(403);
     expect((await healthz(srv)).body.sessions).toBe(0);
   });
 

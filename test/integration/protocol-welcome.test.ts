@@ -61,6 +61,18 @@ describe('session.welcome', () => {
     await b.close();
   });
 
+  it('a resumed socket gets a full welcome too, with resumed:true', async () => {
+    await using srv = await startTestServer({ heartbeatMs: 3_000 });
+    const a = await RawClient.connect(srv.wsUrl);
+    const before = Date.now();
+    const b = await RawClient.connect(srv.wsUrl, { resume: a.welcome.resumeToken });
+    expect(b.received[0]?.data?.method).toBe('session.welcome');
+    expect(b.welcome).toMatchObject({ sessionId: a.sessionId, resumeToken: a.welcome.resumeToken, resumed: true, heartbeatMs: 3_000 });
+    expect(Math.abs(b.welcome.serverTime - before)).toBeLessThan(5_000);
+    await a.close();
+    await b.close();
+  });
+
   it('is sent once: no second welcome follows', async () => {
     await using srv = await startTestServer();
     const c = await RawClient.connect(srv.wsUrl);

@@ -155,6 +155,7 @@ export class RawClient {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res: IncomingMessage) => {
         res.resume();
+        ws.terminate();
         reject(new Error(`upgrade refused with HTTP ${res.statusCode}`));
       });
       ws.once('error', reject);

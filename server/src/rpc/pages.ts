@@ -13,7 +13,8 @@ function newPageId(session: Session): string {
 
 /** page.open / page.update / page.close: pages belong to the socket that announced them. */
 export const pageHandlers: HandlerTable = {
-  'page.open'({ conn, session, ctx }, p) {
+  'page.open'({ conn, session, ctx }, params) {
+    const p = params ?? {};
     const pageId = p.pageId ?? newPageId(session);
     const page = session.pages.get(pageId);
     if (page) {

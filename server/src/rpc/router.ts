@@ -112,9 +112,13 @@ export class RpcRouter {
         return undefined;
       case 'batch':
         if (msg.calls.length > this.maxBatch) {
-          const text = `Batch of ${msg.calls.length} calls is over the limit of ${this.maxBatch}`;
+          // Every request still gets exactly one answer, under its own id.
+          const text = `Batch of ${msg.calls.length} calls is over the limit of ${this.maxBatch} (maxBatch)`;
           this.protocolError(conn, ErrorCode.RateLimited, text);
-          conn.send(failure(null, ErrorCode.RateLimited, text));
+          const answers = msg.calls.flatMap((c) =>
+            c.kind === 'notification' ? [] : [failure(c.id, c.kind === 'invalid' ? ErrorCode.InvalidRequest : ErrorCode.RateLimited, c.kind === 'invalid' ? c.message : text)],
+          );
+          if (answers.length > 0) conn.send(answers);
           return undefined;
         }
         return this.runBatch(conn, msg.calls);

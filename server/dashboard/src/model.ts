@@ -1,0 +1,229 @@
+/**
+ * The live set of sessions and how it is ordered. Pure (no DOM): the table and the tests
+ * share it. Times are local monotonic ms (`performance.now()` in the page): a row's uptime
+ * and last comm tick from the values received plus the time since they arrived.
+ */
+import type { SessionInfo, SessionsChanged } from '@session-tracker/client';
+import { formatDevice } from './format.js';
+
+export interface Entry {
+  info: SessionInfo;
+  /** Local ms at which `info` arrived. */
+  at: number;
+}
+
+export interface StoreChanges {
+  added: Entry[];
+  updated: Entry[];
+  removed: string[];
+}
+
+export type Diff = Pick<SessionsChanged, 'added' | 'updated' | 'removed'>;
+
+/** The sessions a subscription sees, by ID. */
+export class SessionStore {
+  private readonly map = new Map<string, Entry>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(id: string): Entry | undefined {
+    return this.map.get(id);
+  }
+
+  values(): IterableIterator<Entry> {
+    return this.map.values();
+  }
+
+  /** Replaces everything with a snapshot; reports what that changed. */
+  reset(sessions: readonly SessionInfo[], now: number): StoreChanges {
+    const out: StoreChanges = { added: [], updated: [], removed: [] };
+    const seen = new Set<string>();
+    for (const info of sessions) {
+      seen.add(info.id);
+      this.put(info, now, out);
+    }
+    for (const id of [...this.map.keys()]) {
+      if (!seen.has(id)) {
+        this.map.delete(id);
+        out.removed.push(id);
+      }
+    }
+    return out;
+  }
+
+  /** Applies a `sessions.changed` diff. Tolerant: an update of an unknown ID adds it, an add of a known one updates it. */
+  apply(diff: Diff, now: number): StoreChanges {
+    const out: StoreChanges = { added: [], updated: [], removed: [] };
+    for (const id of diff.removed) {
+      if (this.map.delete(id)) out.removed.push(id);
+    }
+    for (const info of diff.added) this.put(info, now, out);
+    for (const info of diff.updated) this.put(info, now, out);
+    return out;
+  }
+
+  /** Refreshes only the clocks (uptime, last comm) of sessions already known; returns those. */
+  refreshTiming(sessions: readonly SessionInfo[], now: number): Entry[] {
+    const out: Entry[] = [];
+    for (const fresh of sessions) {
+      const entry = this.map.get(fresh.id);
+      if (entry === undefined) continue;
+      const info: SessionInfo = { ...entry.info, uptime: fresh.uptime, lastComm: fresh.lastComm };
+      const next: Entry = { info, at: now };
+      this.map.set(fresh.id, next);
+      out.push(next);
+    }
+    return out;
+  }
+
+  clear(): string[] {
+    const ids = [...this.map.keys()];
+    this.map.clear();
+    return ids;
+  }
+
+  private put(info: SessionInfo, now: number, out: StoreChanges): void {
+    const entry: Entry = { info, at: now };
+    const known = this.map.has(info.id);
+    this.map.set(info.id, entry);
+    (known ? out.updated : out.added).push(entry);
+  }
+}
+
+/** Uptime at local time `now`. */
+export function uptimeAt(entry: Entry, now: number): number {
+  return entry.info.uptime + Math.max(0, now - entry.at);
+}
+
+/** Time since the last frame from the session, at local time `now`. */
+export function lastCommAt(entry: Entry, now: number): number {
+  return entry.info.lastComm + Math.max(0, now - entry.at);
+}
+
+export const SORT_KEYS = [
+  'username',
+  'project',
+  'scope',
+  'device',
+  'address',
+  'uptime',
+  'lastComm',
+  'pages',
+  'bytes',
+  'authorized',
+  'state',
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortDirection = 'ascending' | 'descending';
+export interface SortState {
+  key: SortKey;
+  direction: SortDirection;
+}
+
+export function isSortKey(value: string): value is SortKey {
+  return (SORT_KEYS as readonly string[]).includes(value);
+}
+
+/** Numbers sort numerically, words naturally ("10.0.0.9" before "10.0.0.10"), case-insensitively. */
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/**
+ * What a row sorts by. Clocks sort by a value that does not move as they tick (the
+ * creation or last-comm instant, in local time, negated), so a sorted table stays sorted.
+ */
+export function sortValue(entry: Entry, key: SortKey): string | number {
+  const s = entry.info;
+  switch (key) {
+    case 'username':
+      return s.username;
+    case 'project':
+      return s.project;
+    case 'scope':
+      return s.sessionScope;
+    case 'device':
+      return formatDevice(s.device);
+    case 'address':
+      return s.clientAddress;
+    case 'uptime':
+      return s.uptime - entry.at;
+    case 'lastComm':
+      return s.lastComm - entry.at;
+    case 'pages':
+      return s.activePages;
+    case 'bytes':
+      return s.totalBytesSent;
+    case 'authorized':
+      return s.authorized ? 1 : 0;
+    case 'state':
+      return s.state;
+  }
+}
+
+/** Compares two values of one column. */
+export function compareValues(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  return collator.compare(String(a), String(b));
+}
+
+/** The table order: the column in its direction, then the session ID, so equal rows never swap. */
+export function compareEntries(a: Entry, b: Entry, sort: SortState): number {
+  const c = compareValues(sortValue(a, sort.key), sortValue(b, sort.key));
+  if (c !== 0) return sort.direction === 'ascending' ? c : -c;
+  return a.info.id < b.info.id ? -1 : a.info.id > b.info.id ? 1 : 0;
+}
+
+export function sortEntries(entries: Iterable<Entry>, sort: SortState): Entry[] {
+  return [...entries].sort((a, b) => compareEntries(a, b, sort));
+}
+
+/** Where `entry` goes in `sorted` (binary search; after any equal ones). */
+export function insertionIndex(sorted: readonly Entry[], entry: Entry, sort: SortState): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(sorted[mid] as Entry, entry, sort) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The sort after a click on a column header: the same column flips; a new one starts ascending (counts and uptime: largest first). */
+export function nextSort(current: SortState, key: SortKey): SortState {
+  if (current.key === key) return { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' };
+  return { key, direction: key === 'uptime' || key === 'bytes' || key === 'pages' ? 'descending' : 'ascending' };
+}
+
+export interface Totals {
+  sessions: number;
+  connected: number;
+  users: number;
+  pages: number;
+}
+
+/** Counts for the summary line. Distinct users leave out "Unauthenticated". */
+export function totals(entries: Iterable<Entry>): Totals {
+  const users = new Set<string>();
+  let sessions = 0;
+  let connected = 0;
+  let pages = 0;
+  for (const { info } of entries) {
+    sessions++;
+    if (info.state === 'connected') connected++;
+    pages += info.activePages;
+    if (info.username !== 'Unauthenticated') users.add(info.username);
+  }
+  return { sessions, connected, users: users.size, pages };
+}
+
+/** Which filter field a server `-32602` message is about (it names the filter first). */
+export function filterErrorField(message: string): 'username' | 'project' | null {
+  const u = message.indexOf('usernameFilter');
+  const p = message.indexOf('projectFilter');
+  if (u === -1 && p === -1) return null;
+  if (p === -1) return 'username';
+  if (u === -1) return 'project';
+  return u < p ? 'username' : 'project';
+}
