@@ -34,6 +34,11 @@ export const SERVE_FLAGS: Flag[] = [
   { flag: 'heartbeat', env: 'SESSION_TRACKER_HEARTBEAT', help: `ping interval in ms (default ${DEFAULT_OPTIONS.heartbeatMs})`, apply: (o, v) => (o.heartbeatMs = int('heartbeat', v)) },
   { flag: 'max-payload', env: 'SESSION_TRACKER_MAX_PAYLOAD', help: `largest inbound message in bytes (default ${DEFAULT_OPTIONS.maxPayload})`, apply: (o, v) => (o.maxPayload = int('max-payload', v)) },
   { flag: 'max-batch', env: 'SESSION_TRACKER_MAX_BATCH', help: `most calls in one JSON-RPC batch (default ${DEFAULT_OPTIONS.maxBatch})`, apply: (o, v) => (o.maxBatch = int('max-batch', v)) },
+  { flag: 'rate-limit', env: 'SESSION_TRACKER_RATE_LIMIT', help: `messages per second a session may send, sustained; 0 = off (default ${DEFAULT_OPTIONS.rateLimitPerSecond})`, apply: (o, v) => (o.rateLimitPerSecond = int('rate-limit', v)) },
+  { flag: 'rate-burst', env: 'SESSION_TRACKER_RATE_BURST', help: `messages a session may send in a burst (default ${DEFAULT_OPTIONS.rateLimitBurst})`, apply: (o, v) => (o.rateLimitBurst = int('rate-burst', v)) },
+  { flag: 'max-pages', env: 'SESSION_TRACKER_MAX_PAGES', help: `open pages per session (default ${DEFAULT_OPTIONS.maxPagesPerSession})`, apply: (o, v) => (o.maxPagesPerSession = int('max-pages', v)) },
+  { flag: 'max-sessions-per-address', env: 'SESSION_TRACKER_MAX_SESSIONS_PER_ADDRESS', help: `sessions per client address; 0 = off, for plants behind NAT (default ${DEFAULT_OPTIONS.maxSessionsPerAddress})`, apply: (o, v) => (o.maxSessionsPerAddress = int('max-sessions-per-address', v)) },
+  { flag: 'max-sockets', env: 'SESSION_TRACKER_MAX_SOCKETS', help: `open sockets per server; more get HTTP 503 (default ${DEFAULT_OPTIONS.maxSockets})`, apply: (o, v) => (o.maxSockets = int('max-sockets', v)) },
   { flag: 'metrics-token', env: 'SESSION_TRACKER_METRICS_TOKEN', help: 'bearer token GET /metrics requires (default: open)', apply: (o, v) => (o.metricsToken = v) },
   { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },
 ];
