@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 
-export const KINDS = ['st', 'bare', 'sio'];
 let nextRequestId = 1;
 
 /** Opens the session-level URL for a kind (project and scope go in the query). */
@@ -159,22 +158,5 @@ export class BenchClient {
   /** The raw TCP socket, for floods of pre-built frames (ws's own sender is idle then). */
   get socket() {
     return this.ws?._socket;
-  }
-
-  /** Closing handshake; resolves when the socket is closed (terminates after timeoutMs). */
-  close(timeoutMs = 5_000) {
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, timeoutMs);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      ws.close(1000);
-    });
   }
 }

@@ -1,8 +1,6 @@
 // Formats the one results table, as Markdown (printed to the terminal and
 // written to RESULTS.md, so both show the same thing).
 
-const fmtNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
-
 /** A figure with its unit; n/a for NaN, undefined or null. */
 export function fmt(value, unit = '') {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
@@ -17,8 +15,9 @@ export function ratio(a, b) {
 }
 
 /**
- * rows: [{scenario, figure, unit, st, bare, sio, target, met}] where `met` is
- * true/false/undefined (undefined: no target or not measurable).
+ * rows: [{scenario, figure, unit, st, bare, sio, target, met, ratios}] where
+ * `met` is true/false/undefined (undefined: no target or not measurable) and
+ * `ratios: false` blanks the ratio columns (ratios of deltas mean nothing).
  */
 export function renderTable(rows) {
   const header = ['scenario', 'figure', 'session-tracker', 'bare ws', 'socket.io', 'st / bare', 'st / socket.io', 'target', 'met'];
@@ -28,8 +27,8 @@ export function renderTable(rows) {
     fmt(r.st, r.unit),
     fmt(r.bare, r.unit),
     fmt(r.sio, r.unit),
-    ratio(r.st, r.bare),
-    ratio(r.st, r.sio),
+    r.ratios === false ? '' : ratio(r.st, r.bare),
+    r.ratios === false ? '' : ratio(r.st, r.sio),
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
@@ -38,4 +37,3 @@ export function renderTable(rows) {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-export { fmtNumber };

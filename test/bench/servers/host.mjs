@@ -6,11 +6,18 @@
 // Usage (by run.mjs only): node --expose-gc host.mjs '<json options>'
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { serve } from '../lib/ipc.mjs';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
-const loop = monitorEventLoopDelay({ resolution: 5 });
+// The histogram records the whole interval between its timer's runs (Node 20),
+// so the delay is the value minus the resolution.
+const RESOLUTION_MS = 5;
+const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 loop.enable();
+const delayMs = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 
 async function startTarget() {
   const common = {
@@ -26,16 +33,26 @@ async function startTarget() {
   if (opts.kind === 'sio') return (await import('./socketio.mjs')).start(common);
   if (opts.kind === 'st') {
     const { startServer } = await import('@session-tracker/server');
-    const srv = await startServer({ ...common, logLevel: 'warn' });
-    const healthUrl = srv.wsUrl.replace(/^ws/, 'http').replace(/\/ws(\?.*)?$/, '/healthz');
+    const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions });
+    const metric = (text, name) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : NaN;
+    };
     return {
       kind: 'st',
       wsUrl: srv.wsUrl,
-      // session-tracker exposes no message counter; the load workers sync per socket instead.
+      // The server's own counters, from its /healthz and /metrics.
       counters: async () => {
-        const res = await fetch(healthUrl);
-        const body = await res.json();
-        return { connections: body.sessions, messages: NaN, bytes: NaN };
+        const [health, metrics] = await Promise.all([
+          fetch(`${srv.url}/healthz`).then((r) => r.json()),
+          fetch(`${srv.url}/metrics`).then((r) => (r.ok ? r.text() : '')),
+        ]);
+        return {
+          connections: health.sessions,
+          messages: metric(metrics, 'session_tracker_received_messages_total'),
+          bytes: metric(metrics, 'session_tracker_received_bytes_total'),
+          rateLimited: metric(metrics, 'session_tracker_rate_limited_total'),
+        };
       },
       close: () => srv.close(),
     };
@@ -58,6 +75,29 @@ function memory() {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
+// --profile: a CPU profile of the measurement window only (mark to the next
+// stats), not of start-up and connection set-up.
+let profiler = null;
+let profiles = 0;
+async function profileStart() {
+  if (!opts.profileDir || profiler) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  await profiler.post('Profiler.start');
+}
+async function profileStop() {
+  if (!profiler) return undefined;
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = null;
+  mkdirSync(opts.profileDir, { recursive: true });
+  const file = join(opts.profileDir, `${opts.label ?? opts.kind}-${process.pid}-${++profiles}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
+}
+
 const target = await startTarget();
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
@@ -67,10 +107,12 @@ serve(
     async stats() {
       const cpu = process.cpuUsage(cpuMark);
       const wall = performance.now() - wallMark;
+      const profile = await profileStop();
       return {
+        profile,
         ...memory(),
         ...(await target.counters()),
-        loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, mean: loop.mean / 1e6, count: loop.count },
+        loop: { p50: delayMs(loop.percentile(50)), p99: delayMs(loop.percentile(99)), max: delayMs(loop.max), mean: delayMs(loop.mean), count: loop.count },
         cpuPercent: wall > 0 ? ((cpu.user + cpu.system) / 1000 / wall) * 100 : NaN,
       };
     },
@@ -79,6 +121,7 @@ serve(
       loop.reset();
       cpuMark = process.cpuUsage();
       wallMark = performance.now();
+      await profileStart();
       return { at: performance.timeOrigin + performance.now() };
     },
     async gc() {
