@@ -71,17 +71,19 @@ function detectId(value: unknown): JsonRpcId {
   return parsed.success ? parsed.data : null;
 }
 
+/** Tells whether a value is a well-formed call envelope: `inboundCallSchema`, or a compiled twin of it. */
+export type EnvelopeCheck = (value: unknown) => boolean;
+
+const zodEnvelope: EnvelopeCheck = (value) => inboundCallSchema.safeParse(value).success;
+
 /** Classifies one parsed (untrusted) JSON value that should be a request or notification. */
-export function classifyCall(value: unknown): InboundCall {
-  const parsed = inboundCallSchema.safeParse(value);
-  if (!parsed.success) {
+export function classifyCall(value: unknown, isEnvelope: EnvelopeCheck = zodEnvelope): InboundCall {
+  if (!isEnvelope(value)) {
     return { kind: 'invalid', id: detectId(value), message: describeEnvelopeError(value) };
   }
-  const call = parsed.data;
+  const call = value as { method: string; params?: unknown; id?: JsonRpcId };
   // `id` absent means notification; `id: null` is a (discouraged) request.
-  if (typeof value === 'object' && value !== null && 'id' in value) {
-    return { kind: 'request', method: call.method, params: call.params, id: call.id ?? null };
-  }
+  if ('id' in call) return { kind: 'request', method: call.method, params: call.params, id: call.id ?? null };
   return { kind: 'notification', method: call.method, params: call.params };
 }
 
@@ -107,22 +109,22 @@ export type InboundMessage =
   | { kind: 'parse-error'; message: string };
 
 /** Parses and classifies one text frame. Never throws. */
-export function parseInbound(text: string): InboundMessage {
+export function parseInbound(text: string, isEnvelope: EnvelopeCheck = zodEnvelope): InboundMessage {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { kind: 'parse-error', message: 'Parse error: invalid JSON' };
   }
-  return classifyInbound(value);
+  return classifyInbound(value, isEnvelope);
 }
 
-export function classifyInbound(value: unknown): InboundMessage {
+export function classifyInbound(value: unknown, isEnvelope: EnvelopeCheck = zodEnvelope): InboundMessage {
   if (Array.isArray(value)) {
     if (value.length === 0) return { kind: 'empty-batch' };
-    return { kind: 'batch', calls: value.map(classifyCall) };
+    return { kind: 'batch', calls: value.map((v) => classifyCall(v, isEnvelope)) };
   }
-  return { kind: 'single', call: classifyCall(value) };
+  return { kind: 'single', call: classifyCall(value, isEnvelope) };
 }
 
 export function success<R>(id: JsonRpcId, result: R): JsonRpcSuccess<R> {

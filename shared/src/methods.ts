@@ -17,9 +17,8 @@ export const paramsSchemas = {
   'session.self': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
   getSessionInfo: z
     .union([
+      // Trailing elements are optional: [], [user] and [user, project] all fit.
       z.tuple([filter, filter]),
-      z.tuple([filter]),
-      z.tuple([]),
       z.object({
         usernameFilter: filter,
         projectFilter: filter,

@@ -62,7 +62,8 @@ export function chartGeometry(samples: readonly Sample[], now: number, box: Box)
   }));
   // One sample: a flat line from its time to now, so a fresh chart shows something.
   if (pts.length === 1) pts.push({ x: box.width, y: (pts[0] as { y: number }).y });
-  const line = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`).join(' ');
+  // Steps: a count holds until the next sample.
+  const line = pts.map((p, i) => (i === 0 ? `M${p.x} ${p.y}` : `H${p.x} V${p.y}`)).join(' ');
   const first = pts[0] as { x: number };
   const last = pts[pts.length - 1] as { x: number; y: number };
   const area = `${line} L${last.x} ${box.height} L${first.x} ${box.height} Z`;
@@ -84,6 +85,8 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 /** The chart in the page: owns the samples and its <svg>. */
 export class ChartView {
   private samples: Sample[] = [];
+  /** The count right now, drawn as the line's live end between samples. */
+  private current: number | null = null;
   private readonly root: SVGSVGElement;
   private readonly title: SVGTitleElement;
   private readonly area: SVGPathElement;
@@ -121,6 +124,14 @@ export class ChartView {
   /** Records the count now and redraws. */
   sample(count: number, now = Date.now()): void {
     addSample(this.samples, { t: now, count });
+    this.current = count;
+    this.render(now);
+  }
+
+  /** The live count changed: moves the line's end (no sample is stored). */
+  live(count: number, now = Date.now()): void {
+    if (count === this.current || this.samples.length === 0) return;
+    this.current = count;
     this.render(now);
   }
 
@@ -137,7 +148,8 @@ export class ChartView {
   private render(now: number): void {
     const pw = W - PAD.left - PAD.right;
     const ph = H - PAD.top - PAD.bottom;
-    const g = chartGeometry(this.samples, now, { width: pw, height: ph, windowMs: WINDOW_MS });
+    const shown = this.current === null ? this.samples : [...this.samples, { t: now, count: this.current }];
+    const g = chartGeometry(shown, now, { width: pw, height: ph, windowMs: WINDOW_MS });
     this.area.setAttribute('d', g.area);
     this.line.setAttribute('d', g.line);
     this.dot.setAttribute('cx', String(g.last?.x ?? -10));
@@ -150,7 +162,7 @@ export class ChartView {
     this.xLabels.forEach((el, i) => {
       el.textContent = labels[i] ?? '';
     });
-    const counts = this.samples.map((s) => s.count);
+    const counts = shown.map((s) => s.count);
     const current = counts[counts.length - 1] ?? 0;
     const peak = counts.reduce((m, c) => Math.max(m, c), 0);
     const low = counts.reduce((m, c) => Math.min(m, c), current);

@@ -1,5 +1,5 @@
 /** Human formats for the dashboard: durations, byte sizes, devices, times. Pure, no DOM. */
-import type { DeviceInfo } from '@session-tracker/client';
+import type { DeviceInfo } from '@session-tracker/shared';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -58,9 +58,13 @@ export function formatBytes(bytes: number): string {
   return `${text} ${BYTE_UNITS[unit]}`;
 }
 
+/** One formatter, made once: `toLocaleString` builds a new one on every call (slow over 1,000 rows). */
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** An integer with thousands separators: `5,120`. */
 export function formatCount(n: number): string {
-  return Math.round(Number.isFinite(n) ? n : 0).toLocaleString('en-US');
+  const v = Math.round(Number.isFinite(n) ? n : 0);
+  return v > -1000 && v < 1000 ? String(v) : INTEGER.format(v);
 }
 
 /** Exact bytes for a tooltip: `5,120 bytes`. */

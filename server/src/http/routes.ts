@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { TrackerContext } from '../context.js';
+import { serveDashboard } from './dashboard.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 
 const metricsOf = new WeakMap<TrackerContext, Registry>();
@@ -31,6 +32,7 @@ function loadSdk(): Promise<Buffer | undefined> {
 /** The tracker's HTTP routes. Returns false for paths that are not ours. */
 export function handleHttp(ctx: TrackerContext, req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/admin' || path?.startsWith('/admin/')) return serveDashboard(req, res);
   if (path === '/metrics') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res);
     // Built on first scrape: a tracker nobody scrapes pays nothing for metrics.

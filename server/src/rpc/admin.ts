@@ -1,6 +1,7 @@
 import { CloseCode, notification } from '@session-tracker/shared';
 import { compileFilter } from '../filters/regex.js';
-import { toSessionInfo } from '../sessions/info.js';
+import { sessionInfoJson } from '../sessions/info-json.js';
+import { RawJson } from './raw-json.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
 import { notFound } from './errors.js';
@@ -32,7 +33,7 @@ export const adminHandlers: HandlerTable = {
     const project = compileFilter('projectFilter', p?.projectFilter);
     const { subscription, snapshot } = call.ctx.watchers.watch(call.conn, user, project, call.ctx.registry.values());
     const now = Date.now();
-    return { subscription, sessions: snapshot.map((s) => toSessionInfo(s, now)) };
+    return RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, snapshot, (s) => sessionInfoJson(s, now), ']}');
   },
 
   'sessions.unwatch'(call, p) {
@@ -63,7 +64,7 @@ export const adminHandlers: HandlerTable = {
     const message = p.message ?? '';
     const owner: Connection = page.owner;
     audit(call, 'pages.close', { sessionId: s.id, pageId: p.pageId, message });
-    s.pages.delete(p.pageId);
+    s.closePage(p.pageId);
     call.ctx.registry.touched(s);
     afterResponse(() => owner.send(notification('page.closing', { pageId: p.pageId, message })));
     return { sessionId: s.id, pageId: p.pageId };

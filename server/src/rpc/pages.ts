@@ -16,32 +16,24 @@ export const pageHandlers: HandlerTable = {
   'page.open'({ conn, session, ctx }, params) {
     const p = params ?? {};
     const pageId = p.pageId ?? newPageId(session);
-    const page = session.pages.get(pageId);
-    if (page) {
-      // Opening an open page updates it; the announcing socket becomes its owner.
-      if (p.path !== undefined) page.path = p.path;
-      if (p.title !== undefined) page.title = p.title;
-      page.owner = conn;
-    } else {
+    // Opening an open page updates it; the announcing socket becomes its owner.
+    if (!session.pages.has(pageId)) {
       const max = ctx.options.maxPagesPerSession;
       if (session.pages.size >= max) throw new RpcError(ErrorCode.RateLimited, `Page limit reached: a session may hold ${max} open pages (maxPagesPerSession)`);
-      session.pages.set(pageId, { id: pageId, path: p.path ?? '', title: p.title ?? '', openedAt: Date.now(), owner: conn });
     }
+    session.openPage(pageId, p.path, p.title, conn, Date.now());
     ctx.registry.touched(session);
     return { pageId };
   },
 
   'page.update'({ session, ctx }, p) {
-    const page = session.pages.get(p.pageId);
-    if (!page) throw notFound(`No such page: ${p.pageId}`);
-    if (p.path !== undefined) page.path = p.path;
-    if (p.title !== undefined) page.title = p.title;
+    if (!session.updatePage(p.pageId, p.path, p.title)) throw notFound(`No such page: ${p.pageId}`);
     ctx.registry.touched(session);
     return { pageId: p.pageId };
   },
 
   'page.close'({ session, ctx }, p) {
-    if (!session.pages.delete(p.pageId)) throw notFound(`No such page: ${p.pageId}`);
+    if (!session.closePage(p.pageId)) throw notFound(`No such page: ${p.pageId}`);
     ctx.registry.touched(session);
     return { pageId: p.pageId };
   },

@@ -1,6 +1,10 @@
-import type { SessionStats } from '@session-tracker/shared';
+import { SESSION_DATASET_COLUMNS, type SessionStats } from '@session-tracker/shared';
+
+const DATASET_COLUMNS_JSON = JSON.stringify(SESSION_DATASET_COLUMNS);
 import { compileFilter, type Filter } from '../filters/regex.js';
-import { toDataset, toSessionInfo } from '../sessions/info.js';
+import { toSessionInfo } from '../sessions/info.js';
+import { datasetRowJson, sessionInfoJson } from '../sessions/info-json.js';
+import { RawJson } from './raw-json.js';
 import type { Session } from '../sessions/session.js';
 import type { HandlerTable } from './router.js';
 
@@ -43,9 +47,9 @@ export const queryHandlers: HandlerTable = {
   getSessionInfo({ ctx }, p) {
     const named = Array.isArray(p) ? { usernameFilter: p[0], projectFilter: p[1] } : (p ?? {});
     const found = selectSessions(ctx.registry.values(), named);
-    if (!Array.isArray(p) && p?.format === 'dataset') return toDataset(found);
+    if (!Array.isArray(p) && p?.format === 'dataset') return RawJson.of(`{"columns":${DATASET_COLUMNS_JSON},"rows":[`, found, datasetRowJson, ']}');
     const now = Date.now();
-    return found.map((s) => toSessionInfo(s, now));
+    return RawJson.of('[', found, (s) => sessionInfoJson(s, now), ']');
   },
 
   getSessionStats({ ctx }, p) {

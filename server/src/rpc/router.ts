@@ -1,12 +1,9 @@
 import type { Logger } from 'pino';
-import type { ZodType } from 'zod';
 import {
   ADMIN_METHODS,
-  describeIssues,
   ErrorCode,
   failure,
   isMethodName,
-  paramsSchemas,
   parseInbound,
   success,
   type InboundCall,
@@ -19,6 +16,8 @@ import type { TrackerContext } from '../context.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
 import { RpcError } from './errors.js';
+import { validators, type Validators } from './validate.js';
+import { RawJson, RawResponse } from './raw-json.js';
 
 export interface CallContext {
   conn: Connection;
@@ -26,19 +25,22 @@ export interface CallContext {
   ctx: TrackerContext;
 }
 
+/** A handler answers with its method's result, or the same as JSON text (RawJson) for big lists. */
 export type MethodHandler<M extends MethodName> = (
   call: CallContext,
   params: ParamsOf<M>,
-) => MethodResults[M] | Promise<MethodResults[M]>;
+) => MethodResults[M] | RawJson | Promise<MethodResults[M]>;
 
 export type HandlerTable = { [M in MethodName]?: MethodHandler<M> };
 
-type Outcome = JsonRpcResponse | undefined;
+type Outcome = JsonRpcResponse | RawResponse | undefined;
 
 const MAX_NAME_IN_ERROR = 64;
 
 /** JSON-RPC 2.0 dispatch for one tracker: envelope checks, admin gate, params, handler. */
 export class RpcRouter {
+  private readonly check: Validators = validators();
+
   constructor(
     private readonly handlers: HandlerTable,
     private readonly log: Logger,
@@ -85,7 +87,7 @@ export class RpcRouter {
   /** Over the rate limit: each request gets -32029, notifications are dropped unanswered. */
   private refuseLimited(conn: Connection, frame: Buffer, isBinary: boolean): void {
     const text = `Rate limited: over ${conn.ctx.rateLimit.perSecond} messages per second (burst ${conn.ctx.rateLimit.burst})`;
-    const msg = isBinary ? undefined : parseInbound(frame.toString('utf8'));
+    const msg = isBinary ? undefined : parseInbound(frame.toString('utf8'), this.check.envelope);
     const calls = msg?.kind === 'single' ? [msg.call] : msg?.kind === 'batch' ? msg.calls : undefined;
     conn.ctx.stats.rateLimited++;
     conn.ctx.stats.protocolError(ErrorCode.RateLimited);
@@ -100,7 +102,7 @@ export class RpcRouter {
 
   /** Handles one frame; returns a promise only when a handler went async. */
   handleText(conn: Connection, text: string): Promise<void> | undefined {
-    const msg = parseInbound(text);
+    const msg = parseInbound(text, this.check.envelope);
     switch (msg.kind) {
       case 'parse-error':
         this.protocolError(conn, ErrorCode.ParseError, msg.message);
@@ -132,14 +134,14 @@ export class RpcRouter {
   }
 
   private async runBatch(conn: Connection, calls: InboundCall[]): Promise<void> {
-    const responses: JsonRpcResponse[] = [];
+    const responses: (JsonRpcResponse | RawResponse)[] = [];
     // In order, so a batch like [page.open, session.self] reads its own writes.
     for (const call of calls) {
       const out = await this.execute(conn, call);
       if (out) responses.push(out);
     }
     // A batch of notifications only gets nothing back at all.
-    if (responses.length > 0) conn.send(responses);
+    if (responses.length > 0) conn.sendText(`[${responses.map((r) => (r instanceof RawResponse ? r.message.text() : JSON.stringify(r))).join(',')}]`);
   }
 
   /** Runs one call; the result is the response to send, if any. */
@@ -159,18 +161,17 @@ export class RpcRouter {
     if (ADMIN_METHODS.has(name) && !conn.session.isAdmin) {
       return this.fail(conn, id, ErrorCode.Forbidden, `Forbidden: ${name} needs an admin login`);
     }
-    const schema = paramsSchemas[name] as ZodType;
-    const parsed = schema.safeParse(call.params);
-    if (!parsed.success) return this.fail(conn, id, ErrorCode.InvalidParams, describeIssues(parsed.error));
+    const check = this.check.params[name];
+    if (!check(call.params)) return this.fail(conn, id, ErrorCode.InvalidParams, check.describe(call.params));
     try {
-      const result = handler({ conn, session: conn.session, ctx: conn.ctx }, parsed.data as never);
+      const result = handler({ conn, session: conn.session, ctx: conn.ctx }, call.params as never);
       if (result instanceof Promise) {
         return result.then(
-          (r) => (id === undefined ? undefined : success(id, r)),
+          (r) => (id === undefined ? undefined : respond(id, r)),
           (err: unknown) => this.thrown(conn, id, name, err),
         );
       }
-      return id === undefined ? undefined : success(id, result);
+      return id === undefined ? undefined : respond(id, result);
     } catch (err) {
       return this.thrown(conn, id, name, err);
     }
@@ -199,6 +200,11 @@ export class RpcRouter {
 
 type InboundId = string | number | null | undefined;
 
+function respond(id: string | number | null, result: unknown): JsonRpcResponse | RawResponse {
+  return result instanceof RawJson ? new RawResponse(id, result) : success(id, result);
+}
+
 function sendOutcome(conn: Connection, out: Outcome): void {
-  if (out) conn.send(out);
+  if (out instanceof RawResponse) conn.sendStream(out.message);
+  else if (out) conn.send(out);
 }

@@ -1,14 +1,15 @@
 import { UNAUTHENTICATED, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
 import type { Connection } from '../transport/connection.js';
 import type { Bucket } from './rate-limit.js';
+import type { FixedJson, PagesJson } from './info-json.js';
 
 export interface Page {
-  id: string;
-  path: string;
-  title: string;
-  openedAt: number;
+  readonly id: string;
+  readonly path: string;
+  readonly title: string;
+  readonly openedAt: number;
   /** The socket that opened it: the page closes with it. */
-  owner: Connection;
+  readonly owner: Connection;
 }
 
 export interface SessionInit {
@@ -49,7 +50,11 @@ export class Session {
   readonly bucket: Bucket;
 
   readonly sockets = new Set<Connection>();
-  readonly pages = new Map<string, Page>();
+  private readonly pageMap = new Map<string, { -readonly [K in keyof Page]: Page[K] }>();
+  /** Serialised pages for queries; cleared by every page change (see info-json.ts). */
+  pagesJson: PagesJson | undefined;
+  /** Serialised fields fixed for the session's life (see info-json.ts). */
+  fixedJson: FixedJson | undefined;
   state: SessionState = 'connected';
   ended = false;
   expiry: NodeJS.Timeout | undefined;
@@ -81,15 +86,46 @@ export class Session {
     this.isAdmin = false;
   }
 
+  /** Open pages, read-only: every change goes through the methods below. */
+  get pages(): ReadonlyMap<string, Page> {
+    return this.pageMap;
+  }
+
+  /** Opens a page, or updates it and hands it to `owner` when that ID is open. */
+  openPage(id: string, path: string | undefined, title: string | undefined, owner: Connection, now: number): void {
+    const old = this.pageMap.get(id);
+    this.pageMap.set(id, { id, path: path ?? old?.path ?? '', title: title ?? old?.title ?? '', openedAt: old?.openedAt ?? now, owner });
+    this.pagesJson = undefined;
+  }
+
+  /** False when no such page is open. */
+  updatePage(id: string, path: string | undefined, title: string | undefined): boolean {
+    const page = this.pageMap.get(id);
+    if (!page) return false;
+    // In place: page.update is the hottest call there is.
+    if (path !== undefined) page.path = path;
+    if (title !== undefined) page.title = title;
+    this.pagesJson = undefined;
+    return true;
+  }
+
+  /** False when no such page is open. */
+  closePage(id: string): boolean {
+    if (!this.pageMap.delete(id)) return false;
+    this.pagesJson = undefined;
+    return true;
+  }
+
   /** Closes the pages a socket opened; returns how many. */
   closePagesOf(conn: Connection): number {
     let closed = 0;
-    for (const [id, page] of this.pages) {
+    for (const [id, page] of this.pageMap) {
       if (page.owner === conn) {
-        this.pages.delete(id);
+        this.pageMap.delete(id);
         closed++;
       }
     }
+    if (closed > 0) this.pagesJson = undefined;
     return closed;
   }
 
@@ -99,7 +135,7 @@ export class Session {
       totalBytesSent: this.totalBytesSent,
       totalBytesReceived: this.totalBytesReceived,
       messagesSent: this.messagesSent,
-      pages: this.pages.size,
+      pages: this.pageMap.size,
     };
   }
 }

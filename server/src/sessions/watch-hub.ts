@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { notification, type SessionsChanged } from '@session-tracker/shared';
 import type { Filter } from '../filters/regex.js';
 import type { Connection } from '../transport/connection.js';
-import { toSessionInfo } from './info.js';
+import { sessionInfoJson } from './info-json.js';
 import type { SessionChange, SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 
@@ -30,16 +29,15 @@ interface Subscription {
 export class WatchHub {
   private readonly subs = new Map<string, Subscription>();
   private scanTimer: NodeJS.Timeout | undefined;
-  private readonly unlisten: () => void;
+  /** Listening only while someone watches: no cost on the per-message path otherwise. */
+  private unlisten: (() => void) | undefined;
 
   constructor(
-    registry: SessionRegistry,
+    private readonly registry: SessionRegistry,
     private readonly log: Logger,
     /** Feed updates are skipped for a socket with more than this many bytes unsent. */
     private readonly highWaterMark: number,
-  ) {
-    this.unlisten = registry.onChange((change, session) => this.onChange(change, session));
-  }
+  ) {}
 
   watch(conn: Connection, user: Filter, project: Filter, sessions: Iterable<Session>): { subscription: string; snapshot: Session[] } {
     const sub: Subscription = {
@@ -62,6 +60,7 @@ export class WatchHub {
       }
     }
     this.subs.set(sub.id, sub);
+    this.unlisten ??= this.registry.onChange((change, session) => this.onChange(change, session));
     this.scanTimer ??= setInterval(() => this.scanCounters(), COUNTER_SCAN_MS).unref();
     return { subscription: sub.id, snapshot };
   }
@@ -81,7 +80,6 @@ export class WatchHub {
 
   close(): void {
     for (const sub of [...this.subs.values()]) this.drop(sub);
-    this.unlisten();
   }
 
   get size(): number {
@@ -91,9 +89,11 @@ export class WatchHub {
   private drop(sub: Subscription): void {
     if (sub.timer) clearTimeout(sub.timer);
     this.subs.delete(sub.id);
-    if (this.subs.size === 0 && this.scanTimer) {
-      clearInterval(this.scanTimer);
+    if (this.subs.size === 0) {
+      if (this.scanTimer) clearInterval(this.scanTimer);
       this.scanTimer = undefined;
+      this.unlisten?.();
+      this.unlisten = undefined;
     }
   }
 
@@ -155,18 +155,17 @@ export class WatchHub {
       return;
     }
     const now = Date.now();
-    const msg: SessionsChanged = {
-      subscription: sub.id,
-      added: [...sub.added].map((s) => toSessionInfo(s, now)),
-      updated: [...sub.updated].map((s) => toSessionInfo(s, now)),
-      removed: [...sub.removed],
-    };
+    const json = (set: Set<Session>) => [...set].map((s) => sessionInfoJson(s, now)).join(',');
+    // The sessions.changed notification, assembled from each session's cached JSON pieces.
+    const text =
+      `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(sub.id)},` +
+      `"added":[${json(sub.added)}],"updated":[${json(sub.updated)}],"removed":${JSON.stringify([...sub.removed])}}}`;
     for (const s of sub.added) sub.visible.set(s, s.messagesSent);
     for (const s of sub.updated) sub.visible.set(s, s.messagesSent);
     sub.added.clear();
     sub.updated.clear();
     sub.removed.clear();
     sub.lastFlush = now;
-    sub.conn.send(notification('sessions.changed', msg));
+    sub.conn.sendText(text);
   }
 }

@@ -2,6 +2,10 @@ import type { WebSocket, RawData } from 'ws';
 import { notification, type WelcomeParams } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
 import { take } from '../sessions/rate-limit.js';
+import type { RawJson } from '../rpc/raw-json.js';
+
+/** Items per fragment of a streamed answer: about 300 KiB of SessionInfo. */
+const STREAM_SLICE = 500;
 import type { Session } from '../sessions/session.js';
 import { CloseCode } from '@session-tracker/shared';
 
@@ -26,16 +30,70 @@ export class Connection {
     readonly ctx: TrackerContext,
   ) {}
 
+  /** Messages held while a streamed answer is being written: fragments must not interleave. */
+  private held: string[] | undefined;
+
   /** Sends one JSON value as a text frame and counts its bytes. */
   send(message: unknown): void {
+    this.sendText(JSON.stringify(message));
+  }
+
+  /** Sends JSON text as one text frame and counts its bytes. */
+  sendText(text: string): void {
     if (this.closed || this.ws.readyState !== 1) return;
-    const buf = Buffer.from(JSON.stringify(message), 'utf8');
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
+    const buf = Buffer.from(text, 'utf8');
     this.session.totalBytesReceived += buf.length;
     this.ctx.stats.bytesToClients += buf.length;
     this.ctx.stats.messagesToClients++;
     // No callback: a failed send surfaces as the socket's 'error' and 'close'.
     this.ws.send(buf, { binary: false });
     if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) this.dropSlowConsumer();
+  }
+
+  /**
+   * Sends head + items (rendered, comma-joined) + tail as one text message. Small ones go at
+   * once; big ones in fragments of STREAM_SLICE items, one slice per event-loop turn.
+   */
+  sendStream(raw: RawJson): void {
+    if (raw.count <= STREAM_SLICE || this.held) {
+      this.sendText(raw.text());
+      return;
+    }
+    if (this.closed || this.ws.readyState !== 1) return;
+    this.held = [];
+    let next = 0;
+    const step = (): void => {
+      if (this.closed || this.ws.readyState !== 1) {
+        this.held = undefined;
+        return;
+      }
+      const end = Math.min(raw.count, next + STREAM_SLICE);
+      let text = (next === 0 ? raw.head : ',') + raw.slice(next, end);
+      next = end;
+      const last = next >= raw.count;
+      if (last) text += raw.tail;
+      const buf = Buffer.from(text, 'utf8');
+      this.session.totalBytesReceived += buf.length;
+      this.ctx.stats.bytesToClients += buf.length;
+      this.ws.send(buf, { binary: false, fin: last });
+      if (!last) {
+        if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) {
+          this.held = undefined;
+          return this.dropSlowConsumer();
+        }
+        setImmediate(step);
+        return;
+      }
+      this.ctx.stats.messagesToClients++;
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const t of held) this.sendText(t);
+    };
+    step();
   }
 
   /** A reader that lets megabytes pile up unsent is cut off rather than held in memory. */

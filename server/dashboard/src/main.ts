@@ -1,0 +1,330 @@
+/**
+ * The admin dashboard at /admin: sign-in, the live sessions table, filters, details,
+ * termination, and the session-count chart. Wires the views to the SDK (api.ts).
+ */
+import type { StateChange } from '@session-tracker/client';
+import { DashboardApi, NotAdminError, storedToken } from './api.js';
+import { ChartView, SAMPLE_EVERY_MS } from './chart.js';
+import { DetailsView } from './details.js';
+import { confirmWithMessage } from './dialog.js';
+import { byId, setText } from './dom.js';
+import { FiltersView, type FilterValues } from './filters.js';
+import { formatCount, formatDevice } from './format.js';
+import { SessionStore, filterErrorField, totals, type Entry, type StoreChanges } from './model.js';
+import { TableView } from './table.js';
+
+const E_INVALID_PARAMS = -32602;
+const E_TOKEN = -32001;
+
+const store = new SessionStore();
+let selfId: string | null = null;
+let selectedId: string | null = null;
+let shownEntry: Entry | null = null;
+let resetChartOnSnapshot = true;
+
+const el = {
+  signinView: byId('signin-view'),
+  signinForm: byId('signin-form', HTMLFormElement),
+  token: byId('token', HTMLInputElement),
+  signinError: byId('signin-error'),
+  signinButton: byId('signin-submit', HTMLButtonElement),
+  dashboardView: byId('dashboard-view'),
+  account: byId('account'),
+  who: byId('who'),
+  signOut: byId('sign-out', HTMLButtonElement),
+  connection: byId('connection'),
+  connectionText: byId('connection-text'),
+  reconnect: byId('reconnect', HTMLButtonElement),
+  notice: byId('notice'),
+  workspace: byId('workspace'),
+  filtersForm: byId('filters', HTMLFormElement),
+  totals: {
+    sessions: byId('total-sessions'),
+    connected: byId('total-connected'),
+    users: byId('total-users'),
+    pages: byId('total-pages'),
+  },
+};
+
+const now = (): number => performance.now();
+
+// ---- Notices --------------------------------------------------------------------------
+
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+function notify(text: string, kind: 'ok' | 'error' = 'ok'): void {
+  clearTimeout(noticeTimer);
+  el.notice.textContent = text;
+  el.notice.className = `notice is-${kind}`;
+  noticeTimer = setTimeout(() => {
+    el.notice.textContent = '';
+    el.notice.className = 'notice';
+  }, 8_000);
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+// ---- Views ----------------------------------------------------------------------------
+
+const chart = new ChartView(byId('chart'), byId('chart-summary'));
+
+const details = new DetailsView(byId('details'), {
+  onClose: closeDetails,
+  onTerminate: (id) => void terminate(id),
+  onClosePage: (sessionId, pageId) => void closePage(sessionId, pageId),
+});
+
+const table = new TableView(byId('sessions-table', HTMLTableElement), byId('session-count'), byId('sessions-empty'), {
+  onSelect: select,
+  onTerminate: (id) => void terminate(id),
+  afterFlush: renderAfterFlush,
+});
+
+const filters = new FiltersView(el.filtersForm, (values) => void applyFilters(values));
+
+function select(id: string): void {
+  selectedId = id;
+  table.setSelected(id);
+  el.workspace.classList.add('has-details');
+  const entry = store.get(id);
+  if (entry) {
+    shownEntry = entry;
+    details.show(entry, id === selfId, now());
+  }
+}
+
+function closeDetails(): void {
+  const id = selectedId;
+  selectedId = null;
+  shownEntry = null;
+  table.setSelected(null);
+  details.hide();
+  el.workspace.classList.remove('has-details');
+  if (id !== null) table.focusRow(id);
+}
+
+/** Once per frame with changes: the details panel and the totals follow the table. */
+function renderAfterFlush(): void {
+  if (selectedId !== null) {
+    const entry = store.get(selectedId);
+    if (entry === undefined) {
+      if (shownEntry !== null) details.markEnded('This session is no longer listed: it ended, or it no longer matches the filters.');
+      shownEntry = null;
+    } else if (entry !== shownEntry) {
+      shownEntry = entry;
+      details.show(entry, selectedId === selfId, now());
+    }
+  }
+  chart.live(store.size);
+  const t = totals(store.values());
+  setText(el.totals.sessions, formatCount(t.sessions));
+  setText(el.totals.connected, formatCount(t.connected));
+  setText(el.totals.users, formatCount(t.users));
+  setText(el.totals.pages, formatCount(t.pages));
+}
+
+function applyChanges(changes: StoreChanges): void {
+  table.apply(changes);
+}
+
+// ---- Connection status ----------------------------------------------------------------
+
+function renderState({ newState, oldState, code, reason }: StateChange): void {
+  const text =
+    newState === 'connected'
+      ? 'Connected'
+      : newState === 'connecting'
+        ? oldState === 'connected'
+          ? 'Connection lost, reconnecting…'
+          : 'Connecting…'
+        : newState === 'disconnected'
+          ? `Disconnected${code === undefined ? '' : ` (${code}${reason ? `: ${reason}` : ''})`}`
+          : 'Closed';
+  el.connection.dataset['state'] = newState;
+  el.connectionText.textContent = text;
+  el.reconnect.hidden = newState !== 'disconnected';
+}
+
+// ---- The SDK --------------------------------------------------------------------------
+
+const api = new DashboardApi({
+  state: renderState,
+  welcome(sessionId) {
+    selfId = sessionId;
+    table.setSelf(sessionId);
+  },
+  snapshot(sessions) {
+    applyChanges(store.reset(sessions, now()));
+    if (resetChartOnSnapshot) {
+      resetChartOnSnapshot = false;
+      chart.reset(store.size);
+    }
+  },
+  changes(diff) {
+    applyChanges(store.apply(diff, now()));
+  },
+  timing(sessions) {
+    applyChanges({ added: [], updated: store.refreshTiming(sessions, now()), removed: [] });
+  },
+  signedOut(reason) {
+    showSignIn(reason);
+  },
+  terminated(message) {
+    notify(`An admin terminated this dashboard's session${message ? `: “${message}”` : '.'}`, 'error');
+  },
+});
+renderState({ newState: api.client.state, oldState: 'disconnected' });
+el.reconnect.addEventListener('click', () => api.client.connect());
+
+// ---- Sign-in / sign-out ---------------------------------------------------------------
+
+function showSignIn(error: string | null): void {
+  store.clear();
+  table.clear();
+  closeDetails();
+  el.filtersForm.reset();
+  filters.clearErrors();
+  el.dashboardView.hidden = true;
+  el.account.hidden = true;
+  el.signinView.hidden = false;
+  el.signinButton.disabled = false;
+  el.signinError.textContent = error ?? '';
+  el.signinError.hidden = error === null;
+  el.token.setAttribute('aria-invalid', String(error !== null));
+  el.token.focus();
+}
+
+function showDashboard(username: string): void {
+  el.signinView.hidden = true;
+  el.dashboardView.hidden = false;
+  el.account.hidden = false;
+  el.who.textContent = username;
+  el.token.value = '';
+  byId('sessions-heading').focus();
+}
+
+async function signIn(token: string): Promise<void> {
+  el.signinButton.disabled = true;
+  el.signinError.hidden = true;
+  setText(el.signinButton, 'Signing in…');
+  resetChartOnSnapshot = true;
+  try {
+    const who = await api.signIn(token, filters.values);
+    showDashboard(who.username);
+  } catch (err) {
+    let message: string;
+    if (err instanceof NotAdminError) message = err.message;
+    else if (SessionTracker.isRpcError(err, E_TOKEN)) message = `The server refused this token: ${err.message}`;
+    else if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) message = `The filters were refused: ${err.message}`;
+    else if (SessionTracker.isClientError(err)) message = `Could not reach the server (${err.code}). Check the connection and try again.`;
+    else message = `Sign-in failed: ${errorText(err)}`;
+    showSignIn(message);
+  } finally {
+    setText(el.signinButton, 'Sign in');
+    el.signinButton.disabled = false;
+  }
+}
+
+el.signinForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const token = el.token.value.trim();
+  if (token === '') {
+    showSignIn('Enter the admin token or a JWT.');
+    return;
+  }
+  void signIn(token);
+});
+
+el.signOut.addEventListener('click', () => {
+  void api.signOut().finally(() => {
+    showSignIn(null);
+    notify('Signed out.');
+  });
+});
+
+// ---- Filters --------------------------------------------------------------------------
+
+async function applyFilters(values: FilterValues): Promise<void> {
+  try {
+    const fresh = api.signedIn;
+    if (fresh) resetChartOnSnapshot = true;
+    if (await api.setFilters(values)) filters.clearErrors();
+  } catch (err) {
+    resetChartOnSnapshot = false;
+    if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) {
+      filters.clearErrors();
+      filters.setError(filterErrorField(err.message) ?? (values.projectFilter !== '' ? 'project' : 'username'), err.message);
+    } else {
+      notify(`Could not apply the filters: ${errorText(err)}`, 'error');
+    }
+  }
+}
+
+// ---- Actions --------------------------------------------------------------------------
+
+function describe(entry: Entry): string {
+  const s = entry.info;
+  return `${s.username} · ${s.project} · ${formatDevice(s.device)} · ${s.clientAddress || 'no address'}`;
+}
+
+async function terminate(id: string): Promise<void> {
+  const entry = store.get(id);
+  if (!entry) return;
+  if (id === selfId) {
+    notify('This is the session of this dashboard: sign out instead.', 'error');
+    return;
+  }
+  const message = await confirmWithMessage({
+    title: 'Terminate this session?',
+    description: `${describe(entry)}. Each of its sockets gets your message and is closed; the session ends and cannot be resumed.`,
+    confirmLabel: 'Terminate session',
+    placeholder: 'Optional, e.g. “Maintenance at 22:00: please save your work.”',
+  });
+  if (message === null) return;
+  try {
+    await api.closeSession(id, message);
+    notify(`Terminated the session of ${entry.info.username} (${entry.info.project}).`);
+  } catch (err) {
+    notify(`Could not terminate the session: ${errorText(err)}`, 'error');
+  }
+}
+
+async function closePage(sessionId: string, pageId: string): Promise<void> {
+  const entry = store.get(sessionId);
+  const page = entry?.info.pages.find((p) => p.id === pageId);
+  if (!entry || !page) return;
+  const message = await confirmWithMessage({
+    title: 'Close this page?',
+    description: `${page.path || page.id} (${page.title || 'untitled'}) in the session of ${entry.info.username}. The page's socket gets your message.`,
+    confirmLabel: 'Close page',
+    placeholder: 'Optional message',
+  });
+  if (message === null) return;
+  try {
+    await api.closePage(sessionId, pageId, message);
+    notify(`Closed page ${page.path || page.id}.`);
+  } catch (err) {
+    notify(`Could not close the page: ${errorText(err)}`, 'error');
+  }
+}
+
+// ---- Clocks ---------------------------------------------------------------------------
+
+setInterval(() => {
+  if (document.hidden || !api.signedIn) return;
+  table.tick();
+  details.tick(now());
+}, 1_000);
+
+setInterval(() => {
+  if (api.signedIn) chart.sample(store.size);
+}, SAMPLE_EVERY_MS);
+
+// ---- Start ----------------------------------------------------------------------------
+
+const saved = storedToken();
+if (saved !== null) {
+  el.token.value = '';
+  void signIn(saved);
+} else {
+  showSignIn(null);
+}

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SESSION_DATASET_COLUMNS } from '@session-tracker/shared';
+import { Session } from '../../server/src/sessions/session.js';
+import { toDataset, toSessionInfo } from '../../server/src/sessions/info.js';
+import { datasetRowJson, sessionInfoJson } from '../../server/src/sessions/info-json.js';
+import { parseDevice } from '../../server/src/sessions/device.js';
+import { newBucket } from '../../server/src/sessions/rate-limit.js';
+import type { Connection } from '../../server/src/transport/connection.js';
+
+const text = fc.string({ unit: 'binary', maxLength: 30 });
+const owner = {} as Connection;
+
+const sessionArb = fc.record({
+  id: fc.uuid(),
+  project: text,
+  scope: fc.constantFrom('browser', 'designer', 'ios', 'android' as const),
+  userAgent: fc.oneof(text, fc.constant('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36')),
+  clientAddress: fc.oneof(fc.ipV4(), fc.ipV6()),
+  createdAt: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+  username: fc.option(text),
+  roles: fc.array(text, { maxLength: 3 }),
+  counters: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+  pages: fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 8 }), path: fc.option(text), title: fc.option(text) }), { maxLength: 4 }),
+  closeFirst: fc.boolean(),
+  disconnected: fc.boolean(),
+});
+
+function build(a: fc.Infer<typeof sessionArb>): Session {
+  const s = new Session({
+    id: a.id,
+    tokenHash: 'h',
+    project: a.project,
+    scope: a.scope,
+    userAgent: a.userAgent,
+    clientAddress: a.clientAddress,
+    device: parseDevice(a.userAgent),
+    now: a.createdAt,
+    bucket: newBucket({ perSecond: 1, burst: 1 }, 0),
+  });
+  if (a.username !== null) s.login(a.username, a.roles, false);
+  [s.recentBytesSent, s.totalBytesSent, s.totalBytesReceived, s.messagesSent] = a.counters as [number, number, number, number];
+  s.lastCommAt = a.createdAt + 5;
+  for (const p of a.pages) s.openPage(p.id, p.path ?? undefined, p.title ?? undefined, owner, a.createdAt + 1);
+  // Serialise once, then change pages: the cached pieces must follow.
+  sessionInfoJson(s, a.createdAt);
+  if (a.closeFirst && a.pages[0]) s.closePage(a.pages[0].id);
+  if (a.pages[1]) s.updatePage(a.pages[1].id, '/moved "here"', undefined);
+  if (a.disconnected) s.state = 'disconnected';
+  return s;
+}
+
+describe('SessionInfo JSON from cached pieces', () => {
+  it('equals JSON.stringify of the SessionInfo object, for any session', () => {
+    fc.assert(
+      fc.property(sessionArb, fc.nat(1_000_000), (a, later) => {
+        const s = build(a);
+        const now = a.createdAt + later;
+        expect(sessionInfoJson(s, now)).toBe(JSON.stringify(toSessionInfo(s, now)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives dataset rows equal to the Dataset shape', () => {
+    fc.assert(
+      fc.property(fc.array(sessionArb, { maxLength: 5 }), (arr) => {
+        const sessions = arr.map(build);
+        const raw = `{"columns":${JSON.stringify(SESSION_DATASET_COLUMNS)},"rows":[${sessions.map(datasetRowJson).join(',')}]}`;
+        expect(raw).toBe(JSON.stringify(toDataset(sessions)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
