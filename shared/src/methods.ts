@@ -85,8 +85,10 @@ export interface MethodResults {
 
 export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
 
+const METHOD_SET: ReadonlySet<string> = new Set(METHOD_NAMES);
+
 export function isMethodName(name: string): name is MethodName {
-  return Object.prototype.hasOwnProperty.call(paramsSchemas, name);
+  return METHOD_SET.has(name);
 }
 
 /** Methods that need an admin. */

@@ -18,7 +18,7 @@ const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i >= 0);
 /** Above this many moved or new rows in one frame, one full sort beats many insertions. */
 const BULK = 64;
 /** Off-screen rows brought up to date per frame. */
-const CATCH_UP_PER_FRAME = 100;
+const CATCH_UP_PER_FRAME = 300;
 
 interface Row {
   id: string;
@@ -64,6 +64,7 @@ export class TableView {
   private readonly visible = new Set<Row>();
   /** Off-screen rows whose cells lag behind their entry. */
   private readonly stale = new Set<Row>();
+  private tickDue = false;
   private readonly observer: IntersectionObserver | null;
 
   constructor(
@@ -167,12 +168,13 @@ export class TableView {
     this.renderSortState();
   }
 
-  /** Advances the clocks shown (uptime, last comm): only cells whose text changed are written. */
+  /**
+   * Advances the clocks shown (uptime, last comm) at the next frame, together with any
+   * pending diff: only cells whose text changed are written.
+   */
   tick(): void {
-    const now = this.now();
-    for (const row of this.observer === null ? this.order : this.visible) {
-      for (const i of TICKING) this.renderCell(row, i, now);
-    }
+    this.tickDue = true;
+    this.schedule();
   }
 
   /** Drops every row at once (sign-out). */
@@ -219,6 +221,12 @@ export class TableView {
       this.renderRow(row, now);
     }
     if (this.stale.size > 0) this.schedule();
+    if (this.tickDue) {
+      this.tickDue = false;
+      for (const row of this.observer === null ? this.order : this.visible) {
+        for (const i of TICKING) this.renderCell(row, i, now);
+      }
+    }
     if (placed.length > BULK || this.order.length === 0) {
       this.order.push(...placed);
       this.resortAll();

@@ -164,7 +164,8 @@ export class RpcRouter {
     const check = this.check.params[name];
     if (!check(call.params)) return this.fail(conn, id, ErrorCode.InvalidParams, check.describe(call.params));
     try {
-      const result = handler({ conn, session: conn.session, ctx: conn.ctx }, call.params as never);
+      // The connection is its own call context: nothing allocated per call.
+      const result = handler(conn, call.params as never);
       if (result instanceof Promise) {
         return result.then(
           (r) => (id === undefined ? undefined : respond(id, r)),

@@ -30,6 +30,11 @@ export class Connection {
     readonly ctx: TrackerContext,
   ) {}
 
+  /** Lets a connection serve as the RPC call context ({conn, session, ctx}) as it is. */
+  get conn(): Connection {
+    return this;
+  }
+
   /** Messages held while a streamed answer is being written: fragments must not interleave. */
   private held: string[] | undefined;
 
