@@ -169,6 +169,6 @@ export class ChartView {
     const since = this.samples[0] ? formatClock(this.samples[0].t) : formatClock(now);
     const text = `Sessions since ${since}: now ${formatCount(current)}, peak ${formatCount(peak)}, low ${formatCount(low)}.`;
     this.title.textContent = `Session count over the last hour. ${text}`;
-    this.summary.textContent = `now ${formatCount(current)} · peak ${formatCount(peak)}`;
+    this.summary.textContent = `now ${formatCount(current)} · peak ${formatCount(peak)} · since ${since}`;
   }
 }

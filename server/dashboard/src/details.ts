@@ -88,7 +88,7 @@ export class DetailsView {
       }
     });
     this.notice = h('p', { class: 'details-notice', hidden: true });
-    this.terminate = h('button', { type: 'button', class: 'btn btn-danger' }, 'Terminate session…');
+    this.terminate = h('button', { type: 'button', class: 'btn btn-danger-outline' }, 'Terminate session…');
     this.terminate.addEventListener('click', () => {
       if (this.entry && !this.ended) options.onTerminate(this.entry.info.id);
     });

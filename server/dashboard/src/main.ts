@@ -235,18 +235,15 @@ el.signinForm.addEventListener('submit', (ev) => {
 });
 
 el.signOut.addEventListener('click', () => {
-  void api.signOut().finally(() => {
-    showSignIn(null);
-    notify('Signed out.');
-  });
+  void api.signOut().finally(() => showSignIn(null));
 });
 
 // ---- Filters --------------------------------------------------------------------------
 
 async function applyFilters(values: FilterValues): Promise<void> {
   try {
-    const fresh = api.signedIn;
-    if (fresh) resetChartOnSnapshot = true;
+    // The chart counts the sessions the filters let through: a new set starts a new history.
+    if (api.signedIn) resetChartOnSnapshot = true;
     if (await api.setFilters(values)) filters.clearErrors();
   } catch (err) {
     resetChartOnSnapshot = false;

@@ -1,39 +1,23 @@
 /**
  * The sessions table. One <tr> per session, kept in a Map by ID; a change touches only
  * the cells whose text changed, and all DOM work for a burst of diffs happens in one
- * animation frame. Each cell's text sits in a fixed-height, `contain: strict` box, so a
- * changed value is laid out on its own instead of relaying out the whole table. Rows
- * near the viewport (an IntersectionObserver tells which) are written at once; others
- * catch up a slice per frame, so a diff touching hundreds of rows never stalls a frame.
- * The clocks tick in the rows near the viewport; others show theirs when scrolled to. Rows stay sorted by binary insertion; only a header click (or a big
- * batch) re-sorts everything. Keyboard: a roving tabindex over the rows (arrows, Home,
+ * animation frame (see rows.ts). Rows near the viewport (an IntersectionObserver tells
+ * which) are written at once; others catch up a slice per frame, so a diff touching
+ * hundreds of rows never stalls a frame. The clocks tick in the rows near the viewport;
+ * others show theirs when scrolled to. Rows stay sorted by binary insertion; only a
+ * header click (or a big batch) re-sorts everything. Keyboard: a roving tabindex over the rows (arrows, Home,
  * End, Page Up/Down), Enter or Space opens the details, Delete asks to terminate.
  */
-import { COLUMNS, type Column } from './columns.js';
+import { COLUMNS } from './columns.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
 import { compareValues, nextSort, sortValue, type Entry, type SortKey, type SortState, type StoreChanges } from './model.js';
+import { TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
 
-const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i >= 0);
 /** Above this many moved or new rows in one frame, one full sort beats many insertions. */
 const BULK = 64;
 /** Off-screen rows brought up to date per frame. */
 const CATCH_UP_PER_FRAME = 300;
-
-interface Row {
-  id: string;
-  tr: HTMLTableRowElement;
-  cells: HTMLTableCellElement[];
-  texts: Text[];
-  /** The contained box inside each cell (holds the text, and the badge in the first). */
-  boxes: HTMLElement[];
-  shown: string[];
-  titles: string[];
-  variants: string[];
-  badge: HTMLElement | null;
-  entry: Entry;
-  sortVal: string | number;
-}
 
 export interface TableOptions {
   /** Enter, Space or a click on a row. */
@@ -137,23 +121,17 @@ export class TableView {
     if (id === this.selfId) return;
     const old = this.selfId === null ? undefined : this.rows.get(this.selfId);
     this.selfId = id;
-    if (old) this.renderBadge(old);
+    if (old) setBadge(old, false);
     const row = id === null ? undefined : this.rows.get(id);
-    if (row) this.renderBadge(row);
+    if (row) setBadge(row, true);
   }
 
   setSelected(id: string | null): void {
     const old = this.selectedId === null ? undefined : this.rows.get(this.selectedId);
-    if (old) {
-      old.tr.classList.remove('is-selected');
-      old.tr.removeAttribute('aria-current');
-    }
+    if (old) setSelected(old, false);
     this.selectedId = id;
     const row = id === null ? undefined : this.rows.get(id);
-    if (row) {
-      row.tr.classList.add('is-selected');
-      row.tr.setAttribute('aria-current', 'true');
-    }
+    if (row) setSelected(row, true);
   }
 
   /** Focuses a row (e.g. when the details panel closes). */
@@ -199,7 +177,10 @@ export class TableView {
     for (const entry of this.pendingUpsert.values()) {
       let row = this.rows.get(entry.info.id);
       if (row === undefined) {
-        row = this.createRow(entry, now);
+        row = createRow(entry, now, sortValue(entry, this.sort.key));
+        if (row.id === this.selfId) setBadge(row, true);
+        if (row.id === this.selectedId) setSelected(row, true);
+        this.observer?.observe(row.tr);
         this.rows.set(row.id, row);
         placed.push(row);
         continue;
@@ -223,9 +204,7 @@ export class TableView {
     if (this.stale.size > 0) this.schedule();
     if (this.tickDue) {
       this.tickDue = false;
-      for (const row of this.observer === null ? this.order : this.visible) {
-        for (const i of TICKING) this.renderCell(row, i, now);
-      }
+      for (const row of this.observer === null ? this.order : this.visible) renderCells(row, now, TICKING);
     }
     if (placed.length > BULK || this.order.length === 0) {
       this.order.push(...placed);
@@ -241,85 +220,9 @@ export class TableView {
     this.options.afterFlush();
   }
 
-  private createRow(entry: Entry, now: number): Row {
-    const tr = h('tr', { 'data-session-id': entry.info.id, tabindex: -1 });
-    const row: Row = {
-      id: entry.info.id,
-      tr,
-      cells: [],
-      texts: [],
-      boxes: [],
-      shown: [],
-      titles: [],
-      variants: [],
-      badge: null,
-      entry,
-      sortVal: sortValue(entry, this.sort.key),
-    };
-    COLUMNS.forEach((col, i) => {
-      const cell = i === 0 ? h('th', { scope: 'row', class: col.cls }) : h('td', { class: col.cls });
-      const text = document.createTextNode('');
-      const box = h('span', { class: 'cell' }, text);
-      cell.append(box);
-      tr.append(cell);
-      row.cells.push(cell);
-      row.texts.push(text);
-      row.boxes.push(box);
-      row.shown.push('');
-      row.titles.push('');
-      row.variants.push('');
-      this.renderCell(row, i, now);
-    });
-    if (row.id === this.selfId) this.renderBadge(row);
-    if (row.id === this.selectedId) {
-      tr.classList.add('is-selected');
-      tr.setAttribute('aria-current', 'true');
-    }
-    this.observer?.observe(tr);
-    return row;
-  }
-
   private renderRow(row: Row, now: number): void {
     this.stale.delete(row);
-    for (let i = 0; i < COLUMNS.length; i++) this.renderCell(row, i, now);
-  }
-
-  private renderCell(row: Row, i: number, now: number): void {
-    const col = COLUMNS[i] as Column;
-    const text = col.text(row.entry, now);
-    if (row.shown[i] !== text) {
-      row.shown[i] = text;
-      (row.texts[i] as Text).data = text;
-    }
-    const cell = row.cells[i] as HTMLTableCellElement;
-    if (col.title) {
-      const title = col.title(row.entry, now);
-      if (row.titles[i] !== title) {
-        row.titles[i] = title;
-        if (title === '') cell.removeAttribute('title');
-        else cell.title = title;
-      }
-    }
-    if (col.variant) {
-      const variant = col.variant(row.entry);
-      if (row.variants[i] !== variant) {
-        if (row.variants[i]) cell.classList.remove(row.variants[i] as string);
-        cell.classList.add(variant);
-        row.variants[i] = variant;
-      }
-    }
-  }
-
-  private renderBadge(row: Row): void {
-    const self = row.id === this.selfId;
-    if (self && row.badge === null) {
-      row.badge = h('span', { class: 'badge' }, 'this dashboard');
-      (row.boxes[0] as HTMLElement).append(' ', row.badge);
-    } else if (!self && row.badge !== null) {
-      row.badge.previousSibling?.remove();
-      row.badge.remove();
-      row.badge = null;
-    }
+    renderCells(row, now);
   }
 
   private compare(a: Row, b: Row): number {
@@ -387,7 +290,7 @@ export class TableView {
       if (e.isIntersecting) {
         this.visible.add(row);
         if (this.stale.has(row)) this.renderRow(row, now);
-        else for (const i of TICKING) this.renderCell(row, i, now);
+        else renderCells(row, now, TICKING);
       } else {
         this.visible.delete(row);
       }

@@ -1,0 +1,96 @@
+/**
+ * One table row per session: its elements and what they show. A cell is written only when
+ * its text, title or state class changed; each value sits in a contained box (`.cell`),
+ * so writing it does not relay out the rest of the table.
+ */
+import { COLUMNS, type Column } from './columns.js';
+import { h } from './dom.js';
+import type { Entry } from './model.js';
+
+export interface Row {
+  id: string;
+  tr: HTMLTableRowElement;
+  cells: HTMLTableCellElement[];
+  texts: Text[];
+  /** The contained box inside each cell (holds the text, and the badge in the first). */
+  boxes: HTMLElement[];
+  shown: string[];
+  titles: string[];
+  variants: string[];
+  badge: HTMLElement | null;
+  entry: Entry;
+  /** The value the table orders this row by, as of its last placement. */
+  sortVal: string | number;
+}
+
+/** Column indexes of the clocks (uptime, last comm). */
+export const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i >= 0);
+
+export function createRow(entry: Entry, now: number, sortVal: string | number): Row {
+  const tr = h('tr', { 'data-session-id': entry.info.id, tabindex: -1 });
+  const row: Row = { id: entry.info.id, tr, cells: [], texts: [], boxes: [], shown: [], titles: [], variants: [], badge: null, entry, sortVal };
+  COLUMNS.forEach((col, i) => {
+    const cell = i === 0 ? h('th', { scope: 'row', class: col.cls }) : h('td', { class: col.cls });
+    const text = document.createTextNode('');
+    const box = h('span', { class: 'cell' }, text);
+    cell.append(box);
+    tr.append(cell);
+    row.cells.push(cell);
+    row.texts.push(text);
+    row.boxes.push(box);
+    row.shown.push('');
+    row.titles.push('');
+    row.variants.push('');
+    renderCell(row, i, now);
+  });
+  return row;
+}
+
+export function renderCells(row: Row, now: number, columns: readonly number[] | null = null): void {
+  if (columns === null) for (let i = 0; i < COLUMNS.length; i++) renderCell(row, i, now);
+  else for (const i of columns) renderCell(row, i, now);
+}
+
+export function renderCell(row: Row, i: number, now: number): void {
+  const col = COLUMNS[i] as Column;
+  const text = col.text(row.entry, now);
+  if (row.shown[i] !== text) {
+    row.shown[i] = text;
+    (row.texts[i] as Text).data = text;
+  }
+  const cell = row.cells[i] as HTMLTableCellElement;
+  if (col.title) {
+    const title = col.title(row.entry, now);
+    if (row.titles[i] !== title) {
+      row.titles[i] = title;
+      if (title === '') cell.removeAttribute('title');
+      else cell.title = title;
+    }
+  }
+  if (col.variant) {
+    const variant = col.variant(row.entry);
+    if (row.variants[i] !== variant) {
+      if (row.variants[i]) cell.classList.remove(row.variants[i] as string);
+      cell.classList.add(variant);
+      row.variants[i] = variant;
+    }
+  }
+}
+
+/** Shows or hides the "this dashboard" badge after the username. */
+export function setBadge(row: Row, on: boolean): void {
+  if (on && row.badge === null) {
+    row.badge = h('span', { class: 'badge' }, 'this dashboard');
+    (row.boxes[0] as HTMLElement).append(' ', row.badge);
+  } else if (!on && row.badge !== null) {
+    row.badge.previousSibling?.remove();
+    row.badge.remove();
+    row.badge = null;
+  }
+}
+
+export function setSelected(row: Row, on: boolean): void {
+  row.tr.classList.toggle('is-selected', on);
+  if (on) row.tr.setAttribute('aria-current', 'true');
+  else row.tr.removeAttribute('aria-current');
+}
