@@ -63,6 +63,12 @@ export class BenchClient {
     this.ws = null;
     this.pending = new Map(); // id -> {resolve, reject, timer, sentAt}
     this.closed = false;
+    /** session-tracker: the session.welcome params (sessionId, resumeToken, resumed). */
+    this.welcome = undefined;
+    /** The close code once the socket has closed. */
+    this.closeCode = undefined;
+    /** Optional: called with every parsed JSON-RPC message that answers no pending request (notifications, id:null errors). */
+    this.onUnsolicited = undefined;
   }
 
   /** Connects and completes the kind's handshake; resolves once the session exists. */
@@ -90,6 +96,7 @@ export class BenchClient {
       ws.on('error', (err) => done(err));
       ws.on('close', (code) => {
         this.closed = true;
+        this.closeCode = code;
         done(new Error(`closed during open (${code})`));
         for (const p of this.pending.values()) {
           clearTimeout(p.timer);
@@ -122,10 +129,14 @@ export class BenchClient {
       return;
     }
     const msg = JSON.parse(text);
-    if (msg.method === 'session.welcome') return opened();
-    if (msg.id === undefined || msg.id === null) return;
+    if (msg.method === 'session.welcome') {
+      this.welcome = msg.params;
+      return opened();
+    }
+    if (msg.id === undefined || msg.id === null) return this.onUnsolicited?.(msg);
     const p = this.pending.get(msg.id);
     if (p) this.settle(msg.id, p, at, text.length, msg.error ? { error: msg.error } : { result: msg.result });
+    else this.onUnsolicited?.(msg);
   }
 
   settle(id, p, at, bytes, body) {

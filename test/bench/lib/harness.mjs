@@ -13,8 +13,11 @@ export const SESSIONS_PER_WORKER = 7_500;
 export const now = () => performance.timeOrigin + performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** Starts `kind` in servers/host.mjs with --expose-gc; resolves once it listens. */
-export async function startHost(kind, ctx, extra = {}) {
+/**
+ * Starts `kind` in servers/host.mjs with --expose-gc; resolves once it listens.
+ * `spawnOptions` go to spawnChild (e.g. `onOutput` to capture the server's output).
+ */
+export async function startHost(kind, ctx, extra = {}, spawnOptions = {}) {
   const opts = {
     kind,
     adminToken: ctx.adminToken,
@@ -27,6 +30,7 @@ export async function startHost(kind, ctx, extra = {}) {
   const host = spawnChild(HOST, [JSON.stringify(opts)], {
     execArgv: ['--expose-gc'],
     readyTimeoutMs: 60_000,
+    ...spawnOptions,
   });
   try {
     await host.ready;
@@ -38,8 +42,9 @@ export async function startHost(kind, ctx, extra = {}) {
   return host;
 }
 
-export async function startWorkers(n) {
-  const workers = Array.from({ length: n }, () => spawnChild(WORKER, [], { readyTimeoutMs: 30_000 }));
+/** `spawnOptions` go to spawnChild (e.g. `env: {BENCH_WORKER_MAX_LIFE_MS}` for runs over 15 minutes). */
+export async function startWorkers(n, spawnOptions = {}) {
+  const workers = Array.from({ length: n }, () => spawnChild(WORKER, [], { readyTimeoutMs: 30_000, ...spawnOptions }));
   await Promise.all(workers.map((w) => w.ready));
   return workers;
 }

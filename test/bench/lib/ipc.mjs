@@ -6,15 +6,20 @@ import { fork } from 'node:child_process';
 /**
  * Forks `modulePath` and returns a handle with `call(type, payload, timeoutMs)`.
  * Children that call `serve()` answer calls; `ready` resolves on their first
- * `{type:'ready'}` message.
+ * `{type:'ready'}` message. With `onOutput(stream, text)` the child's stdout and
+ * stderr are piped to it (stream is 'stdout' or 'stderr') instead of inherited.
  */
-export function spawnChild(modulePath, args = [], { execArgv = [], env, readyTimeoutMs = 30_000 } = {}) {
+export function spawnChild(modulePath, args = [], { execArgv = [], env, readyTimeoutMs = 30_000, onOutput } = {}) {
   const child = fork(modulePath, args, {
     execArgv,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', onOutput ? 'pipe' : 'inherit', onOutput ? 'pipe' : 'inherit', 'ipc'],
     serialization: 'advanced',
   });
+  if (onOutput) {
+    child.stdout.setEncoding('utf8').on('data', (text) => onOutput('stdout', text));
+    child.stderr.setEncoding('utf8').on('data', (text) => onOutput('stderr', text));
+  }
   const pending = new Map();
   let nextId = 1;
   let readyInfo;

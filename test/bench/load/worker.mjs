@@ -7,6 +7,7 @@ import { BenchClient, encode, maskedFrames } from '../lib/clients.mjs';
 import { signJwt } from '../lib/jwt.mjs';
 import { rawCycle } from '../lib/rawcycle.mjs';
 import { summarize } from '../lib/stats.mjs';
+import { soakHandlers } from '../scenarios/soak-load.mjs';
 
 const FRAMES_PER_CHUNK = 128; // ~10 KB per write: cheap for the client; one ping (and pong) per 128 messages
 const WINDOW = 2; // chunks in flight per socket: enough to keep the server busy, bounded kernel buffers
@@ -230,6 +231,9 @@ serve({
     }
     return { ...summarize(samples), errors };
   },
-});
+
+  // The soak's load (soak.mjs): soakCycles, soakMixed, soakAdmin.
+  ...soakHandlers,
+}, { maxLifeMs: Number(process.env.BENCH_WORKER_MAX_LIFE_MS) || 15 * 60_000 });
 
 process.send({ type: 'ready', pid: process.pid });

@@ -9,6 +9,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { serve } from '../lib/ipc.mjs';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
@@ -75,6 +76,20 @@ function memory() {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
+// Live libuv handles (sockets, servers, pipes: timers are not handles since Node 11)
+// and what keeps the loop alive by type (ref'd timers included, unref'd ones not),
+// for the soak's "back to baseline" check.
+function handles() {
+  const resources = {};
+  for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
+  return { handles: process._getActiveHandles().length, requests: process._getActiveRequests().length, resources };
+}
+
+/** Bytes used per V8 heap space (old, code, large objects...), to say where a heap change sits. */
+function heapSpaces() {
+  return Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
+}
+
 // --profile: a CPU profile of the measurement window only (mark to the next
 // stats), not of start-up and connection set-up.
 let profiler = null;
@@ -126,7 +141,10 @@ serve(
     },
     async gc() {
       const forced = await fullGc();
-      return { forced, ...memory() };
+      return { forced, ...memory(), ...handles(), spaces: heapSpaces() };
+    },
+    async handles() {
+      return handles();
     },
     async close() {
       await target.close();
