@@ -5,6 +5,7 @@ import type { SessionRegistry } from './sessions/registry.js';
 import type { WatchHub } from './sessions/watch-hub.js';
 import type { TrackerStats } from './stats.js';
 import type { RateLimit } from './sessions/rate-limit.js';
+import type { ClusterBackend } from './cluster/backend.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -17,4 +18,6 @@ export interface TrackerContext {
   readonly watchers: WatchHub;
   readonly stats: TrackerStats;
   readonly rateLimit: RateLimit;
+  /** The rest of the cluster: SingleNode until (and unless) Redis is up. */
+  cluster: ClusterBackend;
 }

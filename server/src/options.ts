@@ -53,6 +53,18 @@ export interface ServerOptions {
   feedHighWaterMark: number;
   /** Bearer token that GET /metrics requires; open when absent. */
   metricsToken: string | undefined;
+  /** Redis URL: turns cluster mode on (redis://, rediss://, redis+sentinel://, redis+cluster://). */
+  redisUrl: string | undefined;
+  /** Prefix (a Redis hash tag) of every key and channel: several trackers can share a Redis. Default `st`. */
+  redisPrefix: string;
+  /** This node's name in the cluster. Default: host name, pid and a random suffix. */
+  nodeId: string | undefined;
+  /** How long a cluster-wide query waits for other nodes before using what Redis holds. Default 1 500 ms. */
+  clusterTimeoutMs: number;
+  /** How often a node writes its changed sessions to Redis: the most a crash loses. Default 1 000 ms. */
+  clusterFlushMs: number;
+  /** Node heartbeat period; a node silent for 5 beats is dead. Default 1 000 ms. */
+  clusterBeatMs: number;
   /** pino level. Default `info`. */
   logLevel: string;
   /** A pino logger to use instead of creating one. */
@@ -85,6 +97,12 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   closeTimeoutMs: 2_000,
   feedHighWaterMark: 4 * 1024 * 1024,
   metricsToken: undefined,
+  redisUrl: undefined,
+  redisPrefix: 'st',
+  nodeId: undefined,
+  clusterTimeoutMs: 1_500,
+  clusterFlushMs: 1_000,
+  clusterBeatMs: 1_000,
   logLevel: 'info',
   logger: undefined,
 });
@@ -114,6 +132,11 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('maxSockets', o.maxSockets);
   positiveInt('sendHardLimit', o.sendHardLimit, 1024);
   positiveInt('handshakeTimeoutMs', o.handshakeTimeoutMs, 100);
+  positiveInt('clusterTimeoutMs', o.clusterTimeoutMs, 50);
+  if (o.clusterTimeoutMs > 1_900) throw new RangeError('option clusterTimeoutMs must be <= 1900: cluster queries answer within 2 s');
+  positiveInt('clusterFlushMs', o.clusterFlushMs, 50);
+  positiveInt('clusterBeatMs', o.clusterBeatMs, 50);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(o.redisPrefix)) throw new RangeError('option redisPrefix: 1 to 64 of letters, digits, _ . : -');
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);
   if (!o.path.startsWith('/')) throw new RangeError(`option path must start with "/", got ${o.path}`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,6 +18,9 @@ import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
 import { TrackerStats } from './stats.js';
+import { SingleNode } from './cluster/backend.js';
+import { RedisBackend } from './cluster/redis-backend.js';
+import { runLocalAction } from './rpc/actions.js';
 import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
 import { Heartbeat } from './transport/heartbeat.js';
@@ -37,6 +41,8 @@ export class SessionTracker {
   private readonly heartbeat: Heartbeat;
   private readonly forwarded: RequestListener[];
   private closing: Promise<void> | undefined;
+  /** Resolves once the tracker is fully up (in cluster mode: Redis client created). */
+  readonly ready: Promise<void>;
 
   constructor(
     readonly httpServer: Server,
@@ -59,15 +65,37 @@ export class SessionTracker {
     const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
     const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
+
+    this.ready = options.redisUrl === undefined ? Promise.resolve() : this.startCluster(options.redisUrl);
+    // Embedders may never await it: log a failure rather than leave it unhandled.
+    this.ready.catch((err: unknown) => this.log.error({ err }, 'cluster mode failed to start'));
 
     // Like engine.io's attach: our routes first, then the app's own request listeners.
     this.forwarded = httpServer.listeners('request') as RequestListener[];
     httpServer.removeAllListeners('request');
     httpServer.on('request', this.onRequest);
     httpServer.on('upgrade', this.onUpgrade);
+  }
+
+  private async startCluster(url: string): Promise<void> {
+    const o = this.options;
+    const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.ctx.cluster = await RedisBackend.start({
+      url,
+      prefix: o.redisPrefix,
+      nodeId,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      beatMs: o.clusterBeatMs,
+      nodeTtlMs: o.clusterBeatMs * 5,
+      flushMs: o.clusterFlushMs,
+      log: this.log,
+      registry: this.registry,
+      runLocal: (action) => runLocalAction(this.ctx, action),
+    });
+    this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }
 
   /** Sessions listed now, connected or not. */
@@ -107,6 +135,8 @@ export class SessionTracker {
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
     this.ctx.watchers.close();
     this.registry.endAll('shutdown');
+    await this.ready.catch(() => undefined);
+    await this.ctx.cluster.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, this.options.closeTimeoutMs, 'timeout');
@@ -149,6 +179,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   });
   httpServer.on('clientError', (err, socket) => refuse(socket, 400, err.message));
   const tracker = new SessionTracker(httpServer, options);
+  await tracker.ready;
   const { host, port } = tracker.options;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -6,6 +6,8 @@ const pageId = z.string().min(1).max(LIMITS.pageIdMaxLength);
 const path = z.string().max(LIMITS.pathMaxLength);
 const title = z.string().max(LIMITS.titleMaxLength);
 const filter = z.string().nullable().optional();
+/** In cluster mode: `cluster` (default) asks every node, `node` only the one answering. */
+const queryScope = z.enum(['cluster', 'node']).optional();
 
 /** Params schemas, one per method. Unknown keys are ignored: the contract may add fields. */
 export const paramsSchemas = {
@@ -23,10 +25,11 @@ export const paramsSchemas = {
         usernameFilter: filter,
         projectFilter: filter,
         format: z.enum(['list', 'dataset']).optional(),
+        scope: queryScope,
       }),
     ])
     .optional(),
-  getSessionStats: z.object({ usernameFilter: filter, projectFilter: filter }).optional(),
+  getSessionStats: z.object({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
   'sessions.watch': z.object({ usernameFilter: filter, projectFilter: filter }).optional(),
   'sessions.unwatch': z.object({ subscription: z.string().min(1).max(128) }),
   'sessions.close': z.object({ sessionId: z.string().min(1).max(128), message: z.string().max(LIMITS.titleMaxLength).optional() }),
@@ -51,6 +54,19 @@ export interface SessionStats {
   users: number;
   pages: number;
   byProject: Record<string, number>;
+  /** Cluster mode only: who answered. */
+  cluster?: ClusterStatus;
+}
+
+export interface ClusterStatus {
+  /** The node that answered the query. */
+  node: string;
+  /** Nodes whose sessions are in the answer live. */
+  nodes: string[];
+  /** Nodes whose sessions came from Redis instead (slow or dead): not confirmed live. */
+  unconfirmed: string[];
+  /** Redis was out of reach: only the answering node's sessions are in. */
+  degraded: boolean;
 }
 
 export interface LoginResult {

@@ -186,3 +186,19 @@ describe('pages.close and session.sendMessage', () => {
     expectError(await admin.call('session.sendMessage', { sessionId: tab1.sessionId }), -32602);
   });
 });
+
+describe('the live feed after the admin login goes', () => {
+  it('stops at logout, and at a login that is not an admin', async () => {
+    await using srv = await startTestServer();
+    for (const leave of ['logout', 'non-admin login'] as const) {
+      await using admin = await connectAdmin(srv);
+      expectResult(await admin.call('sessions.watch', {}));
+      if (leave === 'logout') expectResult(await admin.call('auth.logout'));
+      else expectResult(await admin.call('auth.login', { token: await userToken('plain') }));
+      await using newcomer = await RawClient.connect(srv.wsUrl);
+      await sleep(600);
+      expect(admin.unconsumed().filter((m) => m.data?.method === 'sessions.changed')).toEqual([]);
+      void newcomer;
+    }
+  });
+});

@@ -39,6 +39,11 @@ export const SERVE_FLAGS: Flag[] = [
   { flag: 'max-pages', env: 'SESSION_TRACKER_MAX_PAGES', help: `open pages per session (default ${DEFAULT_OPTIONS.maxPagesPerSession})`, apply: (o, v) => (o.maxPagesPerSession = int('max-pages', v)) },
   { flag: 'max-sessions-per-address', env: 'SESSION_TRACKER_MAX_SESSIONS_PER_ADDRESS', help: `sessions per client address; 0 = off, for plants behind NAT (default ${DEFAULT_OPTIONS.maxSessionsPerAddress})`, apply: (o, v) => (o.maxSessionsPerAddress = int('max-sessions-per-address', v)) },
   { flag: 'max-sockets', env: 'SESSION_TRACKER_MAX_SOCKETS', help: `open sockets per server; more get HTTP 503 (default ${DEFAULT_OPTIONS.maxSockets})`, apply: (o, v) => (o.maxSockets = int('max-sockets', v)) },
+  { flag: 'redis', env: 'SESSION_TRACKER_REDIS', help: 'Redis URL: cluster mode (redis://, rediss://, redis+sentinel://h:p/master, redis+cluster://h:p,h:p)', apply: (o, v) => (o.redisUrl = v) },
+  { flag: 'redis-prefix', env: 'SESSION_TRACKER_REDIS_PREFIX', help: `prefix of every Redis key, so trackers can share a Redis (default ${DEFAULT_OPTIONS.redisPrefix})`, apply: (o, v) => (o.redisPrefix = v) },
+  { flag: 'node-id', env: 'SESSION_TRACKER_NODE_ID', help: 'this node\'s name in the cluster (default: host-pid-random)', apply: (o, v) => (o.nodeId = v) },
+  { flag: 'cluster-beat', env: 'SESSION_TRACKER_CLUSTER_BEAT', help: `node heartbeat in ms; a node silent for 5 beats is dead (default ${DEFAULT_OPTIONS.clusterBeatMs})`, apply: (o, v) => (o.clusterBeatMs = int('cluster-beat', v)) },
+  { flag: 'cluster-flush', env: 'SESSION_TRACKER_CLUSTER_FLUSH', help: `ms between writes of changed sessions to Redis: the most a crash loses (default ${DEFAULT_OPTIONS.clusterFlushMs})`, apply: (o, v) => (o.clusterFlushMs = int('cluster-flush', v)) },
   { flag: 'metrics-token', env: 'SESSION_TRACKER_METRICS_TOKEN', help: 'bearer token GET /metrics requires (default: open)', apply: (o, v) => (o.metricsToken = v) },
   { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },
 ];

@@ -12,6 +12,8 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         if (session.ended) throw new RpcError(-32004, 'Session ended');
         session.login(who.username, who.roles, who.isAdmin);
         ctx.stats.loginsOk++;
+        ctx.cluster.loginChanged(session);
+        if (!who.isAdmin) ctx.watchers.dropSession(session);
         ctx.log.info(
           { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
           'login',
@@ -31,6 +33,8 @@ export function authHandlers(auth: Authenticator): HandlerTable {
       if (session.loggedIn) {
         ctx.log.info({ event: 'auth.logout', sessionId: session.id, username: session.username }, 'logout');
         session.logout();
+        ctx.watchers.dropSession(session);
+        ctx.cluster.loginChanged(session);
         ctx.registry.touched(session);
       }
       return { username: UNAUTHENTICATED };

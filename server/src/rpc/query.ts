@@ -5,6 +5,9 @@ import { compileFilter, type Filter } from '../filters/regex.js';
 import { toSessionInfo } from '../sessions/info.js';
 import { datasetRowJson, sessionInfoJson } from '../sessions/info-json.js';
 import { RawJson } from './raw-json.js';
+import { clusterDataset, clusterSessions, clusterStats } from '../cluster/query.js';
+import { mergeParts } from '../cluster/merge.js';
+import { toPart } from '../cluster/records.js';
 import type { Session } from '../sessions/session.js';
 import type { HandlerTable } from './router.js';
 
@@ -40,19 +43,31 @@ export function stats(sessions: readonly Session[]): SessionStats {
 
 /** session.self, getSessionInfo (both call forms, both shapes) and getSessionStats. */
 export const queryHandlers: HandlerTable = {
-  'session.self'({ session }) {
-    return toSessionInfo(session, Date.now());
+  'session.self'({ session, ctx }) {
+    if (ctx.cluster.mode === 'single') return toSessionInfo(session, Date.now());
+    // Other nodes may hold parts of this session (other tabs, or before a failover).
+    return ctx.cluster.partsOf(session.id).then((others) => {
+      const now = Date.now();
+      const [merged] = mergeParts([toPart(session, ctx.cluster.nodeId, now), ...others], new Set(), now);
+      return merged ?? toSessionInfo(session, now);
+    });
   },
 
   getSessionInfo({ ctx }, p) {
     const named = Array.isArray(p) ? { usernameFilter: p[0], projectFilter: p[1] } : (p ?? {});
     const found = selectSessions(ctx.registry.values(), named);
+    const dataset = !Array.isArray(p) && p?.format === 'dataset';
+    if (ctx.cluster.mode !== 'single' && (Array.isArray(p) || p?.scope !== 'node')) {
+      return clusterSessions(ctx, named, found).then((a) => (dataset ? clusterDataset(a.sessions) : a.sessions));
+    }
     if (!Array.isArray(p) && p?.format === 'dataset') return RawJson.of(`{"columns":${DATASET_COLUMNS_JSON},"rows":[`, found, datasetRowJson, ']}');
     const now = Date.now();
     return RawJson.of('[', found, (s) => sessionInfoJson(s, now), ']');
   },
 
   getSessionStats({ ctx }, p) {
-    return stats(selectSessions(ctx.registry.values(), p ?? {}));
+    const found = selectSessions(ctx.registry.values(), p ?? {});
+    if (ctx.cluster.mode !== 'single' && p?.scope !== 'node') return clusterSessions(ctx, p ?? {}, found).then(clusterStats);
+    return stats(found);
   },
 };

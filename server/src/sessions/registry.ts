@@ -5,6 +5,7 @@ import type { Connection } from '../transport/connection.js';
 import { parseDevice } from './device.js';
 import { newBucket, type RateLimit } from './rate-limit.js';
 import { Session } from './session.js';
+import type { PartRecord } from '../cluster/types.js';
 import { hashesEqual, hashToken, newResumeToken } from './tokens.js';
 
 export type SessionChange = 'added' | 'updated' | 'removed';
@@ -78,11 +79,16 @@ export class SessionRegistry {
     if (this.listeners.size > 0) this.emit('updated', session);
   }
 
-  /** Joins the session the token names (same project, still alive), or starts a new one. */
-  open(req: OpenRequest, now: number): Opened {
+  /**
+   * Joins the session the token names (same project, still alive), or starts a new one.
+   * In cluster mode `elsewhere` is the same session held by other nodes: this node then
+   * takes its own part of it, with its identity and login.
+   */
+  open(req: OpenRequest, now: number, elsewhere?: PartRecord): Opened {
     const found = this.findByToken(req.resumeToken, req.project);
     // The token never changes during a session's life, so the caller's copy is the token.
     if (found && req.resumeToken !== undefined) return { session: found, resumeToken: req.resumeToken, resumed: true };
+    if (elsewhere && req.resumeToken !== undefined) return { session: this.join(elsewhere, now), resumeToken: req.resumeToken, resumed: true };
     const resumeToken = newResumeToken();
     const session = new Session({
       id: uuidv4(),
@@ -106,6 +112,28 @@ export class SessionRegistry {
     return { session, resumeToken, resumed: false };
   }
 
+  private join(p: PartRecord, now: number): Session {
+    const session = new Session({
+      id: p.sid,
+      tokenHash: p.tokenHash,
+      project: p.project,
+      scope: p.scope,
+      userAgent: p.userAgent,
+      clientAddress: p.clientAddress,
+      device: p.device,
+      now: p.createdAt,
+      bucket: newBucket(this.rateLimit, now),
+    });
+    session.lastCommAt = now;
+    if (p.loggedIn) session.login(p.username, p.roles, p.isAdmin, p.loginAt);
+    this.sessions.set(session.id, session);
+    this.byToken.set(session.tokenHash, session);
+    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
+    this.log.info({ event: 'session.join', sessionId: session.id, project: session.project, from: p.node }, 'session.join');
+    this.emit('added', session);
+    return session;
+  }
+
   attach(session: Session, conn: Connection): void {
     session.sockets.add(conn);
     if (session.expiry) {
@@ -114,6 +142,8 @@ export class SessionRegistry {
     }
     if (session.state !== 'connected') {
       session.state = 'connected';
+      session.disconnectedAt = 0;
+      session.changes++;
       this.emit('updated', session);
     }
   }
@@ -125,6 +155,8 @@ export class SessionRegistry {
     if (session.ended) return;
     if (session.sockets.size === 0) {
       session.state = 'disconnected';
+      session.disconnectedAt = Date.now();
+      session.changes++;
       session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
       session.expiry.unref();
       this.emit('updated', session);
@@ -137,6 +169,7 @@ export class SessionRegistry {
   end(session: Session, reason: string): void {
     if (session.ended) return;
     session.ended = true;
+    session.endReason = reason;
     if (session.expiry) clearTimeout(session.expiry);
     session.expiry = undefined;
     this.sessions.delete(session.id);

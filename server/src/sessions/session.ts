@@ -40,12 +40,22 @@ export class Session {
   roles: string[] = [];
   loggedIn = false;
   isAdmin = false;
+  /** When the login last changed (ms): across cluster nodes the latest login wins. */
+  loginAt = 0;
 
   recentBytesSent = 0;
   totalBytesSent = 0;
   totalBytesReceived = 0;
   messagesSent = 0;
   lastCommAt: number;
+  /** When the most recent data message came (recentBytesSent's time). */
+  recentAt = 0;
+  /** When the last socket went (0 while connected). */
+  disconnectedAt = 0;
+  /** Bumped by every change other than counters: cluster mode writes a part when it moves. */
+  changes = 0;
+  /** Why the session ended (set once it has). */
+  endReason: string | undefined;
   /** Rate-limit state shared by all the session's sockets. */
   readonly bucket: Bucket;
 
@@ -72,18 +82,22 @@ export class Session {
     this.bucket = init.bucket;
   }
 
-  login(username: string, roles: string[], isAdmin: boolean): void {
+  login(username: string, roles: string[], isAdmin: boolean, at = Date.now()): void {
     this.username = username;
     this.roles = roles;
     this.loggedIn = true;
     this.isAdmin = isAdmin;
+    this.loginAt = at;
+    this.changes++;
   }
 
-  logout(): void {
+  logout(at = Date.now()): void {
     this.username = UNAUTHENTICATED;
     this.roles = [];
     this.loggedIn = false;
     this.isAdmin = false;
+    this.loginAt = at;
+    this.changes++;
   }
 
   /** Open pages, read-only: every change goes through the methods below. */
@@ -96,6 +110,7 @@ export class Session {
     const old = this.pageMap.get(id);
     this.pageMap.set(id, { id, path: path ?? old?.path ?? '', title: title ?? old?.title ?? '', openedAt: old?.openedAt ?? now, owner });
     this.pagesJson = undefined;
+    this.changes++;
   }
 
   /** False when no such page is open. */
@@ -106,6 +121,7 @@ export class Session {
     if (path !== undefined) page.path = path;
     if (title !== undefined) page.title = title;
     this.pagesJson = undefined;
+    this.changes++;
     return true;
   }
 
@@ -113,6 +129,7 @@ export class Session {
   closePage(id: string): boolean {
     if (!this.pageMap.delete(id)) return false;
     this.pagesJson = undefined;
+    this.changes++;
     return true;
   }
 
@@ -125,7 +142,10 @@ export class Session {
         closed++;
       }
     }
-    if (closed > 0) this.pagesJson = undefined;
+    if (closed > 0) {
+      this.pagesJson = undefined;
+      this.changes++;
+    }
     return closed;
   }
 

@@ -73,6 +73,11 @@ export class WatchHub {
     return true;
   }
 
+  /** A session stopped being an admin (logout, a non-admin login): its feeds end. */
+  dropSession(session: Session): void {
+    for (const sub of this.subs.values()) if (sub.conn.session === session) this.drop(sub);
+  }
+
   /** A socket closed: its subscriptions go with it. */
   dropConnection(conn: Connection): void {
     for (const sub of this.subs.values()) if (sub.conn === conn) this.drop(sub);
@@ -146,6 +151,8 @@ export class WatchHub {
   private flush(sub: Subscription): void {
     sub.timer = undefined;
     if (!this.subs.has(sub.id)) return;
+    // Only admins may read other sessions, however the login changed (another node, say).
+    if (!sub.conn.session.isAdmin) return this.drop(sub);
     if (sub.added.size + sub.updated.size + sub.removed.size === 0) return;
     if (sub.conn.ws.bufferedAmount > this.highWaterMark) {
       // A slow reader: keep coalescing until it drains instead of piling up frames.

@@ -155,6 +155,7 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   s.totalBytesSent += buf.length;
   s.messagesSent++;
   s.lastCommAt = now;
+  s.recentAt = now;
   conn.alive = true;
   const { stats, options } = conn.ctx;
   stats.bytesFromClients += buf.length;

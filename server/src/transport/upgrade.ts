@@ -6,6 +6,8 @@ import { DEFAULTS, isSessionScope, isValidProject, LIMITS, type SessionScope } f
 import type { TrackerContext } from '../context.js';
 import { clientAddress } from './address.js';
 import { accept } from './connection.js';
+import { hashToken } from '../sessions/tokens.js';
+import type { PartRecord } from '../cluster/types.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -116,6 +118,28 @@ export class UpgradeHandler {
     }
     const userAgent = headerValue(req, 'user-agent') ?? '';
     this.pending++;
+    const { cluster } = this.ctx;
+    if (cluster.mode === 'single' || handshake.resumeToken === undefined || registry.resumable(handshake.resumeToken, handshake.project)) {
+      this.upgrade(req, socket, head, handshake, address, userAgent, undefined);
+    } else {
+      void this.join(handshake).then((elsewhere) => this.upgrade(req, socket, head, handshake, address, userAgent, elsewhere));
+    }
+    return true;
+  }
+
+  /** In cluster mode, a token this node does not know may name a session held elsewhere. */
+  private async join(h: Handshake) {
+    const { cluster, options } = this.ctx;
+    if (h.resumeToken === undefined) return undefined;
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.clusterTimeoutMs).unref());
+    return Promise.race([cluster.claim(hashToken(h.resumeToken), h.project).catch(() => undefined), timeout]);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshake: Handshake, address: string, userAgent: string, elsewhere: PartRecord | undefined): void {
+    if (socket.destroyed) {
+      this.pending--;
+      return;
+    }
     let settled = false;
     const settle = (): void => {
       if (!settled) this.pending--;
@@ -130,6 +154,7 @@ export class UpgradeHandler {
       const { session, resumeToken, resumed } = this.ctx.registry.open(
         { project: handshake.project, scope: handshake.scope, userAgent, clientAddress: address, resumeToken: handshake.resumeToken },
         Date.now(),
+        elsewhere,
       );
       accept(this.ctx, ws, session, {
         sessionId: session.id,
@@ -139,7 +164,6 @@ export class UpgradeHandler {
         serverTime: Date.now(),
       });
     });
-    return true;
   }
 }
 

@@ -1,0 +1,46 @@
+import type { Session } from '../sessions/session.js';
+import type { ActionReply, ClusterAction, ClusterFilters, PartRecord, RemoteParts } from './types.js';
+
+/**
+ * The one seam between a node and the rest of the cluster. The single-node default does
+ * nothing; cluster mode (Redis) shares parts, finds sessions for resumes on any node,
+ * answers queries for the whole cluster and carries admin actions to the right node.
+ */
+export interface ClusterBackend {
+  /** `single` (no cluster) or `redis`. */
+  readonly mode: 'single' | 'redis';
+  readonly nodeId: string;
+  /** Finds the session a token names on other nodes (or left by a dead one), to join it here. */
+  claim(tokenHash: string, project: string): Promise<PartRecord | undefined>;
+  /** Parts held by the other nodes (and Redis) that a query needs. */
+  remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
+  /** Other nodes' parts of one session (from Redis). */
+  partsOf(sid: string): Promise<PartRecord[]>;
+  /** Runs an admin action on the other nodes that hold parts of a session. */
+  act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]>;
+  /** An admin ended a session: forget it everywhere. */
+  forget(sid: string): Promise<void>;
+  /** A local login changed: other nodes with parts of the session take it too. */
+  loginChanged(session: Session): void;
+  stop(): Promise<void>;
+}
+
+export class SingleNode implements ClusterBackend {
+  readonly mode = 'single' as const;
+  constructor(readonly nodeId: string) {}
+  async claim(): Promise<undefined> {
+    return undefined;
+  }
+  async remoteParts(): Promise<RemoteParts> {
+    return { parts: [], unconfirmedNodes: [], degraded: false, answered: [] };
+  }
+  async partsOf(): Promise<PartRecord[]> {
+    return [];
+  }
+  async act(): Promise<ActionReply[]> {
+    return [];
+  }
+  async forget(): Promise<void> {}
+  loginChanged(): void {}
+  async stop(): Promise<void> {}
+}

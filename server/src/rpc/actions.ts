@@ -1,0 +1,55 @@
+import { CloseCode, notification } from '@session-tracker/shared';
+import type { ActionReply, ClusterAction } from '../cluster/types.js';
+import type { TrackerContext } from '../context.js';
+import type { Connection } from '../transport/connection.js';
+
+/** Sends after the current response has gone out, so a caller acting on itself still gets its answer. */
+function afterResponse(fn: () => void): void {
+  setImmediate(fn);
+}
+
+/**
+ * An admin action on this node's part of a session: what the admin handlers run for local
+ * sessions and what other nodes ask of this one in cluster mode.
+ */
+export function runLocalAction(ctx: TrackerContext, action: ClusterAction): ActionReply {
+  const s = ctx.registry.get(action.sid);
+  const none: ActionReply = { node: ctx.cluster.nodeId, found: false, delivered: 0 };
+  if (!s) return none;
+  if (action.kind === 'close') {
+    const sockets = [...s.sockets];
+    // Ends now: unlisted, and its resume token is dead.
+    ctx.registry.end(s, 'terminated by admin');
+    afterResponse(() => {
+      for (const c of sockets) {
+        c.send(notification('session.closing', { message: action.message }));
+        c.close(CloseCode.TerminatedByAdmin, 'terminated by admin');
+      }
+    });
+    return { node: ctx.cluster.nodeId, found: true, delivered: sockets.length };
+  }
+  const page = action.pageId === undefined ? undefined : s.pages.get(action.pageId);
+  if (action.kind === 'closePage') {
+    if (!page) return none;
+    const owner: Connection = page.owner;
+    s.closePage(page.id);
+    ctx.registry.touched(s);
+    afterResponse(() => owner.send(notification('page.closing', { pageId: page.id, message: action.message })));
+    return { node: ctx.cluster.nodeId, found: true, delivered: 1 };
+  }
+  if (action.pageId !== undefined && !page) return none;
+  const sockets = page ? [page.owner] : [...s.sockets];
+  const params = action.pageId === undefined ? { type: action.type, payload: action.payload ?? null } : { type: action.type, payload: action.payload ?? null, pageId: action.pageId };
+  afterResponse(() => {
+    for (const c of sockets) c.send(notification('session.message', params));
+  });
+  return { node: ctx.cluster.nodeId, found: true, delivered: sockets.length };
+}
+
+/** Runs an action here and, in cluster mode, on every other node holding part of the session. */
+export async function runAction(ctx: TrackerContext, action: ClusterAction): Promise<ActionReply[]> {
+  const here = runLocalAction(ctx, action);
+  const elsewhere = ctx.cluster.mode === 'single' ? [] : await ctx.cluster.act(action, ctx.options.clusterTimeoutMs);
+  if (action.kind === 'close' && ctx.cluster.mode !== 'single') await ctx.cluster.forget(action.sid);
+  return [here, ...elsewhere].filter((r) => r.found);
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { NodeProcess } from '../support/cluster.js';
+import { hasRedis, RedisServer } from '../support/redis.js';
+import { RawClient, sleep } from '../support/ws-client.js';
+import { connectAdmin, expectResult } from '../support/contract.js';
+import { userToken } from '../support/jwt.js';
+
+// Short, but with room for a busy 2-core machine: a node is dead after 5 beats (2.5 s).
+const FAST = ['--cluster-beat', '500', '--cluster-flush', '200', '--session-timeout', '2000', '--heartbeat', '500'];
+
+async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function threeNodes(redis: RedisServer) {
+  const [a, b, c] = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => NodeProcess.start(n, redis.url, FAST)));
+  return [a, b, c] as [NodeProcess, NodeProcess, NodeProcess];
+}
+
+async function list(admin: RawClient, params: unknown = {}): Promise<any[]> {
+  return expectResult(await admin.call('getSessionInfo', params, 5_000));
+}
+
+describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
+  it('answers queries for the whole cluster, with node, and for one node with scope "node"', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    await using onA = await RawClient.connect(a.wsUrl, { project: 'Plant' });
+    await using onB = await RawClient.connect(b.wsUrl, { project: 'Plant' });
+    await using onC = await connectWithLogin(c.wsUrl, 'billy');
+    await onB.call('page.open', { pageId: 'b1', path: '/line/1' });
+    await using admin = await connectAdmin(a, { project: 'Ops' });
+    const all = await until('all sessions', async () => {
+      const l = await list(admin);
+      return l.length === 4 ? l : undefined;
+    });
+    const byId = new Map(all.map((s) => [s.id, s]));
+    expect(byId.get(onA.sessionId)?.node).toBe('node-a');
+    expect(byId.get(onB.sessionId)).toMatchObject({ node: 'node-b', pageIds: ['b1'], confirmed: true, state: 'connected' });
+    expect(byId.get(onC.sessionId)).toMatchObject({ node: 'node-c', username: 'billy', authorized: true });
+    expect((await list(admin, { usernameFilter: 'bi.*' })).map((s) => s.id)).toEqual([onC.sessionId]);
+    expect((await list(admin, { scope: 'node' })).map((s) => s.id).sort()).toEqual([onA.sessionId, admin.sessionId].sort());
+    const ds = expectResult(await admin.call('getSessionInfo', { format: 'dataset', projectFilter: 'Plant' }));
+    expect(ds.rows).toHaveLength(2); // onA and onB; billy is on the default project
+    const stats = expectResult(await admin.call('getSessionStats', {}));
+    expect(stats).toMatchObject({ sessions: 4, pages: 1, byProject: { Plant: 2, Ops: 1, default: 1 } });
+    expect(stats.cluster.nodes.sort()).toEqual(['node-a', 'node-b', 'node-c']);
+    expect(stats.cluster).toMatchObject({ node: 'node-a', unconfirmed: [], degraded: false });
+  });
+
+  it('carries admin actions to the node that holds the session', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    await using onB = await RawClient.connect(b.wsUrl);
+    await using onC = await RawClient.connect(c.wsUrl);
+    await onB.call('page.open', { pageId: 'p1' });
+    await using admin = await connectAdmin(a);
+    await until('sessions visible', async () => ((await list(admin)).length === 3 ? true : undefined));
+    expect(expectResult(await admin.call('session.sendMessage', { sessionId: onC.sessionId, type: 'hello', payload: 1 }))).toEqual({ delivered: 1 });
+    expect((await onC.nextMessage((d) => d?.method === 'session.message')).data.params).toEqual({ type: 'hello', payload: 1 });
+    expectResult(await admin.call('pages.close', { sessionId: onB.sessionId, pageId: 'p1', message: 'bye' }));
+    expect((await onB.nextMessage((d) => d?.method === 'page.closing')).data.params).toEqual({ pageId: 'p1', message: 'bye' });
+    expectResult(await admin.call('sessions.close', { sessionId: onB.sessionId, message: 'done' }));
+    expect((await onB.nextMessage((d) => d?.method === 'session.closing')).data.params.message).toBe('done');
+    expect((await onB.closed).code).toBe(4000);
+    await until('closed session gone', async () => ((await list(admin)).some((s) => s.id === onB.sessionId) ? undefined : true));
+    // Its token no longer resumes anywhere.
+    await using again = await RawClient.connect(c.wsUrl, { resume: onB.welcome.resumeToken });
+    expect(again.welcome.resumed).toBe(false);
+    expect((await admin.call('sessions.close', { sessionId: 'no-such-session' })).error?.code).toBe(-32004);
+  });
+
+  it('a SIGKILLed node: its clients resume on another node with session ID, login and counters', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    const victim = await connectWithLogin(b.wsUrl, 'operator1', { project: 'Plant' });
+    await victim.call('page.open', { pageId: 'main', path: '/main' });
+    for (let i = 0; i < 20; i++) victim.notify('page.update', { pageId: 'main', title: `t${i}` });
+    const before = expectResult(await victim.call('session.self'));
+    await sleep(600); // past a flush: at most the last flush interval may be lost
+    await b.kill('SIGKILL');
+    await victim.closed;
+
+    await using admin = await connectAdmin(a);
+    const seen = await until('dead node session listed as disconnected, unconfirmed', async () => {
+      const s = (await list(admin)).find((x) => x.id === before.id);
+      return s && s.state === 'disconnected' ? s : undefined;
+    });
+    expect(seen.confirmed).toBe(false);
+
+    await using back = await RawClient.connect(c.wsUrl, { project: 'Plant', resume: victim.welcome.resumeToken });
+    expect(back.welcome).toMatchObject({ resumed: true, sessionId: before.id });
+    await back.call('page.open', { pageId: 'main', path: '/main' }); // the SDK re-announces its pages
+    const after = expectResult(await back.call('session.self'));
+    expect(after).toMatchObject({ id: before.id, username: 'operator1', authorized: true, pageIds: ['main'], state: 'connected' });
+    expect(after.totalBytesSent).toBeGreaterThanOrEqual(before.totalBytesSent);
+    expect(after.messagesSent).toBeGreaterThanOrEqual(before.messagesSent);
+    expect(after.creationTime).toBe(before.creationTime);
+    const merged = await until('merged view on another node', async () => {
+      const s = (await list(admin)).find((x) => x.id === before.id);
+      return s && s.state === 'connected' && s.node === 'node-c' ? s : undefined;
+    });
+    expect(merged.totalBytesSent).toBeGreaterThanOrEqual(before.totalBytesSent);
+  });
+
+  it('reaps a dead node: sessions whose clients never come back end after the timeout, no zombies', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    const gone = await Promise.all([RawClient.connect(b.wsUrl), RawClient.connect(b.wsUrl)]);
+    await using admin = await connectAdmin(a);
+    await until('sessions on b visible', async () => ((await list(admin)).length === 3 ? true : undefined));
+    await sleep(300);
+    await b.kill('SIGKILL');
+    await Promise.all(gone.map((g) => g.closed));
+    await until('dead node sessions ended', async () => ((await list(admin)).length === 1 ? true : undefined), 12_000);
+    // Their tokens are dead too.
+    await using late = await RawClient.connect(c.wsUrl, { resume: gone[0]!.welcome.resumeToken });
+    expect(late.welcome.resumed).toBe(false);
+    // And the dead node itself leaves the cluster's books.
+    await until('dead node forgotten', async () => {
+      const stats = expectResult(await admin.call('getSessionStats', {}));
+      return stats.cluster.unconfirmed.length === 0 && stats.sessions === 2 ? true : undefined; // the admin and `late`
+    });
+  });
+
+  it('never hangs on a frozen node: answers within 2 s with its sessions unconfirmed', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    await using onB = await RawClient.connect(b.wsUrl);
+    await using admin = await connectAdmin(a);
+    await until('b visible', async () => ((await list(admin)).length === 2 ? true : undefined));
+    b.child.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const l = await list(admin);
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(l.find((s) => s.id === onB.sessionId)?.confirmed).toBe(false);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+  });
+
+  it('keeps serving without Redis (degraded), and restores the shared view when Redis returns', async () => {
+    const redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    try {
+      await using onB = await RawClient.connect(b.wsUrl);
+      await using admin = await connectAdmin(a);
+      await until('b visible', async () => ((await list(admin)).length === 2 ? true : undefined));
+      await redis.stop();
+      await sleep(300);
+      await using local = await RawClient.connect(a.wsUrl, { project: 'during-outage' });
+      const during = expectResult(await admin.call('getSessionStats', {}));
+      expect(during.cluster.degraded).toBe(true);
+      expect(during.sessions).toBe(2); // this node's own: the admin and the new one
+      expect(expectResult(await onB.call('session.self')).id).toBe(onB.sessionId); // b still serves
+      await redis.restart();
+      const restored = await until('shared view restored', async () => {
+        const s = expectResult(await admin.call('getSessionStats', {}));
+        return !s.cluster.degraded && s.sessions === 3 && s.cluster.nodes.length === 3 ? s : undefined;
+      }, 15_000);
+      expect(restored.cluster.nodes.sort()).toEqual(['node-a', 'node-b', 'node-c']);
+      void local;
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('lets a second tab on another node join the same session, with counters added up', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    await using tab1 = await connectWithLogin(a.wsUrl, 'ann');
+    await sleep(300);
+    await using tab2 = await RawClient.connect(b.wsUrl, { resume: tab1.welcome.resumeToken });
+    expect(tab2.welcome).toMatchObject({ resumed: true, sessionId: tab1.sessionId });
+    expect(expectResult(await tab2.call('session.self')).username).toBe('ann');
+    await tab1.call('page.open', { pageId: 'one' });
+    await tab2.call('page.open', { pageId: 'two' });
+    await using admin = await connectAdmin(c);
+    const s = await until('merged session', async () => {
+      const x = (await list(admin)).find((y) => y.id === tab1.sessionId);
+      return x && x.pageIds.length === 2 ? x : undefined;
+    });
+    expect(s.nodes.sort()).toEqual(['node-a', 'node-b']);
+    expect(s.pageIds.sort()).toEqual(['one', 'two']);
+    expect(s.messagesSent).toBe(4); // login + page.open on tab 1, page.open + session.self on tab 2
+    expect((await list(admin)).filter((y) => y.id === tab1.sessionId)).toHaveLength(1);
+  });
+});
+
+async function connectWithLogin(wsUrl: string, user: string, options: { project?: string } = {}): Promise<RawClient> {
+  const c = await RawClient.connect(wsUrl, options);
+  expectResult(await c.call('auth.login', { token: await userToken(user) }));
+  return c;
+}

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, JWT_SECRET } from './server.js';
+
+const BIN = fileURLToPath(new URL('../../server/bin/session-tracker.js', import.meta.url));
+
+/** One tracker node in its own process, so it can be SIGKILLed or SIGSTOPped for real. */
+export class NodeProcess {
+  url = '';
+  wsUrl = '';
+  stderr = '';
+  stdout = '';
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {}
+
+  static async start(name: string, redisUrl: string, extra: string[] = []): Promise<NodeProcess> {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--port', '0', '--redis', redisUrl, '--node-id', name, '--admin-token', ADMIN_TOKEN, '--jwt-secret', JWT_SECRET, '--log-level', 'warn', ...extra],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const node = new NodeProcess(name, child);
+    child.stdout?.on('data', (d: Buffer) => (node.stdout += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`node ${name} did not start: ${node.stderr}`)), 15_000);
+      child.stderr?.on('data', (d: Buffer) => {
+        node.stderr += d.toString();
+        const m = /listening on (http:\/\/[^\s]+)/.exec(node.stderr);
+        if (m?.[1] && !node.url) {
+          clearTimeout(timer);
+          node.url = m[1];
+          node.wsUrl = `${m[1].replace('http', 'ws')}/ws`;
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}: ${node.stderr}`)));
+    });
+    return node;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.running) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    await exited;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.child.signalCode === 'SIGSTOP') this.child.kill('SIGCONT');
+    await this.kill('SIGKILL');
+  }
+}
