@@ -6,6 +6,7 @@ import type { WatchHub } from './sessions/watch-hub.js';
 import type { TrackerStats } from './stats.js';
 import type { RateLimit } from './sessions/rate-limit.js';
 import type { ClusterBackend } from './cluster/backend.js';
+import type { ClusterWatch } from './cluster/watch.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -16,6 +17,8 @@ export interface TrackerContext {
   readonly router: RpcRouter;
   readonly connections: Set<Connection>;
   readonly watchers: WatchHub;
+  /** Cluster-wide feeds (cluster mode only). */
+  clusterWatchers: ClusterWatch | undefined;
   readonly stats: TrackerStats;
   readonly rateLimit: RateLimit;
   /** The rest of the cluster: SingleNode until (and unless) Redis is up. */

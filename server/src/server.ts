@@ -20,6 +20,7 @@ import { WatchHub } from './sessions/watch-hub.js';
 import { TrackerStats } from './stats.js';
 import { SingleNode } from './cluster/backend.js';
 import { RedisBackend } from './cluster/redis-backend.js';
+import { ClusterWatch } from './cluster/watch.js';
 import { runLocalAction } from './rpc/actions.js';
 import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
@@ -65,7 +66,7 @@ export class SessionTracker {
     const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
     const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit, clusterWatchers: undefined, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
@@ -83,6 +84,7 @@ export class SessionTracker {
   private async startCluster(url: string): Promise<void> {
     const o = this.options;
     const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.ctx.clusterWatchers = new ClusterWatch(this.ctx);
     this.ctx.cluster = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
@@ -134,6 +136,7 @@ export class SessionTracker {
     const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
     this.ctx.watchers.close();
+    this.ctx.clusterWatchers?.close();
     this.registry.endAll('shutdown');
     await this.ready.catch(() => undefined);
     await this.ctx.cluster.stop();

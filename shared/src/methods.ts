@@ -30,7 +30,7 @@ export const paramsSchemas = {
     ])
     .optional(),
   getSessionStats: z.object({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
-  'sessions.watch': z.object({ usernameFilter: filter, projectFilter: filter }).optional(),
+  'sessions.watch': z.object({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
   'sessions.unwatch': z.object({ subscription: z.string().min(1).max(128) }),
   'sessions.close': z.object({ sessionId: z.string().min(1).max(128), message: z.string().max(LIMITS.titleMaxLength).optional() }),
   'pages.close': z.object({

@@ -201,6 +201,29 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   });
 });
 
+describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
+  it('sessions.watch on one node sees sessions come, change and go on the others; scope "node" sees only its own', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    await using admin = await connectAdmin(a, { project: 'Ops' });
+    const watch = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant' }));
+    expect(watch.sessions).toEqual([]);
+    const local = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant', scope: 'node' }));
+    const onB = await RawClient.connect(b.wsUrl, { project: 'Plant' });
+    const feed = (sub: string, pred: (p: any) => boolean) => admin.nextMessage((d) => d?.method === 'sessions.changed' && d.params.subscription === sub && pred(d.params), 8_000);
+    const added = await feed(watch.subscription, (p) => p.added.some((s: any) => s.id === onB.sessionId));
+    expect(added.data.params.added.find((s: any) => s.id === onB.sessionId)).toMatchObject({ node: 'node-b', project: 'Plant' });
+    await onB.call('page.open', { pageId: 'x', path: '/x' });
+    await feed(watch.subscription, (p) => p.updated.some((s: any) => s.id === onB.sessionId && s.pageIds.includes('x')));
+    await onB.close();
+    await feed(watch.subscription, (p) => p.removed.includes(onB.sessionId));
+    expect(admin.unconsumed().some((m) => m.data?.params?.subscription === local.subscription)).toBe(false);
+    expectResult(await admin.call('sessions.unwatch', { subscription: watch.subscription }));
+    expectResult(await admin.call('sessions.unwatch', { subscription: local.subscription }));
+  });
+});
+
 async function connectWithLogin(wsUrl: string, user: string, options: { project?: string } = {}): Promise<RawClient> {
   const c = await RawClient.connect(wsUrl, options);
   expectResult(await c.call('auth.login', { token: await userToken(user) }));

@@ -3,6 +3,7 @@ import { sessionInfoJson } from '../sessions/info-json.js';
 import { runAction } from './actions.js';
 import { notFound } from './errors.js';
 import { RawJson } from './raw-json.js';
+import { selectSessions } from './query.js';
 import type { CallContext, HandlerTable } from './router.js';
 
 /** The audit trail: every admin action with who did it. */
@@ -18,13 +19,18 @@ export const adminHandlers: HandlerTable = {
   'sessions.watch'(call, p) {
     const user = compileFilter('usernameFilter', p?.usernameFilter);
     const project = compileFilter('projectFilter', p?.projectFilter);
+    const cluster = call.ctx.clusterWatchers;
+    if (cluster && call.ctx.cluster.mode !== 'single' && p?.scope !== 'node') {
+      return cluster.watch(call.conn, p ?? {}, selectSessions(call.ctx.registry.values(), p ?? {}));
+    }
     const { subscription, snapshot } = call.ctx.watchers.watch(call.conn, user, project, call.ctx.registry.values());
     const now = Date.now();
     return RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, snapshot, (s) => sessionInfoJson(s, now), ']}');
   },
 
   'sessions.unwatch'(call, p) {
-    if (!call.ctx.watchers.unwatch(call.conn, p.subscription)) throw notFound(`No such subscription: ${p.subscription}`);
+    const ended = call.ctx.watchers.unwatch(call.conn, p.subscription) || call.ctx.clusterWatchers?.unwatch(call.conn, p.subscription);
+    if (!ended) throw notFound(`No such subscription: ${p.subscription}`);
     return { subscription: p.subscription };
   },
 

@@ -13,7 +13,10 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         session.login(who.username, who.roles, who.isAdmin);
         ctx.stats.loginsOk++;
         ctx.cluster.loginChanged(session);
-        if (!who.isAdmin) ctx.watchers.dropSession(session);
+        if (!who.isAdmin) {
+          ctx.watchers.dropSession(session);
+          ctx.clusterWatchers?.dropSession(session);
+        }
         ctx.log.info(
           { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
           'login',
@@ -34,6 +37,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         ctx.log.info({ event: 'auth.logout', sessionId: session.id, username: session.username }, 'logout');
         session.logout();
         ctx.watchers.dropSession(session);
+        ctx.clusterWatchers?.dropSession(session);
         ctx.cluster.loginChanged(session);
         ctx.registry.touched(session);
       }
