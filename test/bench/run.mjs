@@ -19,8 +19,9 @@ import * as memory from './scenarios/memory.mjs';
 import * as query from './scenarios/query.mjs';
 import * as fairness from './scenarios/fairness.mjs';
 import * as churn from './scenarios/churn.mjs';
+import * as cluster from './scenarios/cluster.mjs';
 
-const SCENARIOS = [throughput, memory, query, fairness, churn];
+const SCENARIOS = [throughput, memory, query, fairness, churn, cluster];
 const SERVER_NAMES = { st: 'session-tracker', bare: 'bare ws', sio: 'socket.io' };
 const ST_DIST = fileURLToPath(new URL('../../server/dist/index.js', import.meta.url));
 
