@@ -16,6 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import WebSocket from 'ws';
 import { createClient, type SessionInfo, type SessionTrackerClient } from '@session-tracker/client';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
   (p): p is string => typeof p === 'string' && p !== '' && existsSync(p),
@@ -82,21 +83,6 @@ async function startAppServer(tracker: Tracker): Promise<{ server: Server; url: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${port}` };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 8_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
 }
 
 async function connectedSession(page: Page): Promise<{ sessionId: string; resumed: boolean }> {

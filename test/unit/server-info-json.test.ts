@@ -26,7 +26,9 @@ const sessionArb = fc.record({
   disconnected: fc.boolean(),
 });
 
-function build(a: fc.Infer<typeof sessionArb>): Session {
+type SessionArgs = typeof sessionArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(a: SessionArgs): Session {
   const s = new Session({
     id: a.id,
     tokenHash: 'h',
