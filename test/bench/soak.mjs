@@ -17,7 +17,7 @@
 // SOAK.md, exits 1 if anything failed. Not part of `npm test`.
 //
 //   node test/bench/soak.mjs [--minutes 10] [--cycles 50000] [--sessions 500] [--out FILE]
-//   node test/bench/soak.mjs --minutes 1 --cycles 5000      # smoke check, about 3 minutes
+//   node test/bench/soak.mjs --minutes 1 --cycles 5000      # smoke check, about 2 minutes
 import os from 'node:os';
 import http from 'node:http';
 import { writeFileSync, existsSync } from 'node:fs';
@@ -257,7 +257,7 @@ async function main() {
       workers.map((w, i) =>
         w.call(
           'soakCycles',
-          { url: cycleUrl, cycles: counts[i], concurrency: 50, durationMs: cycleBoundMs(n), localAddresses: ctx.addresses, firstIndex: i * 3, seed: seed + i },
+          { url: cycleUrl, cycles: counts[i], concurrency: 50, durationMs: cycleBoundMs(n), localAddresses: ctx.addresses, firstIndex: i * 3, seed: seed + i, expiredAfterMs: cfg.sessionTimeoutMs + 2_000 },
           cycleBoundMs(n) + 60_000,
         ),
       ),
@@ -452,8 +452,12 @@ async function main() {
     '',
     '## Raw figures',
     '',
-    '```json',
-    JSON.stringify({ cfg, checkpoints, phases }, null, 1),
+    'One JSON line each: the settings, the checkpoints, then per phase the load workers\' answers and the server\'s `stats`.',
+    '',
+    '```',
+    JSON.stringify({ cfg }),
+    ...checkpoints.map((cp) => JSON.stringify({ checkpoint: cp })),
+    ...Object.entries(phases).map(([name, p]) => JSON.stringify({ phase: name, ...(p && typeof p === 'object' ? p : { value: p }) })),
     '```',
     '',
   ].join('\n');

@@ -79,13 +79,17 @@ const USER_AGENTS = [
 /** Phase 1's mix of endings (see rawSoakCycle); weights in percent. */
 export const CYCLE_MIX = { clean: 30, page: 20, resume: 20, reset: 15, drop: 15 };
 
+/** Tokens kept across calls, with when they were seen, for resumes of expired sessions. */
+const oldTokens = [];
+let oldTokensAt = 0;
+
 /**
  * `cycles` connect/disconnect cycles, `concurrency` at a time, until done or
  * `durationMs`. A resume uses a token from a recent cycle (its session is
- * still alive, disconnected: resumed) or, one time in four, one kept from far
- * back (usually expired: a new session).
+ * still alive, disconnected: resumed) or, one time in four, one seen more than
+ * `expiredAfterMs` ago (expired: a new session).
  */
-async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000, localAddresses = ['127.0.0.1'], firstIndex = 0, seed = 1, mix = CYCLE_MIX }) {
+async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000, localAddresses = ['127.0.0.1'], firstIndex = 0, seed = 1, mix = CYCLE_MIX, expiredAfterMs = 5_000 }) {
   const t0 = now();
   const rand = rng(seed);
   const target = new URL(url);
@@ -94,9 +98,7 @@ async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000,
   const resume = { resumed: 0, fresh: 0, sameSession: 0 };
   let unexpectedResume = 0;
   const recent = [];
-  const old = [];
   let recentAt = 0;
-  let oldAt = 0;
   const latencies = [];
   const cpu = cpuMeter();
   let done = 0;
@@ -105,8 +107,8 @@ async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000,
     let token;
     let sessionOfToken;
     if (mode === 'resume') {
-      const from = i % 4 === 0 && old.length ? old : recent;
-      const entry = from[Math.floor(rand() * from.length)];
+      const old = i % 4 === 0 ? oldTokens[Math.floor(rand() * oldTokens.length)] : undefined;
+      const entry = old && now() - old[2] > expiredAfterMs ? old : recent[Math.floor(rand() * recent.length)];
       if (entry) [token, sessionOfToken] = entry;
       else mode = 'clean';
     }
@@ -123,7 +125,7 @@ async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000,
         } else resume.fresh++;
       } else if (w.resumed) unexpectedResume++;
       recent[recentAt++ % 256] = [w.resumeToken, w.sessionId];
-      if (i % 500 === 0) old[oldAt++ % 64] = [w.resumeToken, w.sessionId];
+      if (i % 200 === 0) oldTokens[oldTokensAt++ % 64] = [w.resumeToken, w.sessionId, now()];
     } catch (err) {
       recordError(errors, err);
     }
@@ -638,6 +640,9 @@ async function soakAdmin({ wsUrl, adminToken, durationMs, intervalMs = 1_000, re
         await call('auth.logout');
         await call('getSessionStats', {}, [-32003]);
         await call('auth.login', { token: adminToken });
+        // A logout may end the socket's feeds (the server drops them when the session stops being an admin).
+        for (const subscription of subs) await call('sessions.unwatch', { subscription }, [-32004]);
+        subs = [];
       }
     } catch (err) {
       recordError(errors, err);
