@@ -4,6 +4,7 @@ import {
   ErrorCode,
   failure,
   isMethodName,
+  classifyInbound,
   parseInbound,
   success,
   type InboundCall,
@@ -16,7 +17,7 @@ import type { TrackerContext } from '../context.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
 import { RpcError } from './errors.js';
-import { validators, type Validators } from './validate.js';
+import { validators, type ParamsCheck, type Validators } from './validate.js';
 import { RawJson, RawResponse } from './raw-json.js';
 
 export interface CallContext {
@@ -29,7 +30,7 @@ export interface CallContext {
 export type MethodHandler<M extends MethodName> = (
   call: CallContext,
   params: ParamsOf<M>,
-) => MethodResults[M] | RawJson | Promise<MethodResults[M]>;
+) => MethodResults[M] | RawJson | Promise<MethodResults[M] | RawJson>;
 
 export type HandlerTable = { [M in MethodName]?: MethodHandler<M> };
 
@@ -38,14 +39,27 @@ type Outcome = JsonRpcResponse | RawResponse | undefined;
 const MAX_NAME_IN_ERROR = 64;
 
 /** JSON-RPC 2.0 dispatch for one tracker: envelope checks, admin gate, params, handler. */
+interface MethodEntry {
+  name: MethodName;
+  handler: MethodHandler<MethodName>;
+  admin: boolean;
+  check: ParamsCheck;
+}
+
 export class RpcRouter {
   private readonly check: Validators = validators();
+  /** Everything a call needs about its method, in one lookup. */
+  private readonly methods = new Map<string, MethodEntry>();
 
   constructor(
-    private readonly handlers: HandlerTable,
+    handlers: HandlerTable,
     private readonly log: Logger,
     private readonly maxBatch: number,
-  ) {}
+  ) {
+    for (const [name, handler] of Object.entries(handlers) as [MethodName, MethodHandler<MethodName>][]) {
+      if (isMethodName(name)) this.methods.set(name, { name, handler, admin: ADMIN_METHODS.has(name), check: this.check.params[name] });
+    }
+  }
 
   /** Takes one text frame. Frames of a socket are handled strictly in arrival order. */
   receive(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
@@ -102,12 +116,25 @@ export class RpcRouter {
 
   /** Handles one frame; returns a promise only when a handler went async. */
   handleText(conn: Connection, text: string): Promise<void> | undefined {
-    const msg = parseInbound(text, this.check.envelope);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      const message = 'Parse error: invalid JSON';
+      this.protocolError(conn, ErrorCode.ParseError, message);
+      conn.send(failure(null, ErrorCode.ParseError, message));
+      return undefined;
+    }
+    // The common case, one well-formed call, goes straight to dispatch: nothing allocated.
+    if (!Array.isArray(value) && this.check.envelope(value)) {
+      const c = value as { method: string; params?: unknown; id?: string | number | null };
+      const out = this.dispatch(conn, c.method, c.params, 'id' in c ? (c.id ?? null) : undefined);
+      if (out instanceof Promise) return out.then((r) => sendOutcome(conn, r));
+      sendOutcome(conn, out);
+      return undefined;
+    }
+    const msg = classifyInbound(value, this.check.envelope);
     switch (msg.kind) {
-      case 'parse-error':
-        this.protocolError(conn, ErrorCode.ParseError, msg.message);
-        conn.send(failure(null, ErrorCode.ParseError, msg.message));
-        return undefined;
       case 'empty-batch':
         this.protocolError(conn, ErrorCode.InvalidRequest, 'empty batch');
         conn.send(failure(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
@@ -144,28 +171,31 @@ export class RpcRouter {
     if (responses.length > 0) conn.sendText(`[${responses.map((r) => (r instanceof RawResponse ? r.message.text() : JSON.stringify(r))).join(',')}]`);
   }
 
-  /** Runs one call; the result is the response to send, if any. */
+  /** Runs one classified call (a batch entry); the result is the response to send, if any. */
   execute(conn: Connection, call: InboundCall): Outcome | Promise<Outcome> {
     if (call.kind === 'invalid') {
       this.protocolError(conn, ErrorCode.InvalidRequest, call.message);
       return failure(call.id, ErrorCode.InvalidRequest, call.message);
     }
-    const id = call.kind === 'request' ? call.id : undefined;
-    const method = call.method;
-    const handler = isMethodName(method) ? (this.handlers[method] as MethodHandler<MethodName> | undefined) : undefined;
-    if (!handler) {
+    return this.dispatch(conn, call.method, call.params, call.kind === 'request' ? call.id : undefined);
+  }
+
+  /** Admin gate, params check, handler. `id` undefined: a notification. */
+  private dispatch(conn: Connection, method: string, params: unknown, id: InboundId): Outcome | Promise<Outcome> {
+    const entry = this.methods.get(method);
+    if (!entry) {
       const shown = method.length > MAX_NAME_IN_ERROR ? `${method.slice(0, MAX_NAME_IN_ERROR)}…` : method;
       return this.fail(conn, id, ErrorCode.MethodNotFound, `Method not found: ${shown}`);
     }
-    const name = method as MethodName;
-    if (ADMIN_METHODS.has(name) && !conn.session.isAdmin) {
+    const name = entry.name;
+    if (entry.admin && !conn.session.isAdmin) {
       return this.fail(conn, id, ErrorCode.Forbidden, `Forbidden: ${name} needs an admin login`);
     }
-    const check = this.check.params[name];
-    if (!check(call.params)) return this.fail(conn, id, ErrorCode.InvalidParams, check.describe(call.params));
+    if (!entry.check(params)) return this.fail(conn, id, ErrorCode.InvalidParams, entry.check.describe(params));
+    const handler = entry.handler;
     try {
       // The connection is its own call context: nothing allocated per call.
-      const result = handler(conn, call.params as never);
+      const result = handler(conn, params as never);
       if (result instanceof Promise) {
         return result.then(
           (r) => (id === undefined ? undefined : respond(id, r)),

@@ -3,11 +3,13 @@ import { notification, type WelcomeParams } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
 import { take } from '../sessions/rate-limit.js';
 import type { RawJson } from '../rpc/raw-json.js';
+import type { Session } from '../sessions/session.js';
+import { CloseCode } from '@session-tracker/shared';
 
 /** Items per fragment of a streamed answer: about 300 KiB of SessionInfo. */
 const STREAM_SLICE = 500;
-import type { Session } from '../sessions/session.js';
-import { CloseCode } from '@session-tracker/shared';
+/** Pause between slices while the socket has more than the feed mark unsent. */
+const STREAM_WAIT_MS = 10;
 
 const kConn = Symbol('session-tracker.connection');
 type Tagged = WebSocket & { [kConn]?: Connection };
@@ -50,13 +52,15 @@ export class Connection {
       this.held.push(text);
       return;
     }
+    // A reader still sitting on megabytes it was sent before is a slow consumer; one big
+    // answer on its own is not.
+    if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) return this.dropSlowConsumer();
     const buf = Buffer.from(text, 'utf8');
     this.session.totalBytesReceived += buf.length;
     this.ctx.stats.bytesToClients += buf.length;
     this.ctx.stats.messagesToClients++;
     // No callback: a failed send surfaces as the socket's 'error' and 'close'.
     this.ws.send(buf, { binary: false });
-    if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) this.dropSlowConsumer();
   }
 
   /**
@@ -86,11 +90,9 @@ export class Connection {
       this.ctx.stats.bytesToClients += buf.length;
       this.ws.send(buf, { binary: false, fin: last });
       if (!last) {
-        if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) {
-          this.held = undefined;
-          return this.dropSlowConsumer();
-        }
-        setImmediate(step);
+        // Backpressure: let the socket drain below the feed mark before the next slice.
+        if (this.ws.bufferedAmount > this.ctx.options.feedHighWaterMark) setTimeout(step, STREAM_WAIT_MS);
+        else setImmediate(step);
         return;
       }
       this.ctx.stats.messagesToClients++;
