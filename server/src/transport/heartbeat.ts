@@ -1,7 +1,7 @@
 import type { Connection } from './connection.js';
 
 /** Most slots an interval is cut into; each slot's sockets are pinged in their own tick. */
-const MAX_SLOTS = 32;
+const MAX_SLOTS = 150;
 /** Shortest tick: short intervals (tests) get fewer slots. */
 const MIN_TICK_MS = 20;
 
