@@ -25,6 +25,9 @@ export interface RedisBackendOptions {
   runLocal(action: ClusterAction): ActionReply;
 }
 
+/** A query refreshes the cluster membership it addresses when it is older than this. */
+const MEMBERSHIP_MAX_AGE_MS = 200;
+
 type Message =
   | { t: 'q'; id: string; from: string; filters: ClusterFilters }
   | { t: 'r'; id: string; node: string; parts: PartRecord[] }
@@ -133,12 +136,7 @@ export class RedisBackend implements ClusterBackend {
       .sadd(k.nodes, this.nodeId)
       .hset(k.beats, this.nodeId, String(now))
       .exec();
-    const nodes = await this.command.smembers(k.nodes);
-    const pipe = this.command.pipeline();
-    for (const n of nodes) pipe.exists(k.alive(n));
-    const res = (await pipe.exec()) ?? [];
-    this.known = new Set(nodes);
-    this.alive = new Set(nodes.filter((_, i) => res[i]?.[1] === 1));
+    await this.refreshMembership();
     if (!this.wasReady) {
       // Back after an outage (or first start): write every part again.
       this.wasReady = true;
@@ -146,6 +144,25 @@ export class RedisBackend implements ClusterBackend {
       this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.alive] }, 'cluster view ready');
       await this.flush();
     }
+  }
+
+  private membershipAt = 0;
+
+  /** Which nodes exist and which beat: queries and actions are addressed by it. */
+  private async refreshMembership(): Promise<void> {
+    const k = this.keys;
+    const nodes = await this.command.smembers(k.nodes);
+    const pipe = this.command.pipeline();
+    for (const n of nodes) pipe.exists(k.alive(n));
+    const res = (await pipe.exec()) ?? [];
+    this.known = new Set(nodes);
+    this.alive = new Set(nodes.filter((_, i) => res[i]?.[1] === 1));
+    this.membershipAt = Date.now();
+  }
+
+  /** A query must not miss a node that joined since the last beat: refresh a stale view first. */
+  private async freshMembership(): Promise<void> {
+    if (Date.now() - this.membershipAt > MEMBERSHIP_MAX_AGE_MS) await this.refreshMembership();
   }
 
   private flushTimer: NodeJS.Timeout | undefined;
@@ -242,6 +259,12 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts> {
     if (!this.ready) return { parts: [], unconfirmedNodes: [], degraded: true, answered: [] };
+    try {
+      await this.freshMembership();
+    } catch (err) {
+      this.trouble(err);
+      return { parts: [], unconfirmedNodes: [], degraded: true, answered: [] };
+    }
     const expected = new Set([...this.alive].filter((n) => n !== this.nodeId));
     const w = await this.ask({ t: 'q', id: randomUUID(), from: this.nodeId, filters }, expected, timeoutMs);
     const silent = [...this.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
