@@ -8,7 +8,6 @@
 //                           [--servers st,bare,sio] [--out FILE] [--profile]
 // --profile writes a CPU profile of each server's measurement window to
 // test/bench/profiles/ (read it with lib/profile-top.mjs).
-import os from 'node:os';
 import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import * as query from './scenarios/query.mjs';
 import * as fairness from './scenarios/fairness.mjs';
 import * as churn from './scenarios/churn.mjs';
 import * as cluster from './scenarios/cluster.mjs';
+import { machine } from './lib/machine.mjs';
 
 const SCENARIOS = [throughput, memory, query, fairness, churn, cluster];
 const SERVER_NAMES = { st: 'session-tracker', bare: 'bare ws', sio: 'socket.io' };
@@ -69,18 +69,6 @@ const ctx = {
 };
 
 const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cores: cpus.length,
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
-  };
-}
 
 function command() {
   const parts = ['node test/bench/run.mjs'];

@@ -18,13 +18,13 @@
 //
 //   node test/bench/soak.mjs [--minutes 10] [--cycles 50000] [--sessions 500] [--out FILE]
 //   node test/bench/soak.mjs --minutes 1 --cycles 5000      # smoke check, about 2 minutes
-import os from 'node:os';
 import http from 'node:http';
 import { writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sleep, split, startHost, startWorkers, teardown } from './lib/harness.mjs';
 import { fmt } from './lib/table.mjs';
+import { machine } from './lib/machine.mjs';
 
 const ST_DIST = fileURLToPath(new URL('../../server/dist/index.js', import.meta.url));
 const FULL = { minutes: 10, cycles: 50_000 };
@@ -89,18 +89,6 @@ const HEAP_REL = 0.05;
 const HANDLES_SLACK = 2;
 const STATS_KEEPALIVE_MS = 7_000; // the host's /metrics fetch leaves keep-alive sockets for ~5 s
 const log = (msg) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cores: cpus.length,
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
-  };
-}
 
 function command() {
   const parts = ['node test/bench/soak.mjs'];

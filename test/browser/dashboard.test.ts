@@ -19,24 +19,12 @@ import WebSocket from 'ws';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { userToken } from '../support/jwt.js';
 import { waitFor } from '../support/wait.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 
-const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (p): p is string => typeof p === 'string' && p !== '' && existsSync(p),
-);
 if (CHROMIUM === undefined) {
   console.warn('dashboard.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
 }
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'";

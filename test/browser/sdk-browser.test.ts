@@ -5,7 +5,6 @@
  * watches that session's pages change. A second tab shares the session through
  * localStorage; a reload keeps the tab's pageId through sessionStorage.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,24 +16,12 @@ import WebSocket from 'ws';
 import { createClient, type SessionInfo, type SessionTrackerClient } from '@session-tracker/client';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 
-const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (p): p is string => typeof p === 'string' && p !== '' && existsSync(p),
-);
 if (CHROMIUM === undefined) {
   console.warn('sdk-browser.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
 }
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 type Tracker = Awaited<ReturnType<typeof startTestServer>>;
 
