@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { expectResult } from './contract.js';
+import { userToken } from './jwt.js';
+import type { RedisServer } from './redis.js';
 import { ADMIN_TOKEN, JWT_SECRET } from './server.js';
+import { RawClient, sleep } from './ws-client.js';
 
 const BIN = fileURLToPath(new URL('../../server/bin/session-tracker.js', import.meta.url));
 
@@ -56,4 +60,33 @@ export class NodeProcess {
     if (this.child.signalCode === 'SIGSTOP') this.child.kill('SIGCONT');
     await this.kill('SIGKILL');
   }
+}
+
+// Short, but with room for a busy 2-core machine: a node is dead after 5 beats (2.5 s).
+export const FAST = ['--cluster-beat', '500', '--cluster-flush', '200', '--session-timeout', '2000', '--heartbeat', '500'];
+
+/** Polls until `read` gives a value (cluster state settles through beats and flushes). */
+export async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export async function threeNodes(redis: RedisServer, extra: string[] = []): Promise<[NodeProcess, NodeProcess, NodeProcess]> {
+  const [a, b, c] = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => NodeProcess.start(n, redis.url, [...FAST, ...extra])));
+  return [a, b, c] as [NodeProcess, NodeProcess, NodeProcess];
+}
+
+export async function list(admin: RawClient, params: unknown = {}): Promise<any[]> {
+  return expectResult(await admin.call('getSessionInfo', params, 5_000));
+}
+
+export async function connectWithLogin(wsUrl: string, user: string, options: { project?: string } = {}): Promise<RawClient> {
+  const c = await RawClient.connect(wsUrl, options);
+  expectResult(await c.call('auth.login', { token: await userToken(user) }));
+  return c;
 }

@@ -1,5 +1,5 @@
 import type { Session } from '../sessions/session.js';
-import type { ActionReply, ClusterAction, ClusterFilters, PartRecord, RemoteParts } from './types.js';
+import type { ActionReply, ClusterAction, ClusterChange, ClusterFilters, PartRecord, RemoteParts, RemoteViews } from './types.js';
 
 /**
  * The one seam between a node and the rest of the cluster. The single-node default does
@@ -12,7 +12,9 @@ export interface ClusterBackend {
   readonly nodeId: string;
   /** Finds the session a token names on other nodes (or left by a dead one), to join it here. */
   claim(tokenHash: string, project: string): Promise<PartRecord | undefined>;
-  /** Parts held by the other nodes (and Redis) that a query needs. */
+  /** Parts held by the other nodes (and Redis) that a query needs, as views ready to print. */
+  remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
+  /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
   /** Other nodes' parts of one session (from Redis). */
   partsOf(sid: string): Promise<PartRecord[]>;
@@ -22,6 +24,11 @@ export interface ClusterBackend {
   forget(sid: string): Promise<void>;
   /** A local login changed: other nodes with parts of the session take it too. */
   loginChanged(session: Session): void;
+  /**
+   * Streams other nodes' part writes and cluster-wide session ends to this node's live feeds
+   * (it costs the cluster nothing while nobody listens). Returns the way to stop listening.
+   */
+  listen(listener: (change: ClusterChange) => void): Promise<() => void>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +37,9 @@ export class SingleNode implements ClusterBackend {
   constructor(readonly nodeId: string) {}
   async claim(): Promise<undefined> {
     return undefined;
+  }
+  async remoteViews(): Promise<RemoteViews> {
+    return { views: [], unconfirmedNodes: [], degraded: false, answered: [] };
   }
   async remoteParts(): Promise<RemoteParts> {
     return { parts: [], unconfirmedNodes: [], degraded: false, answered: [] };
@@ -42,5 +52,8 @@ export class SingleNode implements ClusterBackend {
   }
   async forget(): Promise<void> {}
   loginChanged(): void {}
+  async listen(): Promise<() => void> {
+    return () => undefined;
+  }
   async stop(): Promise<void> {}
 }

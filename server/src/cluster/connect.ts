@@ -52,3 +52,17 @@ export async function connectRedis(url: string): Promise<{ command: RedisClient;
   subscriber.on('error', () => undefined);
   return { command, subscriber };
 }
+
+/**
+ * Rejects when `p` has not settled within `ms`. A Redis that stops answering (frozen, or a
+ * network that drops packets) leaves the connection "ready" while commands wait forever:
+ * every wait that a caller sees goes through this.
+ */
+export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis: no answer within ${ms} ms (${what})`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

@@ -10,6 +10,10 @@ export class Keys {
   readonly requests: string;
   readonly logins: string;
   readonly reaperLock: string;
+  /** Pub/sub channel of part writes and session ends, for live feeds. */
+  readonly changes: string;
+  /** Exists (TTL) while some node has a live feed: nodes then publish their writes. */
+  readonly watched: string;
 
   constructor(readonly prefix: string) {
     const p = `{${prefix}}`;
@@ -20,6 +24,8 @@ export class Keys {
     this.requests = `${p}:req`;
     this.logins = `${p}:login`;
     this.reaperLock = `${p}:reaper`;
+    this.changes = `${p}:chg`;
+    this.watched = `${p}:watched`;
   }
 
   /** Exists while the node beats (TTL). */
@@ -35,6 +41,11 @@ export class Keys {
   /** SET of session ids a node holds parts of. */
   nodeParts(node: string): string {
     return `{${this.prefix}}:nodeparts:${node}`;
+  }
+
+  /** A large query reply, stored for its asker to read once. */
+  answer(id: string, node: string): string {
+    return `{${this.prefix}}:ans:${id}:${node}`;
   }
 
   replies(node: string): string {

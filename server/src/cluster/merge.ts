@@ -11,9 +11,95 @@ export interface ClusterSessionInfo extends SessionInfo {
   confirmed: boolean;
 }
 
+/** What a merge needs of a part besides its SessionInfo: whose it is and when things happened. */
+export interface PartFacts {
+  node: string;
+  createdAt: number;
+  loginAt: number;
+  recentAt: number;
+  lastCommAt: number;
+  state: PartRecord['state'];
+}
+
+/** One part alone as a SessionInfo (a retired part shows as disconnected). */
+export function partInfo(p: PartRecord, now: number): SessionInfo {
+  const pages: PageInfo[] = p.pages.map((pg) => ({ id: pg.id, path: pg.path, title: pg.title, openedAt: new Date(pg.openedAt).toISOString() }));
+  return {
+    id: p.sid,
+    userAgent: p.userAgent,
+    username: p.username,
+    project: p.project,
+    uptime: Math.max(0, now - p.createdAt),
+    clientAddress: p.clientAddress,
+    lastComm: Math.max(0, now - p.lastCommAt),
+    sessionScope: p.scope,
+    activePages: pages.length,
+    recentBytesSent: p.recentBytesSent,
+    totalBytesSent: p.totalBytesSent,
+    pageIds: pages.map((pg) => pg.id),
+    authorized: p.loggedIn,
+    totalBytesReceived: p.totalBytesReceived,
+    messagesSent: p.messagesSent,
+    creationTime: new Date(p.createdAt).toISOString(),
+    state: p.state === 'connected' ? 'connected' : 'disconnected',
+    pages,
+    device: p.device,
+    roles: p.roles,
+  };
+}
+
 /**
- * Merges the parts of each session into one view: counters add up, pages join, the latest
- * login wins, connected if any part is. Pure: the same parts give the same answer.
+ * One session's parts merged into one view: counters add up, pages join, the latest login
+ * wins, connected if any part is, `node` is the part most recently heard from. Pure.
+ */
+export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts }[], confirmed: boolean, now: number): ClusterSessionInfo {
+  const first = group[0];
+  if (!first) throw new RangeError('mergeInfos: no parts');
+  let login = first;
+  let recent = first;
+  let active = first;
+  let totalBytesSent = 0;
+  let totalBytesReceived = 0;
+  let messagesSent = 0;
+  let connected = false;
+  const pages = new Map<string, PageInfo>();
+  for (const part of group) {
+    const { info, facts } = part;
+    totalBytesSent += info.totalBytesSent;
+    totalBytesReceived += info.totalBytesReceived;
+    messagesSent += info.messagesSent;
+    if (facts.loginAt > login.facts.loginAt) login = part;
+    if (facts.recentAt > recent.facts.recentAt) recent = part;
+    if (facts.lastCommAt > active.facts.lastCommAt) active = part;
+    if (facts.state === 'connected') connected = true;
+    for (const pg of info.pages) pages.set(pg.id, pg);
+  }
+  const pageList = [...pages.values()];
+  const f = first.info;
+  return {
+    ...f,
+    username: login.info.username,
+    uptime: Math.max(0, now - first.facts.createdAt),
+    lastComm: Math.max(0, now - active.facts.lastCommAt),
+    activePages: pageList.length,
+    recentBytesSent: recent.info.recentBytesSent,
+    totalBytesSent,
+    pageIds: pageList.map((p) => p.id),
+    authorized: login.info.authorized,
+    totalBytesReceived,
+    messagesSent,
+    state: connected ? 'connected' : 'disconnected',
+    pages: pageList,
+    roles: login.info.roles,
+    node: active.facts.node,
+    nodes: [...new Set(group.map((p) => p.facts.node))],
+    confirmed,
+  };
+}
+
+/**
+ * Merges part records into views, one per session, in creation order. Parts of nodes in
+ * `unconfirmed` make their session unconfirmed.
  */
 export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySet<string>, now: number): ClusterSessionInfo[] {
   const bySid = new Map<string, PartRecord[]>();
@@ -23,57 +109,10 @@ export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySe
     else bySid.set(p.sid, [p]);
   }
   const out: ClusterSessionInfo[] = [];
-  for (const group of bySid.values()) out.push(mergeGroup(group, unconfirmed, now));
+  for (const group of bySid.values()) {
+    const confirmed = group.every((p) => !unconfirmed.has(p.node));
+    out.push(mergeInfos(group.map((p) => ({ info: partInfo(p, now), facts: p })), confirmed, now));
+  }
   out.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
   return out;
-}
-
-function mergeGroup(group: PartRecord[], unconfirmed: ReadonlySet<string>, now: number): ClusterSessionInfo {
-  const first = group[0] as PartRecord;
-  let login = first;
-  let recent = first;
-  let active = first;
-  let totalBytesSent = 0;
-  let totalBytesReceived = 0;
-  let messagesSent = 0;
-  let lastCommAt = 0;
-  let connected = false;
-  const pages = new Map<string, PageInfo>();
-  for (const p of group) {
-    totalBytesSent += p.totalBytesSent;
-    totalBytesReceived += p.totalBytesReceived;
-    messagesSent += p.messagesSent;
-    lastCommAt = Math.max(lastCommAt, p.lastCommAt);
-    if (p.loginAt > login.loginAt) login = p;
-    if (p.recentAt > recent.recentAt) recent = p;
-    if (p.lastCommAt > active.lastCommAt) active = p;
-    if (p.state === 'connected') connected = true;
-    for (const pg of p.pages) pages.set(pg.id, { id: pg.id, path: pg.path, title: pg.title, openedAt: new Date(pg.openedAt).toISOString() });
-  }
-  const pageList = [...pages.values()];
-  return {
-    id: first.sid,
-    userAgent: first.userAgent,
-    username: login.username,
-    project: first.project,
-    uptime: Math.max(0, now - first.createdAt),
-    clientAddress: first.clientAddress,
-    lastComm: Math.max(0, now - lastCommAt),
-    sessionScope: first.scope,
-    activePages: pageList.length,
-    recentBytesSent: recent.recentBytesSent,
-    totalBytesSent,
-    pageIds: pageList.map((p) => p.id),
-    authorized: login.loggedIn,
-    totalBytesReceived,
-    messagesSent,
-    creationTime: new Date(first.createdAt).toISOString(),
-    state: connected ? 'connected' : 'disconnected',
-    pages: pageList,
-    device: first.device,
-    roles: login.roles,
-    node: active.node,
-    nodes: [...new Set(group.map((p) => p.node))],
-    confirmed: group.every((p) => !unconfirmed.has(p.node)),
-  };
 }

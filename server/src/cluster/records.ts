@@ -26,6 +26,7 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
     totalBytesReceived: s.totalBytesReceived,
     messagesSent: s.messagesSent,
     lastCommAt: s.lastCommAt,
+    rev: s.changes,
     state: s.state,
     disconnectedAt: s.disconnectedAt,
     pages,
@@ -33,14 +34,19 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
   };
 }
 
+/** A record from Redis or another node, checked for the fields every reader relies on. */
+export function isPart(v: unknown): v is PartRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Partial<PartRecord>;
+  return typeof p.sid === 'string' && typeof p.node === 'string' && typeof p.project === 'string' && Array.isArray(p.pages) && typeof p.createdAt === 'number';
+}
+
 /** Reads a record from Redis or another node; undefined for anything malformed. */
 export function parsePart(text: string | null | undefined): PartRecord | undefined {
   if (!text) return undefined;
   try {
-    const v = JSON.parse(text) as Partial<PartRecord>;
-    if (typeof v.sid !== 'string' || typeof v.node !== 'string' || typeof v.project !== 'string') return undefined;
-    if (!Array.isArray(v.pages) || typeof v.createdAt !== 'number') return undefined;
-    return v as PartRecord;
+    const v: unknown = JSON.parse(text);
+    return isPart(v) ? v : undefined;
   } catch {
     return undefined;
   }

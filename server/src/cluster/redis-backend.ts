@@ -1,13 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { compileFilter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
-import { connectRedis, type RedisClient } from './connect.js';
-import { CHECK_SCRIPT, END_SCRIPT, Keys } from './keys.js';
+import { ChangeStream, type ChangeListener } from './change-stream.js';
+import { connectRedis, deadline, type RedisClient } from './connect.js';
+import { Keys } from './keys.js';
+import { LoginPropagation } from './logins.js';
+import { Membership } from './membership.js';
 import { parsePart, toPart } from './records.js';
-import type { ActionReply, ClusterAction, ClusterFilters, PartRecord, RemoteParts } from './types.js';
+import { Requests } from './requests.js';
+import { PartStore } from './store.js';
+import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
+import { decodeViews, encodeViews, viewOfPart, viewOfSession } from './views.js';
 
 export interface RedisBackendOptions {
   url: string;
@@ -25,31 +30,13 @@ export interface RedisBackendOptions {
   runLocal(action: ClusterAction): ActionReply;
 }
 
-/** A query refreshes the cluster membership it addresses when it is older than this. */
-const MEMBERSHIP_MAX_AGE_MS = 200;
+/** A cluster query answers within 2 s: what Redis has not given by then is left out (degraded). */
+const QUERY_BUDGET_MS = 1_900;
+/** Single reads on a caller's path (resume, session.self, actions). */
+const READ_WAIT_MS = 1_000;
 
-type Message =
-  | { t: 'q'; id: string; from: string; filters: ClusterFilters }
-  | { t: 'r'; id: string; node: string; parts: PartRecord[] }
-  | { t: 'a'; id: string; from: string; action: ClusterAction }
-  | { t: 'ar'; id: string; reply: ActionReply };
-
-interface Login {
-  sid: string;
-  from: string;
-  username: string;
-  roles: string[];
-  loggedIn: boolean;
-  isAdmin: boolean;
-  loginAt: number;
-}
-
-interface Waiting {
-  expected: Set<string>;
-  parts: PartRecord[];
-  replies: ActionReply[];
-  done: () => void;
-}
+/** How long a starting node waits for Redis before it serves alone (degraded) and retries. */
+const START_WAIT_MS = 2_000;
 
 /** Marks of what was last written for a part, to write only what moved. */
 interface Flushed {
@@ -63,16 +50,20 @@ export class RedisBackend implements ClusterBackend {
   readonly mode = 'redis' as const;
   readonly nodeId: string;
   private readonly keys: Keys;
-  private alive = new Set<string>();
-  private known = new Set<string>();
+  private readonly members: Membership;
+  private readonly logins: LoginPropagation;
   private readonly flushed = new WeakMap<Session, Flushed>();
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly requests: Requests;
   private readonly timers: NodeJS.Timeout[] = [];
   private wasReady = false;
+  /** False once a beat failed or timed out, until one goes through. */
+  private reachable = true;
   private stopped = false;
   private readonly unlisten: () => void;
   /** Writes started by session ends: stop() waits for them. */
   private readonly inflight = new Set<Promise<void>>();
+  private readonly stream: ChangeStream;
+  private readonly store: PartStore;
 
   private constructor(
     private readonly o: RedisBackendOptions,
@@ -81,8 +72,23 @@ export class RedisBackend implements ClusterBackend {
   ) {
     this.nodeId = o.nodeId;
     this.keys = new Keys(o.prefix);
+    this.store = new PartStore(command, this.keys, o.sessionTimeoutMs);
+    this.requests = new Requests({
+      command,
+      keys: this.keys,
+      nodeId: o.nodeId,
+      log: o.log,
+      answerQuery: (filters, form) => this.answerQuery(filters, form),
+      runLocal: o.runLocal,
+      onWatcher: () => this.stream.heard(),
+    });
+    this.stream = new ChangeStream(command, subscriber, this.keys, o.nodeId, o.nodeTtlMs, o.log);
+    this.members = new Membership(command, this.keys, o.nodeId, o.nodeTtlMs, (alive) => this.stream.emit({ kind: 'nodes', alive }));
+    this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
     this.unlisten = o.registry.onChange((change, s) => {
-      if (change === 'added') this.flushSoon();
+      // New sessions go out at once (a resume elsewhere must find them); changes too while
+      // someone watches the cluster.
+      if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.flushSoon();
       else if (change === 'removed') {
         const p = this.partEnded(s).catch((err: unknown) => this.trouble(err));
         this.inflight.add(p);
@@ -96,6 +102,10 @@ export class RedisBackend implements ClusterBackend {
     const b = new RedisBackend(o, command, subscriber);
     subscriber.on('message', (channel: string, text: string) => b.onMessage(channel, text));
     subscriber.on('ready', () => void b.subscribe());
+    // Join the cluster the moment Redis is reachable (at start and after an outage), not a beat later.
+    command.on('ready', () => void b.beat().catch((err: unknown) => b.trouble(err)));
+    // Until its first beat the others do not know this node: a query would miss its sessions.
+    await Promise.all([readyWithin(command, START_WAIT_MS), readyWithin(subscriber, START_WAIT_MS)]);
     if (subscriber.status === 'ready') await b.subscribe();
     const every = (ms: number, fn: () => Promise<void>) => {
       const t = setInterval(() => void fn().catch((err: unknown) => b.trouble(err)), ms);
@@ -109,8 +119,9 @@ export class RedisBackend implements ClusterBackend {
     return b;
   }
 
+  /** Connected, and the last beat went through: a frozen Redis counts as gone. */
   get ready(): boolean {
-    return this.command.status === 'ready' && !this.stopped;
+    return this.command.status === 'ready' && this.reachable && !this.stopped;
   }
 
   private trouble(err: unknown): void {
@@ -118,51 +129,54 @@ export class RedisBackend implements ClusterBackend {
   }
 
   private async subscribe(): Promise<void> {
-    await this.subscriber.subscribe(this.keys.requests, this.keys.replies(this.nodeId), this.keys.logins).catch((err: unknown) => this.trouble(err));
+    const channels = [this.keys.requests, this.keys.replies(this.nodeId), this.keys.logins];
+    if (this.stream.listening) channels.push(this.keys.changes);
+    await this.subscriber.subscribe(...channels).catch((err: unknown) => this.trouble(err));
   }
 
   /** Heartbeat, then the membership everyone else derives their view from. */
-  private async beat(): Promise<void> {
-    if (!this.ready) {
-      if (this.wasReady) this.o.log.warn({ event: 'cluster.degraded', node: this.nodeId }, 'redis unreachable: serving this node only');
-      this.wasReady = false;
-      return;
+  private beating: Promise<void> | undefined;
+
+  /** One beat at a time: a caller during a beat waits for that one. */
+  private beat(): Promise<void> {
+    this.beating ??= this.beatOnce().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (this.command.status !== 'ready' || this.stopped) return this.lost();
+    try {
+      const work = (async () => {
+        await this.members.beat(Date.now());
+        await this.stream.renew();
+        await this.members.refresh();
+      })();
+      // Slower than the node TTL, and the others count this node dead anyway.
+      await deadline(work, this.o.nodeTtlMs, 'beat');
+    } catch (err) {
+      this.trouble(err);
+      return this.lost();
     }
-    const now = Date.now();
-    const k = this.keys;
-    await this.command
-      .multi()
-      .set(k.alive(this.nodeId), JSON.stringify({ node: this.nodeId, pid: process.pid, at: now }), 'PX', this.o.nodeTtlMs)
-      .sadd(k.nodes, this.nodeId)
-      .hset(k.beats, this.nodeId, String(now))
-      .exec();
-    await this.refreshMembership();
+    this.reachable = true;
     if (!this.wasReady) {
       // Back after an outage (or first start): write every part again.
       this.wasReady = true;
       for (const s of this.o.registry.values()) this.flushed.delete(s);
-      this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.alive] }, 'cluster view ready');
+      this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       await this.flush();
+      // Sessions that ended here while Redis was away (or in this node's previous run).
+      const orphans = await this.store.orphans(this.nodeId, (sid) => this.o.registry.get(sid) !== undefined, Date.now());
+      this.publishParts(orphans.map((p) => JSON.stringify(p)));
+      // Feeds may have missed changes while Redis was away.
+      if (this.stream.listening) this.stream.emit({ kind: 'resync' });
     }
   }
 
-  private membershipAt = 0;
-
-  /** Which nodes exist and which beat: queries and actions are addressed by it. */
-  private async refreshMembership(): Promise<void> {
-    const k = this.keys;
-    const nodes = await this.command.smembers(k.nodes);
-    const pipe = this.command.pipeline();
-    for (const n of nodes) pipe.exists(k.alive(n));
-    const res = (await pipe.exec()) ?? [];
-    this.known = new Set(nodes);
-    this.alive = new Set(nodes.filter((_, i) => res[i]?.[1] === 1));
-    this.membershipAt = Date.now();
-  }
-
-  /** A query must not miss a node that joined since the last beat: refresh a stale view first. */
-  private async freshMembership(): Promise<void> {
-    if (Date.now() - this.membershipAt > MEMBERSHIP_MAX_AGE_MS) await this.refreshMembership();
+  /** Redis is out of reach: serve this node's sessions alone until a beat goes through. */
+  private lost(): void {
+    this.reachable = false;
+    if (this.wasReady) this.o.log.warn({ event: 'cluster.degraded', node: this.nodeId }, 'redis unreachable: serving this node only');
+    this.wasReady = false;
   }
 
   private flushTimer: NodeJS.Timeout | undefined;
@@ -176,19 +190,25 @@ export class RedisBackend implements ClusterBackend {
 
   /** Writes every part that moved since its last write, in one pipeline. */
   async flush(): Promise<void> {
-    if (!this.ready) return;
+    // Parts are written only once this node has announced itself (its first beat).
+    if (!this.ready || !this.wasReady) return;
     const now = Date.now();
     const k = this.keys;
     const pipe = this.command.pipeline();
     const written: [Session, Flushed][] = [];
+    const jsons: string[] = [];
     for (const s of this.o.registry.values()) {
       const f = this.flushed.get(s);
       if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
-      pipe.hset(k.parts(s.id), this.nodeId, JSON.stringify(toPart(s, this.nodeId, now)));
+      const json = JSON.stringify(toPart(s, this.nodeId, now));
+      jsons.push(json);
+      pipe.hset(k.parts(s.id), this.nodeId, json);
       if (!f) pipe.sadd(k.nodeParts(this.nodeId), s.id).hset(k.tokens, s.tokenHash, s.id);
       written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
     }
     if (written.length === 0) return;
+    const msg = this.stream.partsMessage(jsons);
+    if (msg) pipe.publish(k.changes, msg);
     await pipe.exec();
     for (const [s, f] of written) if (!s.ended) this.flushed.set(s, f);
   }
@@ -200,15 +220,27 @@ export class RedisBackend implements ClusterBackend {
     const now = Date.now();
     if (s.endReason === 'shutdown') {
       // This node is going away; the session lives on for its clients to resume elsewhere.
-      const part = { ...toPart(s, this.nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] };
-      await this.command.hset(k.parts(s.id), this.nodeId, JSON.stringify(part)).catch((err: unknown) => this.trouble(err));
+      const part = JSON.stringify({ ...toPart(s, this.nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
+      await this.command.hset(k.parts(s.id), this.nodeId, part).catch((err: unknown) => this.trouble(err));
+      this.publishParts([part]);
       return;
     }
-    const retired = { ...toPart(s, this.nodeId, now), state: 'retired' as const, pages: [] };
-    const ended = await this.command
-      .eval(CHECK_SCRIPT, 3, k.parts(s.id), k.tokens, k.retired, s.id, String(now), String(this.o.sessionTimeoutMs), this.o.prefix, this.nodeId, JSON.stringify(retired))
-      .catch((err: unknown) => this.trouble(err));
-    if (ended === 1) this.o.log.debug({ sessionId: s.id }, 'session ended cluster-wide');
+    const part: PartRecord = { ...toPart(s, this.nodeId, now), state: 'retired', pages: [] };
+    const retired = JSON.stringify(part);
+    const ended = await this.store.check(s.id, now, { node: this.nodeId, json: retired }).catch((err: unknown) => this.trouble(err));
+    if (ended === true) {
+      this.o.log.debug({ sessionId: s.id }, 'session ended cluster-wide');
+      this.stream.ended([s.id]);
+    } else if (ended === false) {
+      // The session lives on elsewhere; this node's feeds keep its counters too.
+      this.publishParts([retired]);
+      if (this.stream.listening) this.stream.emit({ kind: 'parts', parts: [part] });
+    }
+  }
+
+  private publishParts(jsons: string[]): void {
+    const msg = this.stream.partsMessage(jsons);
+    if (msg) void this.command.publish(this.keys.changes, msg).catch((err: unknown) => this.trouble(err));
   }
 
   /** One node at a time ends sessions whose every part is gone: dead nodes leave no zombies. */
@@ -218,167 +250,149 @@ export class RedisBackend implements ClusterBackend {
     const got = await this.command.set(k.reaperLock, this.nodeId, 'PX', Math.max(2_000, this.o.beatMs * 4), 'NX');
     if (got !== 'OK') return;
     const now = Date.now();
-    const beats = await this.command.hgetall(k.beats);
-    const check = (sid: string) => this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.o.sessionTimeoutMs), this.o.prefix);
-    for (const n of this.known) {
-      if (this.alive.has(n) || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
-      const sids = await this.command.srandmember(k.nodeParts(n), 2_000);
-      for (const sid of sids) await check(sid);
-      if ((await this.command.scard(k.nodeParts(n))) === 0) {
-        await this.command.multi().srem(k.nodes, n).hdel(k.beats, n).del(k.nodeParts(n)).exec();
-        this.o.log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
-      }
+    const beats = await this.members.beats();
+    for (const n of this.members.known) {
+      if (this.members.alive.has(n) || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
+      const { ended, forgotten } = await this.store.reapNode(n, now);
+      this.stream.ended(ended);
+      if (forgotten) this.o.log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
     }
-    for (const sid of await this.command.srandmember(k.retired, 2_000)) await check(sid);
+    this.stream.ended(await this.store.reapRetired(now));
   }
 
   async claim(tokenHash: string, project: string): Promise<PartRecord | undefined> {
     if (!this.ready) return undefined;
-    const sid = await this.command.hget(this.keys.tokens, tokenHash);
+    const sid = await deadline(this.store.sessionOfToken(tokenHash), READ_WAIT_MS, 'resume');
     if (!sid) return undefined;
-    const parts = Object.values(await this.command.hgetall(this.keys.parts(sid))).map(parsePart).filter((p): p is PartRecord => p !== undefined);
-    const same = parts.filter((p) => p.project === project && p.tokenHash === tokenHash);
+    const same = [...(await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'resume')).values()].filter((p) => p.project === project && p.tokenHash === tokenHash);
     if (same.length === 0) return undefined;
     return same.reduce((a, b) => (b.loginAt > a.loginAt ? b : a));
   }
 
   async partsOf(sid: string): Promise<PartRecord[]> {
     if (!this.ready) return [];
-    const all = await this.command.hgetall(this.keys.parts(sid));
-    return Object.entries(all)
-      .filter(([node]) => node !== this.nodeId)
-      .map(([, text]) => parsePart(text))
-      .filter((p): p is PartRecord => p !== undefined)
-      .map((p) => this.asSeen(p));
+    const all = await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'session parts').catch((err: unknown) => {
+      this.trouble(err);
+      return new Map<string, PartRecord>();
+    });
+    return [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p));
   }
 
   /** A part of a node that no longer beats is disconnected, whatever it said last. */
   private asSeen(p: PartRecord): PartRecord {
-    return p.state === 'connected' && !this.alive.has(p.node) ? { ...p, state: 'disconnected' } : p;
+    return p.state === 'connected' && !this.members.alive.has(p.node) ? { ...p, state: 'disconnected' } : p;
+  }
+
+  async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
+    const now = Date.now();
+    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p) => viewOfPart(p, now));
+    return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
   async remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts> {
-    if (!this.ready) return { parts: [], unconfirmedNodes: [], degraded: true, answered: [] };
+    const g = await this.gather(filters, 'parts', timeoutMs, decodeParts, (p) => p);
+    return { parts: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
+  }
+
+  /**
+   * Asks every live node for its parts; what a slow or dead node did not say comes from
+   * what Redis holds of it (unconfirmed), and retired parts from Redis too.
+   */
+  private async gather<T extends { sid: string; node: string }>(filters: ClusterFilters, form: PartForm, timeoutMs: number, decode: (body: string) => T[], stored: (p: PartRecord) => T) {
+    const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
+    if (!this.ready) return none;
+    const t0 = Date.now();
     try {
-      await this.freshMembership();
+      // Read now, not at the last beat: a node that joined since would be missed.
+      await deadline(this.members.refresh(), READ_WAIT_MS, 'membership');
     } catch (err) {
       this.trouble(err);
-      return { parts: [], unconfirmedNodes: [], degraded: true, answered: [] };
+      return none;
     }
-    const expected = new Set([...this.alive].filter((n) => n !== this.nodeId));
-    const w = await this.ask({ t: 'q', id: randomUUID(), from: this.nodeId, filters }, expected, timeoutMs);
-    const silent = [...this.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
-    const unconfirmed: string[] = [];
+    const expected = new Set([...this.members.alive].filter((n) => n !== this.nodeId));
+    const w = await this.requests.query(filters, form, expected, Math.max(0, timeoutMs - (Date.now() - t0)));
+    const items: T[] = [];
+    for (const body of w.bodies) for (const x of decode(body)) items.push(x);
+    const answered = [...w.answered];
+    const silent = [...this.members.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
+    const unconfirmedNodes: string[] = [];
     try {
-      const k = this.keys;
-      const parts = w.parts;
       const keep = prefilter(filters);
-      for (const n of silent) {
-        const sids = await this.command.smembers(k.nodeParts(n));
+      const fromRedis = (async () => {
+        const got = await Promise.all(silent.map((n) => this.store.partsOfNode(n, keep)));
+        return { got, retired: await this.store.retiredParts(keep) };
+      })();
+      const { got, retired } = await deadline(fromRedis, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)), 'stored parts');
+      silent.forEach((n, i) => {
+        const g = got[i];
+        if (!g) return;
         // A silent node counts as unconfirmed when it is alive or still holds sessions.
-        if (this.alive.has(n) || sids.length > 0) unconfirmed.push(n);
-        const pipe = this.command.pipeline();
-        for (const sid of sids) pipe.hget(k.parts(sid), n);
-        for (const r of (await pipe.exec()) ?? []) {
-          const p = parsePart(r[1] as string | null);
-          if (p && keep(p)) parts.push(this.asSeen(p));
-        }
-      }
-      // Retired parts hold counters of sessions that live on elsewhere.
-      const retired = await this.command.smembers(k.retired);
-      const pipe = this.command.pipeline();
-      for (const sid of retired) pipe.hgetall(k.parts(sid));
-      for (const r of (await pipe.exec()) ?? []) {
-        for (const text of Object.values((r[1] ?? {}) as Record<string, string>)) {
-          const p = parsePart(text);
-          if (p && p.state === 'retired' && keep(p)) parts.push(p);
-        }
-      }
-      return { parts, unconfirmedNodes: unconfirmed, degraded: false, answered: [...w.answered] };
+        if (this.members.alive.has(n) || g.held > 0) unconfirmedNodes.push(n);
+        for (const p of g.parts) items.push(stored(this.asSeen(p)));
+      });
+      // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
+      const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
+      for (const p of retired) if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(p));
+      return { items, unconfirmedNodes, degraded: false, answered };
     } catch (err) {
       this.trouble(err);
-      return { parts: w.parts, unconfirmedNodes: unconfirmed, degraded: true, answered: [...w.answered] };
+      return { items, unconfirmedNodes, degraded: true, answered };
     }
+  }
+
+  /** This node's answer to a query: its parts matching the filters, one per line. */
+  private answerQuery(filters: ClusterFilters, form: PartForm): string {
+    const keep = prefilter(filters);
+    const now = Date.now();
+    const sessions = [...this.o.registry.values()].filter((s) => keep(s));
+    if (form === 'views') return encodeViews(sessions.map((s) => viewOfSession(s, this.nodeId, now)));
+    return sessions.map((s) => JSON.stringify(toPart(s, this.nodeId, now))).join('\n');
   }
 
   async act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]> {
     if (!this.ready) return [];
     // Ask the nodes that hold parts of the session (a part written moments ago may not be
     // there yet: then every live node).
-    const holders = Object.keys(await this.command.hgetall(this.keys.parts(action.sid)));
-    const expected = new Set((holders.length > 0 ? holders : [...this.alive]).filter((n) => n !== this.nodeId));
-    return (await this.ask({ t: 'a', id: randomUUID(), from: this.nodeId, action }, expected, timeoutMs)).replies;
+    const holders = await deadline(this.store.holders(action.sid), READ_WAIT_MS, 'holders').catch((err: unknown) => {
+      this.trouble(err);
+      return [];
+    });
+    const expected = new Set((holders.length > 0 ? holders : [...this.members.alive]).filter((n) => n !== this.nodeId));
+    return (await this.requests.action(action, expected, timeoutMs)).replies;
   }
 
   async forget(sid: string): Promise<void> {
     if (!this.ready) return;
-    await this.command.eval(END_SCRIPT, 3, this.keys.parts(sid), this.keys.tokens, this.keys.retired, sid, this.o.prefix);
+    try {
+      await deadline(this.store.end(sid), READ_WAIT_MS, 'end session');
+      this.stream.ended([sid]);
+    } catch (err) {
+      // Its parts stay in Redis: each node holding one lists it as an orphan once Redis is back.
+      this.o.log.warn({ err: err instanceof Error ? err.message : String(err), sessionId: sid }, 'could not end the session in redis');
+    }
+  }
+
+  async listen(listener: ChangeListener): Promise<() => void> {
+    const off = await this.stream.listen(listener);
+    listener({ kind: 'nodes', alive: new Set(this.members.alive) });
+    return off;
   }
 
   loginChanged(s: Session): void {
     if (!this.ready) return;
-    const msg: Login = { sid: s.id, from: this.nodeId, username: s.username, roles: s.roles, loggedIn: s.loggedIn, isAdmin: s.isAdmin, loginAt: s.loginAt };
-    void this.command.publish(this.keys.logins, JSON.stringify(msg)).catch((err: unknown) => this.trouble(err));
-  }
-
-  /** Publishes a request and gathers answers until every expected node replied or time is up. */
-  private async ask(msg: Message & { id: string }, expected: Set<string>, timeoutMs: number) {
-    const answered = new Set<string>();
-    const w: Waiting = { expected, parts: [], replies: [], done: () => undefined };
-    const finished = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      w.done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    const asked = [...expected];
-    this.waiting.set(msg.id, w);
-    if (expected.size === 0) w.done();
-    else await this.command.publish(this.keys.requests, JSON.stringify(msg)).catch(() => w.done());
-    await finished;
-    this.waiting.delete(msg.id);
-    for (const n of asked) if (!w.expected.has(n)) answered.add(n);
-    return { parts: w.parts, replies: w.replies, answered };
+    void this.logins.publish(s).catch((err: unknown) => this.trouble(err));
   }
 
   private onMessage(channel: string, text: string): void {
     try {
-      if (channel === this.keys.logins) return this.onLogin(JSON.parse(text) as Login);
-      const msg = JSON.parse(text) as Message;
-      if (msg.t === 'q' && msg.from !== this.nodeId) {
-        const keep = prefilter(msg.filters);
-        const now = Date.now();
-        const parts: PartRecord[] = [];
-        for (const s of this.o.registry.values()) {
-          const p = toPart(s, this.nodeId, now);
-          if (keep(p)) parts.push(p);
-        }
-        void this.command.publish(this.keys.replies(msg.from), JSON.stringify({ t: 'r', id: msg.id, node: this.nodeId, parts })).catch((err: unknown) => this.trouble(err));
-      } else if (msg.t === 'a' && msg.from !== this.nodeId) {
-        const reply = this.o.runLocal(msg.action);
-        void this.command.publish(this.keys.replies(msg.from), JSON.stringify({ t: 'ar', id: msg.id, reply: { ...reply, node: this.nodeId } })).catch((err: unknown) => this.trouble(err));
-      } else if (msg.t === 'r' || msg.t === 'ar') {
-        const w = this.waiting.get(msg.id);
-        if (!w) return;
-        const node = msg.t === 'r' ? msg.node : msg.reply.node;
-        if (msg.t === 'r') for (const p of msg.parts) w.parts.push(p);
-        else w.replies.push(msg.reply);
-        w.expected.delete(node);
-        if (w.expected.size === 0) w.done();
-      }
+      const k = this.keys;
+      if (channel === k.logins) this.logins.onMessage(text);
+      else if (channel === k.changes) this.stream.onMessage(text);
+      else if (channel === k.requests) this.requests.onRequest(text);
+      else if (channel === k.replies(this.nodeId)) this.requests.onReply(text);
     } catch (err) {
       this.o.log.warn({ err: err instanceof Error ? err.message : String(err), channel }, 'bad cluster message');
     }
-  }
-
-  private onLogin(m: Login): void {
-    if (m.from === this.nodeId) return;
-    const s = this.o.registry.get(m.sid);
-    if (!s || m.loginAt <= s.loginAt) return;
-    if (m.loggedIn) s.login(m.username, m.roles, m.isAdmin, m.loginAt);
-    else s.logout(m.loginAt);
-    this.o.registry.touched(s);
   }
 
   async stop(): Promise<void> {
@@ -388,7 +402,7 @@ export class RedisBackend implements ClusterBackend {
     await Promise.all([...this.inflight]);
     if (this.command.status === 'ready') {
       await this.flush().catch((err: unknown) => this.trouble(err));
-      await this.command.del(this.keys.alive(this.nodeId)).catch((err: unknown) => this.trouble(err));
+      await this.members.leave().catch((err: unknown) => this.trouble(err));
     }
     this.stopped = true;
     this.unlisten();
@@ -398,8 +412,32 @@ export class RedisBackend implements ClusterBackend {
 }
 
 /** Project and username filters applied to parts before they travel. */
-function prefilter(f: ClusterFilters): (p: PartRecord) => boolean {
+function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
   const user = compileFilter('usernameFilter', f.usernameFilter);
   const project = compileFilter('projectFilter', f.projectFilter);
   return (p) => (!user || user(p.username)) && (!project || project(p.project));
+}
+
+/** Resolves when the client is ready, or after `ms` (it keeps trying in the background). */
+function readyWithin(client: RedisClient, ms: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.on('ready', done);
+  });
+}
+
+/** Reads a 'parts' reply: one record per line. */
+function decodeParts(body: string): PartRecord[] {
+  const out: PartRecord[] = [];
+  if (body) for (const line of body.split('\n')) {
+    const p = parsePart(line);
+    if (p) out.push(p);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
+import type { PartView } from './views.js';
 
 /**
  * One node's part of a session, as stored in Redis and sent between nodes. A session may
@@ -26,6 +27,8 @@ export interface PartRecord {
   totalBytesReceived: number;
   messagesSent: number;
   lastCommAt: number;
+  /** Bumped by every change other than counters (pages, login, state): feeds report it. */
+  rev: number;
   /** `retired`: its node let it go while the session lived on elsewhere; it keeps the counters. */
   state: SessionState | 'retired';
   disconnectedAt: number;
@@ -50,6 +53,17 @@ export interface RemoteParts {
   answered: string[];
 }
 
+/** What other nodes and Redis contributed to a query, as part views (see views.ts). */
+export interface RemoteViews {
+  views: PartView[];
+  unconfirmedNodes: string[];
+  degraded: boolean;
+  answered: string[];
+}
+
+/** How a query's parts travel: as views (queries) or as records (a feed's mirror). */
+export type PartForm = 'views' | 'parts';
+
 /** An admin action sent to the nodes that hold a session's sockets. */
 export type ClusterAction =
   | { kind: 'close'; sid: string; message: string }
@@ -62,3 +76,14 @@ export interface ActionReply {
   found: boolean;
   delivered: number;
 }
+
+/**
+ * What the cluster tells a node's live feeds (only while it listens): other nodes' parts as
+ * they are written, sessions ended cluster-wide, and the set of beating nodes when it moves.
+ * `resync`: the stream may have missed events (Redis was away): rebuild from a query.
+ */
+export type ClusterChange =
+  | { kind: 'parts'; parts: PartRecord[] }
+  | { kind: 'ended'; sids: string[] }
+  | { kind: 'nodes'; alive: ReadonlySet<string> }
+  | { kind: 'resync' };

@@ -1,38 +1,48 @@
 import { randomUUID } from 'node:crypto';
-import { notification } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
+import { compileFilter, type Filter } from '../filters/regex.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
-import type { ClusterSessionInfo } from './merge.js';
-import { clusterSessions } from './query.js';
-import type { ClusterFilters } from './types.js';
+import { mergeParts, type ClusterSessionInfo } from './merge.js';
+import { PartMirror } from './mirror.js';
+import { toPart } from './records.js';
+import type { ClusterChange, ClusterFilters } from './types.js';
 
-/** Cluster-wide feeds are rebuilt from a cluster query this often (and so at most 1 a second). */
-const POLL_MS = 1_000;
+/** At most 4 `sessions.changed` a second per subscription, as on a single node. */
+const TICK_MS = 250;
+/** How often local counters are checked (remote ones arrive with their node's writes). */
+const COUNTER_SCAN_MS = 1_000;
 
 interface Subscription {
   id: string;
   conn: Connection;
-  filters: ClusterFilters;
-  /** What the subscriber last saw of each session, minus the clock fields. */
-  seen: Map<string, string>;
-  timer: NodeJS.Timeout;
-  busy: boolean;
-}
-
-/** A session's content, without the fields that move every millisecond on their own. */
-function signature(s: ClusterSessionInfo): string {
-  const { uptime: _u, lastComm: _l, ...rest } = s;
-  return JSON.stringify(rest);
+  user: Filter;
+  project: Filter;
+  /** Sessions the subscriber knows about. */
+  visible: Set<string>;
+  /** Sessions that moved since its last notification. */
+  pending: Set<string>;
 }
 
 /**
- * sessions.watch across the cluster: a snapshot, then diffs found by re-running the cluster
- * query every second and comparing. It inherits the query's promise: an answer within the
- * timeout whatever the other nodes do, with slow or dead nodes' sessions unconfirmed.
+ * sessions.watch across the cluster, event-driven: a mirror of the other nodes' parts, filled
+ * by one cluster query and kept current from the change stream (nodes publish their writes
+ * while someone listens), merged with this node's sessions read fresh. Only sessions that
+ * moved are re-merged, once per tick for every subscriber.
  */
 export class ClusterWatch {
   private readonly subs = new Map<string, Subscription>();
+  private mirror: PartMirror | undefined;
+  private warm: Promise<void> | undefined;
+  /** Events that arrive while the mirror is being filled, applied after it. */
+  private held: ClusterChange[] | undefined;
+  private readonly moved = new Set<string>();
+  private readonly counted = new WeakMap<Session, number>();
+  private starting = 0;
+  private offCluster: (() => void) | undefined;
+  private offRegistry: (() => void) | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private scanTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: TrackerContext) {}
 
@@ -40,44 +50,30 @@ export class ClusterWatch {
     return this.subs.size;
   }
 
-  async watch(conn: Connection, filters: ClusterFilters, local: readonly Session[]): Promise<{ subscription: string; sessions: ClusterSessionInfo[] }> {
-    const { sessions } = await clusterSessions(this.ctx, filters, local);
-    const id = randomUUID();
-    const timer = setInterval(() => void this.poll(id), POLL_MS);
-    timer.unref();
-    this.subs.set(id, { id, conn, filters, seen: new Map(sessions.map((s) => [s.id, signature(s)])), timer, busy: false });
-    return { subscription: id, sessions };
-  }
-
-  private async poll(id: string): Promise<void> {
-    const sub = this.subs.get(id);
-    if (!sub || sub.busy) return;
-    if (!sub.conn.session.isAdmin) return this.drop(sub);
-    if (sub.conn.ws.bufferedAmount > this.ctx.options.feedHighWaterMark) return; // a slow reader: skip a beat
-    sub.busy = true;
+  async watch(conn: Connection, filters: ClusterFilters): Promise<{ subscription: string; sessions: ClusterSessionInfo[] }> {
+    const user = compileFilter('usernameFilter', filters.usernameFilter);
+    const project = compileFilter('projectFilter', filters.projectFilter);
+    this.starting++;
     try {
-      const { sessions } = await clusterSessions(this.ctx, sub.filters, [...this.ctx.registry.values()]);
-      if (!this.subs.has(id)) return;
-      const added: ClusterSessionInfo[] = [];
-      const updated: ClusterSessionInfo[] = [];
-      const now = new Map<string, string>();
-      for (const s of sessions) {
-        const sig = signature(s);
-        now.set(s.id, sig);
-        const before = sub.seen.get(s.id);
-        if (before === undefined) added.push(s);
-        else if (before !== sig) updated.push(s);
-      }
-      const removed = [...sub.seen.keys()].filter((sid) => !now.has(sid));
-      sub.seen = now;
-      if (added.length + updated.length + removed.length > 0) {
-        sub.conn.send(notification('sessions.changed', { subscription: id, added, updated, removed }));
-      }
-    } catch (err) {
-      this.ctx.log.debug({ err, subscription: id }, 'cluster feed poll failed');
+      await this.start();
     } finally {
-      sub.busy = false;
+      this.starting--;
     }
+    const sub: Subscription = { id: randomUUID(), conn, user, project, visible: new Set(), pending: new Set() };
+    const now = Date.now();
+    const sessions: ClusterSessionInfo[] = [];
+    for (const sid of this.allSids()) {
+      const v = this.view(sid, now);
+      if (v && this.matches(sub, v)) {
+        sub.visible.add(sid);
+        sessions.push(v);
+      }
+    }
+    sessions.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
+    // The socket may have gone while the mirror filled: then there is nobody to feed.
+    if (!conn.closed) this.subs.set(sub.id, sub);
+    else this.stopIfIdle();
+    return { subscription: sub.id, sessions };
   }
 
   unwatch(conn: Connection, id: string): boolean {
@@ -100,7 +96,173 @@ export class ClusterWatch {
   }
 
   private drop(sub: Subscription): void {
-    clearInterval(sub.timer);
     this.subs.delete(sub.id);
+    this.stopIfIdle();
+  }
+
+  /** Listens, then fills the mirror with one cluster query; events meanwhile wait their turn. */
+  private start(): Promise<void> {
+    this.warm ??= (async () => {
+      this.mirror = new PartMirror(this.ctx.cluster.nodeId);
+      this.held = [];
+      this.offRegistry = this.ctx.registry.onChange((_, s) => {
+        this.counted.set(s, s.messagesSent);
+        this.mark(s.id);
+      });
+      for (const s of this.ctx.registry.values()) this.counted.set(s, s.messagesSent);
+      this.offCluster = await this.ctx.cluster.listen((c) => this.onCluster(c));
+      await this.fill();
+      this.scanTimer = setInterval(() => this.scanCounters(), COUNTER_SCAN_MS).unref();
+    })().catch((err: unknown) => {
+      this.stop();
+      throw err;
+    });
+    return this.warm;
+  }
+
+  private async fill(): Promise<void> {
+    try {
+      const remote = await this.ctx.cluster.remoteParts({}, this.ctx.options.clusterTimeoutMs);
+      this.mirror?.put(remote.parts, this.moved);
+      this.ctx.log.debug({ event: 'cluster.feed.fill', parts: remote.parts.length, answered: remote.answered, unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded }, 'cluster feed filled');
+    } finally {
+      // Whatever happened, the events that waited are applied and the feed flows again.
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const c of held) this.apply(c);
+    }
+  }
+
+  private stopIfIdle(): void {
+    if (this.subs.size === 0 && this.starting === 0) this.stop();
+  }
+
+  private stop(): void {
+    this.offCluster?.();
+    this.offRegistry?.();
+    this.offCluster = this.offRegistry = undefined;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    this.tickTimer = this.scanTimer = undefined;
+    this.mirror = this.warm = this.held = undefined;
+    this.moved.clear();
+  }
+
+  private onCluster(c: ClusterChange): void {
+    if (c.kind === 'nodes' || !this.held) this.apply(c);
+    else this.held.push(c);
+  }
+
+  private apply(c: ClusterChange): void {
+    const mirror = this.mirror;
+    if (!mirror) return;
+    if (c.kind === 'parts') mirror.put(c.parts, this.moved);
+    else if (c.kind === 'nodes') mirror.setAlive(c.alive, this.moved);
+    else if (c.kind === 'ended') {
+      for (const sid of c.sids) {
+        mirror.drop(sid);
+        this.moved.add(sid);
+      }
+    } else {
+      // Redis was away: events may be lost. Refill from a fresh query.
+      for (const sid of mirror.sids()) this.moved.add(sid);
+      this.mirror = mirror.emptied();
+      this.held = [];
+      void this.fill().catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed refill failed'));
+    }
+    this.schedule();
+  }
+
+  private mark(sid: string): void {
+    this.moved.add(sid);
+    this.schedule();
+  }
+
+  /** Local counters move on every message: checked once a second, like the local feed. */
+  private scanCounters(): void {
+    for (const s of this.ctx.registry.values()) {
+      if (this.counted.get(s) === s.messagesSent) continue;
+      this.counted.set(s, s.messagesSent);
+      this.moved.add(s.id);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.tickTimer || this.moved.size === 0 || this.subs.size === 0) return;
+    this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
+    this.tickTimer.unref();
+  }
+
+  private *allSids(): Generator<string> {
+    for (const s of this.ctx.registry.values()) yield s.id;
+    for (const sid of this.mirror?.sids() ?? []) if (!this.ctx.registry.get(sid)) yield sid;
+  }
+
+  /** A session as the cluster sees it now, or undefined when it has ended. */
+  private view(sid: string, now: number): ClusterSessionInfo | undefined {
+    const mirror = this.mirror;
+    const local = this.ctx.registry.get(sid);
+    const parts = mirror?.partsOf(sid, local !== undefined) ?? [];
+    if (local) parts.push(toPart(local, this.ctx.cluster.nodeId, now));
+    if (parts.length === 0) return undefined;
+    const [v] = mergeParts(parts, new Set(), now);
+    if (!v) return undefined;
+    v.confirmed = parts.every((p) => p.state === 'retired' || p.node === this.ctx.cluster.nodeId || !mirror || mirror.isAlive(p.node));
+    return v;
+  }
+
+  private matches(sub: Subscription, v: ClusterSessionInfo): boolean {
+    return (!sub.user || sub.user(v.username)) && (!sub.project || sub.project(v.project));
+  }
+
+  /** Hands what moved to every subscriber, each session merged and serialised once. */
+  private tick(): void {
+    this.tickTimer = undefined;
+    if (this.held) return this.schedule(); // still filling
+    const now = Date.now();
+    for (const sub of this.subs.values()) for (const sid of this.moved) sub.pending.add(sid);
+    this.moved.clear();
+    const views = new Map<string, { v: ClusterSessionInfo; json: string } | undefined>();
+    const viewOf = (sid: string) => {
+      if (!views.has(sid)) {
+        const v = this.view(sid, now);
+        views.set(sid, v && { v, json: JSON.stringify(v) });
+      }
+      return views.get(sid);
+    };
+    for (const sub of [...this.subs.values()]) {
+      if (!sub.conn.session.isAdmin) {
+        this.drop(sub);
+        continue;
+      }
+      // A slow reader: keep gathering until it drains instead of piling up frames.
+      if (sub.conn.ws.bufferedAmount > this.ctx.options.feedHighWaterMark) continue;
+      const added: string[] = [];
+      const updated: string[] = [];
+      const removed: string[] = [];
+      for (const sid of sub.pending) {
+        const got = viewOf(sid);
+        const seen = sub.visible.has(sid);
+        if (got && this.matches(sub, got.v)) {
+          (seen ? updated : added).push(got.json);
+          sub.visible.add(sid);
+        } else if (seen) {
+          removed.push(sid);
+          sub.visible.delete(sid);
+        }
+      }
+      sub.pending.clear();
+      if (added.length + updated.length + removed.length === 0) continue;
+      sub.conn.sendText(
+        `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(sub.id)},` +
+          `"added":[${added.join(',')}],"updated":[${updated.join(',')}],"removed":${JSON.stringify(removed)}}}`,
+      );
+    }
+    // Held-back subscribers try again next tick.
+    if ([...this.subs.values()].some((s) => s.pending.size > 0)) {
+      this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
+      this.tickTimer.unref();
+    }
   }
 }

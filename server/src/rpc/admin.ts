@@ -3,7 +3,6 @@ import { sessionInfoJson } from '../sessions/info-json.js';
 import { runAction } from './actions.js';
 import { notFound } from './errors.js';
 import { RawJson } from './raw-json.js';
-import { selectSessions } from './query.js';
 import type { CallContext, HandlerTable } from './router.js';
 
 /** The audit trail: every admin action with who did it. */
@@ -21,7 +20,7 @@ export const adminHandlers: HandlerTable = {
     const project = compileFilter('projectFilter', p?.projectFilter);
     const cluster = call.ctx.clusterWatchers;
     if (cluster && call.ctx.cluster.mode !== 'single' && p?.scope !== 'node') {
-      return cluster.watch(call.conn, p ?? {}, selectSessions(call.ctx.registry.values(), p ?? {}));
+      return cluster.watch(call.conn, p ?? {});
     }
     const { subscription, snapshot } = call.ctx.watchers.watch(call.conn, user, project, call.ctx.registry.values());
     const now = Date.now();

@@ -58,7 +58,7 @@ export const queryHandlers: HandlerTable = {
     const found = selectSessions(ctx.registry.values(), named);
     const dataset = !Array.isArray(p) && p?.format === 'dataset';
     if (ctx.cluster.mode !== 'single' && (Array.isArray(p) || p?.scope !== 'node')) {
-      return clusterSessions(ctx, named, found).then((a) => (dataset ? clusterDataset(a.sessions) : RawJson.of('[', a.sessions, (s) => JSON.stringify(s), ']')));
+      return clusterSessions(ctx, named, found).then((a) => (dataset ? clusterDataset(a.sessions) : RawJson.of('[', a.sessions, (s) => s.json, ']')));
     }
     if (!Array.isArray(p) && p?.format === 'dataset') return RawJson.of(`{"columns":${DATASET_COLUMNS_JSON},"rows":[`, found, datasetRowJson, ']}');
     const now = Date.now();

@@ -1,0 +1,137 @@
+import type { RedisClient } from './connect.js';
+import { CHECK_SCRIPT, END_SCRIPT, type Keys } from './keys.js';
+import { parsePart } from './records.js';
+import type { PartRecord } from './types.js';
+
+/** How many sessions one reaper pass checks per dead node (and among retired parts). */
+const REAP_BATCH = 2_000;
+
+/** The parts as Redis holds them: reads, and the atomic end-of-session decisions (keys.ts scripts). */
+export class PartStore {
+  constructor(
+    private readonly command: RedisClient,
+    private readonly keys: Keys,
+    private readonly sessionTimeoutMs: number,
+  ) {}
+
+  /** Every part of one session. */
+  async sessionParts(sid: string): Promise<Map<string, PartRecord>> {
+    const all = await this.command.hgetall(this.keys.parts(sid));
+    const out = new Map<string, PartRecord>();
+    for (const [node, text] of Object.entries(all)) {
+      const p = parsePart(text);
+      if (p) out.set(node, p);
+    }
+    return out;
+  }
+
+  /** The session a resume token names, if Redis knows it. */
+  sessionOfToken(tokenHash: string): Promise<string | null> {
+    return this.command.hget(this.keys.tokens, tokenHash);
+  }
+
+  /** Nodes holding parts of a session. */
+  async holders(sid: string): Promise<string[]> {
+    return this.command.hkeys(this.keys.parts(sid));
+  }
+
+  /** What one node last wrote of its parts (`held`: how many sessions it still holds). */
+  async partsOfNode(node: string, keep: (p: PartRecord) => boolean): Promise<{ held: number; parts: PartRecord[] }> {
+    const sids = await this.command.smembers(this.keys.nodeParts(node));
+    const pipe = this.command.pipeline();
+    for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
+    const parts: PartRecord[] = [];
+    for (const r of (await pipe.exec()) ?? []) {
+      const p = parsePart(r[1] as string | null);
+      if (p && keep(p)) parts.push(p);
+    }
+    return { held: sids.length, parts };
+  }
+
+  /**
+   * Parts nodes let go of: retired ones (the counters of sessions that live on elsewhere) and
+   * orphans left disconnected (see orphans()).
+   */
+  async retiredParts(keep: (p: PartRecord) => boolean): Promise<PartRecord[]> {
+    const retired = await this.command.smembers(this.keys.retired);
+    const pipe = this.command.pipeline();
+    for (const sid of retired) pipe.hgetall(this.keys.parts(sid));
+    const parts: PartRecord[] = [];
+    for (const r of (await pipe.exec()) ?? []) {
+      for (const text of Object.values((r[1] ?? {}) as Record<string, string>)) {
+        const p = parsePart(text);
+        if (p && p.state !== 'connected' && keep(p)) parts.push(p);
+      }
+    }
+    return parts;
+  }
+
+  /**
+   * Ends the session when it has no live part left; true when it did. With `retire`, that
+   * node's part is first written as retired (atomically with the decision).
+   */
+  async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
+    const k = this.keys;
+    const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
+    return (await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)) === 1;
+  }
+
+  /** Ends a session at once, everywhere (admin close). */
+  async end(sid: string): Promise<void> {
+    const k = this.keys;
+    await this.command.eval(END_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, k.prefix);
+  }
+
+  /**
+   * One reaper pass over a dead node: ends its sessions that have no live part left; once
+   * it holds none, the node is forgotten. Returns the ended sessions and whether it was.
+   */
+  async reapNode(node: string, now: number): Promise<{ ended: string[]; forgotten: boolean }> {
+    const k = this.keys;
+    const ended: string[] = [];
+    for (const sid of await this.command.srandmember(k.nodeParts(node), REAP_BATCH)) if (await this.check(sid, now)) ended.push(sid);
+    if ((await this.command.scard(k.nodeParts(node))) > 0) return { ended, forgotten: false };
+    await this.command.multi().srem(k.nodes, node).hdel(k.beats, node).del(k.nodeParts(node)).exec();
+    return { ended, forgotten: true };
+  }
+
+  /**
+   * Parts Redis holds for a node that its registry no longer has: they ended while Redis was
+   * out of reach, or belong to the node's previous run. A connected one is rewritten as
+   * disconnected from `now` (its clients may still resume within the session timeout); each
+   * goes where the reaper looks, which ends the session when nothing of it lives. Returns
+   * the rewritten parts.
+   */
+  async orphans(node: string, live: (sid: string) => boolean, now: number): Promise<PartRecord[]> {
+    const k = this.keys;
+    const sids = (await this.command.smembers(k.nodeParts(node))).filter((sid) => !live(sid));
+    if (sids.length === 0) return [];
+    const read = this.command.pipeline();
+    for (const sid of sids) read.hget(k.parts(sid), node);
+    const found = (await read.exec()) ?? [];
+    const write = this.command.pipeline();
+    const rewritten: PartRecord[] = [];
+    sids.forEach((sid, i) => {
+      const p = parsePart(found[i]?.[1] as string | null);
+      if (!p) {
+        write.srem(k.nodeParts(node), sid); // an index entry without its part
+        return;
+      }
+      if (p.state === 'connected') {
+        const q: PartRecord = { ...p, state: 'disconnected', disconnectedAt: now, pages: [], flushedAt: now };
+        write.hset(k.parts(sid), node, JSON.stringify(q));
+        rewritten.push(q);
+      }
+      write.sadd(k.retired, sid);
+    });
+    await write.exec();
+    return rewritten;
+  }
+
+  /** Ends sessions whose live parts are all gone, among those with retired parts. */
+  async reapRetired(now: number): Promise<string[]> {
+    const ended: string[] = [];
+    for (const sid of await this.command.srandmember(this.keys.retired, REAP_BATCH)) if (await this.check(sid, now)) ended.push(sid);
+    return ended;
+  }
+}
