@@ -9,6 +9,7 @@ import {
 } from '@session-tracker/shared';
 import { ClientCore } from './core.js';
 import { ClientError, RpcError, isClientError } from './errors.js';
+import { SessionFeed } from './feed.js';
 import { randomId } from './ids.js';
 import type { ClientOptions } from './options.js';
 import { PageTracker, type PageTrackerHandle, type TrackPageOptions } from './pages/tracker.js';
@@ -136,6 +137,15 @@ export class SessionTrackerClient extends ClientCore {
    */
   watchSessions(filters: SessionFilters = {}): Promise<MethodResults['sessions.watch']> {
     return this.request('sessions.watch', filters);
+  }
+
+  /**
+   * A live list of the sessions the filters match (admins only): the snapshot, kept current
+   * from the server's diffs and subscribed again after every reconnect. `feed.ready` resolves
+   * with the first snapshot; `change` events say what moved (`reset` after a re-subscription).
+   */
+  sessionFeed(filters: SessionFilters = {}): SessionFeed<SessionFilters> {
+    return new SessionFeed<SessionFilters>(this, filters, this.logger);
   }
 
   unwatchSessions(subscription: string): Promise<MethodResults['sessions.unwatch']> {

@@ -1,6 +1,7 @@
 export { createClient, SessionTrackerClient, type OpenPageOptions, type SessionFilters, type SessionInfoQuery } from './client.js';
 export type { ClientEvents, CallArgs } from './core.js';
 export type { ClientOptions } from './options.js';
+export { SessionFeed, type FeedChange, type SessionFeedEvents } from './feed.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -22,12 +23,16 @@ export type { PageTrackerHandle, TrackPageOptions } from './pages/tracker.js';
 export { ErrorCode, CloseCode } from '@session-tracker/shared';
 export type {
   Dataset,
+  DeviceInfo,
   LoginResult,
   MethodName,
   MethodResults,
+  PageInfo,
   ParamsOf,
   ServerNotifications,
   SessionInfo,
+  SessionScope,
+  SessionState,
   SessionStats,
   SessionsChanged,
   WelcomeParams,

@@ -4,9 +4,7 @@
  * backoff once a new server listens on the port; 4000 (terminated by an admin) does not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
-  createClient,
   isRpcError,
   memoryStorage,
   resumeTokenKey,
@@ -16,44 +14,14 @@ import {
   type StateChange,
 } from '@session-tracker/client';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { ClientPool, trackedWebSocket } from '../support/sdk.js';
+import { waitFor } from '../support/wait.js';
 
-function trackedWebSocket() {
-  const sockets: WebSocket[] = [];
-  class Tracked extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { WebSocket: Tracked, sockets };
-}
+const pool = new ClientPool();
+afterEach(() => pool.closeAll());
+const client = (options: Partial<ClientOptions> & { url: string }): SessionTrackerClient => pool.client(options);
 
-const clients: SessionTrackerClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-function client(options: Partial<ClientOptions> & { url: string }): SessionTrackerClient {
-  const c = createClient({ WebSocket, ...options });
-  clients.push(c);
-  return c;
-}
-
-async function adminClient(url: string): Promise<SessionTrackerClient> {
-  const admin = client({ url, project: 'Ops' });
-  await admin.ready(5_000);
-  await admin.login(ADMIN_TOKEN);
-  return admin;
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const adminClient = (url: string): Promise<SessionTrackerClient> => pool.admin(url, ADMIN_TOKEN);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -83,11 +51,11 @@ describe('admin calls', () => {
 
     const user = client({ url: srv.wsUrl, project: 'Watched' });
     await user.ready(5_000);
-    await waitFor(() => changes.some((c) => c.added.some((s) => s.id === user.sessionId)), 3_000, 'added');
+    await waitFor(() => changes.some((c) => c.added.some((s) => s.id === user.sessionId)), 'added', 3_000);
     expect(changes.every((c) => c.subscription === subscription)).toBe(true);
 
     await user.openPage({ pageId: 'seen', path: '/seen' });
-    await waitFor(() => changes.some((c) => c.updated.some((s) => s.id === user.sessionId && s.pageIds.includes('seen'))), 3_000, 'updated');
+    await waitFor(() => changes.some((c) => c.updated.some((s) => s.id === user.sessionId && s.pageIds.includes('seen'))), 'updated', 3_000);
 
     expect(await admin.unwatchSessions(subscription)).toEqual({ subscription });
     const count = changes.length;
@@ -124,7 +92,7 @@ describe('admin calls', () => {
     const welcomed = new Promise((resolve) => user.once('welcome', resolve));
     sockets.at(-1)?.terminate();
     await welcomed;
-    await waitFor(async () => (await user.self()).pageIds.includes('stay'), 2_000, 're-announce');
+    await waitFor(async () => (await user.self()).pageIds.includes('stay'), 're-announce', 2_000);
     expect((await user.self()).pageIds).toEqual(['stay']);
   });
 
@@ -163,7 +131,7 @@ describe('the server ends the session or goes away', () => {
 
     await admin.closeSession(user.sessionId ?? '', 'maintenance');
     expect(await closing).toEqual({ message: 'maintenance' });
-    await waitFor(() => user.state === 'disconnected', 3_000, 'disconnected');
+    await waitFor(() => user.state === 'disconnected', 'disconnected', 3_000);
     expect(states).toHaveLength(1);
     expect(states[0]).toMatchObject({ oldState: 'connected', newState: 'disconnected', code: 4000 });
     expect(storage.getItem(resumeTokenKey('default'))).toBeNull();
@@ -192,7 +160,7 @@ describe('the server ends the session or goes away', () => {
     await c.openPage({ pageId: 'survivor', path: '/survive', title: 'Survivor' });
 
     await first.close();
-    await waitFor(() => states.some((s) => s.code === 1001), 3_000, 'the 1001 close');
+    await waitFor(() => states.some((s) => s.code === 1001), 'the 1001 close', 3_000);
     const drop = states.find((s) => s.code === 1001);
     expect(drop).toMatchObject({ oldState: 'connected', newState: 'connecting' });
 
@@ -207,7 +175,7 @@ describe('the server ends the session or goes away', () => {
     await c.ready(5_000);
     expect(c.resumed).toBe(false); // a new server knows no session
     expect(c.sessionId).not.toBe(firstSession);
-    await waitFor(async () => (await c.self()).pageIds.includes('survivor'), 2_000, 're-announce');
+    await waitFor(async () => (await c.self()).pageIds.includes('survivor'), 're-announce', 2_000);
     expect((await c.self()).pages[0]).toMatchObject({ id: 'survivor', path: '/survive', title: 'Survivor' });
     expect(states.filter((s) => s.newState === 'disconnected')).toEqual([]);
     expect(second.port).toBe(port);

@@ -21,32 +21,15 @@ import {
 } from '@session-tracker/client';
 import { SESSION_DATASET_COLUMNS } from '@session-tracker/shared';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { ClientPool, trackedWebSocket } from '../support/sdk.js';
+import { waitFor } from '../support/wait.js';
 import { userToken } from '../support/jwt.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A `ws` WebSocket that remembers every instance, so a test can cut the wire under the SDK. */
-function trackedWebSocket() {
-  const sockets: WebSocket[] = [];
-  class Tracked extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { WebSocket: Tracked, sockets };
-}
-
-const clients: SessionTrackerClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-function client(options: Partial<ClientOptions> & { url: string }): SessionTrackerClient {
-  const c = createClient({ WebSocket, ...options });
-  clients.push(c);
-  return c;
-}
+const pool = new ClientPool();
+afterEach(() => pool.closeAll());
+const client = (options: Partial<ClientOptions> & { url: string }): SessionTrackerClient => pool.client(options);
 
 function recordStates(c: SessionTrackerClient): StateChange[] {
   const seen: StateChange[] = [];
@@ -65,15 +48,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection, got a result');
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('connect and welcome', () => {
@@ -309,7 +283,7 @@ describe('drops, resume and re-announced pages', () => {
     expect(sockets).toHaveLength(2);
 
     // The old socket's pages closed with it; the SDK opened p1 again, same ID, path and title.
-    await waitFor(async () => (await c.self()).pageIds.includes('p1'), 2_000, 'p1 re-announced');
+    await waitFor(async () => (await c.self()).pageIds.includes('p1'), 'p1 re-announced', 2_000);
     const self = await c.self();
     expect(self.pageIds).toEqual(['p1']);
     expect(self.pages[0]).toMatchObject({ id: 'p1', path: '/orders?x=1#top', title: 'Orders' });
@@ -332,7 +306,7 @@ describe('drops, resume and re-announced pages', () => {
     expect(w.sessionId).not.toBe(first);
     expect(c.sessionId).toBe(w.sessionId);
 
-    await waitFor(async () => (await c.self()).pageIds.includes('keep'), 2_000, 'page re-announced');
+    await waitFor(async () => (await c.self()).pageIds.includes('keep'), 'page re-announced', 2_000);
     const self = await c.self();
     expect(self.pages).toHaveLength(1);
     expect(self.pages[0]).toMatchObject({ id: 'keep', path: '/kept', title: 'Kept' });
@@ -408,6 +382,6 @@ describe('close() is final', () => {
     await c.ready(5_000);
     const id = c.sessionId;
     c.close();
-    await waitFor(async () => (await admin.getSessionInfo()).find((s) => s.id === id)?.state === 'disconnected', 3_000, 'disconnected');
+    await waitFor(async () => (await admin.getSessionInfo()).find((s) => s.id === id)?.state === 'disconnected', 'disconnected', 3_000);
   });
 });
