@@ -53,8 +53,8 @@ describe('cluster part views (what queries carry)', () => {
       fc.property(clusterArb, fc.subarray(['a', 'b', 'c']), (parts, unconfirmedList) => {
         const unconfirmed = new Set(unconfirmedList);
         const expected = mergeParts(parts, unconfirmed, NOW);
-        const views = decodeViews(encodeViews(parts.map((p) => viewOfPart(p, NOW))));
-        const got = assemble(views, (n) => !unconfirmed.has(n), undefined, undefined, NOW);
+        const views = decodeViews(encodeViews(parts.map((p) => viewOfPart(p, NOW, !unconfirmed.has(p.node)))));
+        const got = assemble(views, undefined, undefined, NOW);
         expect(got.map((v) => JSON.parse(v.json))).toEqual(expected);
         expect(got.map((v) => [v.username, v.project, v.authorized, v.pages])).toEqual(expected.map((e) => [e.username, e.project, e.authorized, e.activePages]));
       }),
@@ -65,18 +65,19 @@ describe('cluster part views (what queries carry)', () => {
   it('survives tabs, newlines and quotes in every string', () => {
     const p = fc.sample(partArb('s1', 'node\t"x"\n', 5, 'pro\tject\n'), 1)[0] as PartRecord;
     const part: PartRecord = { ...p, username: 'a\tb\nc"]', pages: [{ id: 'p\t1', path: '/\n', title: '"', openedAt: 1 }] };
-    const [v] = decodeViews(encodeViews([viewOfPart(part, NOW)]));
-    expect(v).toEqual(viewOfPart(part, NOW));
-    expect(decodeViews('garbage\n["short"]\tx\n')).toEqual([]);
+    const part2: PartRecord = { ...part, sid: 's\\2', username: 'back\\slash\\t', project: '\\n' };
+    const views = [viewOfPart(part, NOW, true), viewOfPart(part2, NOW, false)];
+    expect(decodeViews(encodeViews(views))).toEqual(views);
+    expect(decodeViews('garbage\n["short"]\tx\n\t\t')).toEqual([]);
   });
 
   it('filters a merged session by its merged login, not by one part', () => {
     const base = fc.sample(partArb('s1', 'a', 5, 'P'), 1)[0] as PartRecord;
     const older = { ...base, node: 'a', username: 'old', loggedIn: true, loginAt: 10 };
     const newer = { ...base, node: 'b', username: 'new', loggedIn: true, loginAt: 20 };
-    const views = [older, newer].map((p) => viewOfPart(p, NOW));
-    expect(assemble(views, () => true, (u) => u === 'old', undefined, NOW)).toEqual([]);
-    expect(assemble(views, () => true, (u) => u === 'new', undefined, NOW).map((v) => v.username)).toEqual(['new']);
+    const views = [older, newer].map((p) => viewOfPart(p, NOW, true));
+    expect(assemble(views, (u) => u === 'old', undefined, NOW)).toEqual([]);
+    expect(assemble(views, (u) => u === 'new', undefined, NOW).map((v) => v.username)).toEqual(['new']);
   });
 });
 

@@ -4,7 +4,7 @@ import type { TrackerContext } from '../context.js';
 import { compileFilter } from '../filters/regex.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterFilters } from './types.js';
-import { assemble, viewOfSession, type SessionView } from './views.js';
+import { assemble, viewsOfSessions, type SessionView } from './views.js';
 
 export interface ClusterAnswer {
   sessions: SessionView[];
@@ -19,12 +19,11 @@ export async function clusterSessions(ctx: TrackerContext, filters: ClusterFilte
   const remote = await ctx.cluster.remoteViews(filters, ctx.options.clusterTimeoutMs);
   const now = Date.now();
   const node = ctx.cluster.nodeId;
-  const views = local.map((s) => viewOfSession(s, node, now));
+  const views = viewsOfSessions(local, node, now);
   for (const v of remote.views) views.push(v);
-  const unconfirmed = new Set(remote.unconfirmedNodes);
   const user = compileFilter('usernameFilter', filters.usernameFilter);
   const project = compileFilter('projectFilter', filters.projectFilter);
-  const sessions = assemble(views, (n) => !unconfirmed.has(n), user, project, now);
+  const sessions = assemble(views, user, project, now);
   return { sessions, status: { node, nodes: [node, ...remote.answered], unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded } };
 }
 

@@ -12,7 +12,7 @@ import { parsePart, toPart } from './records.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
-import { decodeViews, encodeViews, viewOfPart, viewOfSession } from './views.js';
+import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
 
 export interface RedisBackendOptions {
   url: string;
@@ -285,7 +285,7 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
-    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p) => viewOfPart(p, now));
+    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed) => viewOfPart(p, now, confirmed));
     return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
@@ -298,7 +298,13 @@ export class RedisBackend implements ClusterBackend {
    * Asks every live node for its parts; what a slow or dead node did not say comes from
    * what Redis holds of it (unconfirmed), and retired parts from Redis too.
    */
-  private async gather<T extends { sid: string; node: string }>(filters: ClusterFilters, form: PartForm, timeoutMs: number, decode: (body: string) => T[], stored: (p: PartRecord) => T) {
+  private async gather<T extends { sid: string; node: string }>(
+    filters: ClusterFilters,
+    form: PartForm,
+    timeoutMs: number,
+    decode: (body: string) => T[],
+    stored: (p: PartRecord, confirmed: boolean) => T,
+  ) {
     const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
     if (!this.ready) return none;
     const t0 = Date.now();
@@ -328,11 +334,13 @@ export class RedisBackend implements ClusterBackend {
         if (!g) return;
         // A silent node counts as unconfirmed when it is alive or still holds sessions.
         if (this.members.alive.has(n) || g.held > 0) unconfirmedNodes.push(n);
-        for (const p of g.parts) items.push(stored(this.asSeen(p)));
+        for (const p of g.parts) items.push(stored(this.asSeen(p), false));
       });
       // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
-      const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
-      for (const p of retired) if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(p));
+      if (retired.length > 0) {
+        const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
+        for (const p of retired) if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(p, !unconfirmedNodes.includes(p.node)));
+      }
       return { items, unconfirmedNodes, degraded: false, answered };
     } catch (err) {
       this.trouble(err);
@@ -345,7 +353,7 @@ export class RedisBackend implements ClusterBackend {
     const keep = prefilter(filters);
     const now = Date.now();
     const sessions = [...this.o.registry.values()].filter((s) => keep(s));
-    if (form === 'views') return encodeViews(sessions.map((s) => viewOfSession(s, this.nodeId, now)));
+    if (form === 'views') return encodeViews(viewsOfSessions(sessions, this.nodeId, now));
     return sessions.map((s) => JSON.stringify(toPart(s, this.nodeId, now))).join('\n');
   }
 

@@ -50,7 +50,8 @@ export class ClusterWatch {
     return this.subs.size;
   }
 
-  async watch(conn: Connection, filters: ClusterFilters): Promise<{ subscription: string; sessions: ClusterSessionInfo[] }> {
+  /** Subscribes; the snapshot comes as each session's JSON text, in creation order (for streaming). */
+  async watch(conn: Connection, filters: ClusterFilters): Promise<{ subscription: string; sessions: string[] }> {
     const user = compileFilter('usernameFilter', filters.usernameFilter);
     const project = compileFilter('projectFilter', filters.projectFilter);
     this.starting++;
@@ -59,17 +60,21 @@ export class ClusterWatch {
     } finally {
       this.starting--;
     }
+    // What moved so far is news for the subscribers already there; the snapshot has it all.
+    for (const s of this.subs.values()) for (const sid of this.moved) s.pending.add(sid);
+    this.moved.clear();
     const sub: Subscription = { id: randomUUID(), conn, user, project, visible: new Set(), pending: new Set() };
     const now = Date.now();
-    const sessions: ClusterSessionInfo[] = [];
+    const views: ClusterSessionInfo[] = [];
     for (const sid of this.allSids()) {
       const v = this.view(sid, now);
       if (v && this.matches(sub, v)) {
         sub.visible.add(sid);
-        sessions.push(v);
+        views.push(v);
       }
     }
-    sessions.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
+    views.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
+    const sessions = views.map((v) => JSON.stringify(v));
     // The socket may have gone while the mirror filled: then there is nobody to feed.
     if (!conn.closed) this.subs.set(sub.id, sub);
     else this.stopIfIdle();

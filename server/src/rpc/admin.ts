@@ -20,7 +20,7 @@ export const adminHandlers: HandlerTable = {
     const project = compileFilter('projectFilter', p?.projectFilter);
     const cluster = call.ctx.clusterWatchers;
     if (cluster && call.ctx.cluster.mode !== 'single' && p?.scope !== 'node') {
-      return cluster.watch(call.conn, p ?? {});
+      return cluster.watch(call.conn, p ?? {}).then(({ subscription, sessions }) => RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, sessions, (j) => j, ']}'));
     }
     const { subscription, snapshot } = call.ctx.watchers.watch(call.conn, user, project, call.ctx.registry.values());
     const now = Date.now();

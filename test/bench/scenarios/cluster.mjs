@@ -61,6 +61,8 @@ async function queryFigures(ctx, s, redis) {
     await admin.call('adminConnect', { url: hosts[0].url, kind: 'st', adminToken: ctx.adminToken });
     const figures = {};
     const notes = {};
+    // --profile: the asked node's CPU profile covers the two query loops.
+    await hosts[0].call('mark');
     for (const [label, params] of [['unfiltered', {}], ['filtered', { usernameFilter: 'vip-.*' }]]) {
       const r = await admin.call('adminLatency', { method: 'getSessionInfo', params, count: s.queries, timeoutMs: 120_000 }, 180_000);
       if (r.error) {
@@ -70,6 +72,15 @@ async function queryFigures(ctx, s, redis) {
       figures[`${label}P50`] = r.p50;
       figures[`${label}P99`] = r.p99;
       notes[`${label}Items`] = r.items;
+    }
+    const st = await hosts[0].call('stats');
+    if (st.profile) notes.profile = st.profile;
+    // Cluster-wide feeds: the first watcher fills the node's mirror with one cluster query;
+    // later ones read the mirror.
+    for (const [label, count] of [['watchFirst', 1], ['watchNext', 5]]) {
+      const r = await admin.call('adminLatency', { method: 'sessions.watch', params: {}, count, warmup: 0, timeoutMs: 120_000 }, 180_000);
+      if (r.error) notes[`${label}Error`] = r.error.code ?? r.error.message;
+      else figures[`${label}P50`] = r.p50;
     }
     return { figures, notes };
   } finally {
@@ -116,6 +127,8 @@ export function rows(m) {
     { scenario: name, figure: n('getSessionInfo unfiltered p99'), unit: 'ms', st: st.unfilteredP99, bare: NaN, sio: NaN, target: 'answers < 2 s', met: Number.isFinite(st.unfilteredP99) ? st.unfilteredP99 < 2_000 : undefined },
     { scenario: name, figure: n('getSessionInfo filtered p50'), unit: 'ms', st: st.filteredP50, bare: NaN, sio: NaN },
     { scenario: name, figure: n('getSessionInfo filtered p99'), unit: 'ms', st: st.filteredP99, bare: NaN, sio: NaN },
+    { scenario: name, figure: n('sessions.watch snapshot, first watcher'), unit: 'ms', st: st.watchFirstP50, bare: NaN, sio: NaN },
+    { scenario: name, figure: n('sessions.watch snapshot, next watchers p50'), unit: 'ms', st: st.watchNextP50, bare: NaN, sio: NaN },
     { scenario: name, figure: 'messages / s, single node', st: st.singleMsgsPerSec, bare: NaN, sio: NaN },
     { scenario: name, figure: 'messages / s, one node in cluster mode', st: st.clusterMsgsPerSec, bare: NaN, sio: NaN },
     {
