@@ -2,11 +2,10 @@ import type { Logger } from 'pino';
 import type { ServerOptions } from './options.js';
 import type { RpcRouter } from './rpc/router.js';
 import type { SessionRegistry } from './sessions/registry.js';
-import type { WatchHub } from './sessions/watch-hub.js';
 import type { TrackerStats } from './stats.js';
 import type { RateLimit } from './sessions/rate-limit.js';
 import type { ClusterBackend } from './cluster/backend.js';
-import type { ClusterWatch } from './cluster/watch.js';
+import type { Feeds } from './feeds.js';
 import type { Connection } from './transport/connection.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -16,9 +15,8 @@ export interface TrackerContext {
   readonly registry: SessionRegistry;
   readonly router: RpcRouter;
   readonly connections: Set<Connection>;
-  readonly watchers: WatchHub;
-  /** Cluster-wide feeds (cluster mode only). */
-  clusterWatchers: ClusterWatch | undefined;
+  /** Live `sessions.watch` feeds, this node's and cluster-wide. */
+  readonly feeds: Feeds;
   readonly stats: TrackerStats;
   readonly rateLimit: RateLimit;
   /** The rest of the cluster: SingleNode until (and unless) Redis is up. */

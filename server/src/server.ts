@@ -17,6 +17,7 @@ import { adminHandlers } from './rpc/admin.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
+import { Feeds } from './feeds.js';
 import { TrackerStats } from './stats.js';
 import { SingleNode } from './cluster/backend.js';
 import { RedisBackend } from './cluster/redis-backend.js';
@@ -65,8 +66,8 @@ export class SessionTracker {
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit);
     const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
-    const watchers = new WatchHub(this.registry, this.log, options.feedHighWaterMark);
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, watchers, stats: new TrackerStats(), rateLimit, clusterWatchers: undefined, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
@@ -84,7 +85,7 @@ export class SessionTracker {
   private async startCluster(url: string): Promise<void> {
     const o = this.options;
     const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.ctx.clusterWatchers = new ClusterWatch(this.ctx);
+    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
     this.ctx.cluster = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
@@ -135,8 +136,7 @@ export class SessionTracker {
     const sockets = [...this.ctx.connections];
     const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
-    this.ctx.watchers.close();
-    this.ctx.clusterWatchers?.close();
+    this.ctx.feeds.close();
     this.registry.endAll('shutdown');
     await this.ready.catch(() => undefined);
     await this.ctx.cluster.stop();

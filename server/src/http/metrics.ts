@@ -79,7 +79,7 @@ export function createMetrics(ctx: TrackerContext): Registry {
     help: 'Live sessions.watch subscriptions',
     registers: [registry],
     collect() {
-      this.set(ctx.watchers.size + (ctx.clusterWatchers?.size ?? 0));
+      this.set(ctx.feeds.size);
     },
   });
   totalCounter(registry, 'session_tracker_received_bytes_total', 'Payload bytes of data messages received from clients', () => stats.bytesFromClients);

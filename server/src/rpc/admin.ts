@@ -18,18 +18,17 @@ export const adminHandlers: HandlerTable = {
   'sessions.watch'(call, p) {
     const user = compileFilter('usernameFilter', p?.usernameFilter);
     const project = compileFilter('projectFilter', p?.projectFilter);
-    const cluster = call.ctx.clusterWatchers;
+    const cluster = call.ctx.feeds.cluster;
     if (cluster && call.ctx.cluster.mode !== 'single' && p?.scope !== 'node') {
       return cluster.watch(call.conn, p ?? {}).then(({ subscription, sessions }) => RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, sessions, (j) => j, ']}'));
     }
-    const { subscription, snapshot } = call.ctx.watchers.watch(call.conn, user, project, call.ctx.registry.values());
+    const { subscription, snapshot } = call.ctx.feeds.local.watch(call.conn, user, project, call.ctx.registry.values());
     const now = Date.now();
     return RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, snapshot, (s) => sessionInfoJson(s, now), ']}');
   },
 
   'sessions.unwatch'(call, p) {
-    const ended = call.ctx.watchers.unwatch(call.conn, p.subscription) || call.ctx.clusterWatchers?.unwatch(call.conn, p.subscription);
-    if (!ended) throw notFound(`No such subscription: ${p.subscription}`);
+    if (!call.ctx.feeds.unwatch(call.conn, p.subscription)) throw notFound(`No such subscription: ${p.subscription}`);
     return { subscription: p.subscription };
   },
 

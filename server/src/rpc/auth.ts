@@ -14,8 +14,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
         ctx.stats.loginsOk++;
         ctx.cluster.loginChanged(session);
         if (!who.isAdmin) {
-          ctx.watchers.dropSession(session);
-          ctx.clusterWatchers?.dropSession(session);
+          ctx.feeds.dropSession(session);
         }
         ctx.log.info(
           { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
@@ -36,8 +35,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
       if (session.loggedIn) {
         ctx.log.info({ event: 'auth.logout', sessionId: session.id, username: session.username }, 'logout');
         session.logout();
-        ctx.watchers.dropSession(session);
-        ctx.clusterWatchers?.dropSession(session);
+        ctx.feeds.dropSession(session);
         ctx.cluster.loginChanged(session);
         ctx.registry.touched(session);
       }

@@ -193,8 +193,7 @@ function onClose(this: WebSocket, code: number): void {
   conn.closed = true;
   conn.backlog = undefined;
   conn.ctx.connections.delete(conn);
-  conn.ctx.watchers.dropConnection(conn);
-  conn.ctx.clusterWatchers?.dropConnection(conn);
+  conn.ctx.feeds.dropConnection(conn);
   conn.ctx.registry.detach(conn.session, conn);
   conn.ctx.log.debug({ sessionId: conn.session.id, socketId: conn.socketId, code }, 'socket closed');
 }
