@@ -73,10 +73,30 @@ export function viewsOfSessions(sessions: Iterable<Session>, node: string, now: 
   return out;
 }
 
+/** JSON of a part's SessionInfo around its two clock fields, made once per part record. */
+const partPieces = new WeakMap<PartRecord, [string, string, string]>();
+
+/**
+ * A part on its own as ClusterSessionInfo JSON. Records are never changed once made (a new
+ * write is a new record), so the text around uptime and lastComm is serialised only once.
+ */
+export function partJson(p: PartRecord, now: number, confirmed: boolean): string {
+  let pieces = partPieces.get(p);
+  if (!pieces) {
+    // Found by "key":-1: each key occurs once, and no string value can hold an unescaped quote.
+    const text = JSON.stringify({ ...partInfo(p, 0), uptime: -1, lastComm: -1 });
+    const up = text.indexOf('"uptime":-1') + '"uptime":'.length;
+    const last = text.indexOf('"lastComm":-1', up) + '"lastComm":'.length;
+    pieces = [text.slice(0, up), text.slice(up + 2, last), text.slice(last + 2, -1)];
+    partPieces.set(p, pieces);
+  }
+  return `${pieces[0]}${Math.max(0, now - p.createdAt)}${pieces[1]}${Math.max(0, now - p.lastCommAt)}${pieces[2]}${clusterTail(p.node, confirmed)}`;
+}
+
 /** A part as Redis holds it (a silent or dead node's, a retired one). */
 export function viewOfPart(p: PartRecord, now: number, confirmed: boolean): PartView {
   const { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, clientAddress, scope } = p;
-  const json = JSON.stringify(partInfo(p, now)).slice(0, -1) + clusterTail(node, confirmed);
+  const json = partJson(p, now, confirmed);
   return { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, pages: p.pages.length, clientAddress, scope, confirmed, json };
 }
 

@@ -3,10 +3,14 @@ import type { TrackerContext } from '../context.js';
 import { compileFilter, type Filter } from '../filters/regex.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
-import { mergeParts, type ClusterSessionInfo } from './merge.js';
+import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
 import { toPart } from './records.js';
-import type { ClusterChange, ClusterFilters } from './types.js';
+import type { ClusterChange, ClusterFilters, PartRecord } from './types.js';
+import { partJson, viewOfSession, type SessionView } from './views.js';
+
+/** What a feed needs of a session: its filters' fields, its order and its JSON. */
+type FeedView = Pick<SessionView, 'sid' | 'createdAt' | 'username' | 'project' | 'json'>;
 
 /** At most 4 `sessions.changed` a second per subscription, as on a single node. */
 const TICK_MS = 250;
@@ -65,7 +69,7 @@ export class ClusterWatch {
     this.moved.clear();
     const sub: Subscription = { id: randomUUID(), conn, user, project, visible: new Set(), pending: new Set() };
     const now = Date.now();
-    const views: ClusterSessionInfo[] = [];
+    const views: FeedView[] = [];
     for (const sid of this.allSids()) {
       const v = this.view(sid, now);
       if (v && this.matches(sub, v)) {
@@ -73,8 +77,8 @@ export class ClusterWatch {
         views.push(v);
       }
     }
-    views.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
-    const sessions = views.map((v) => JSON.stringify(v));
+    views.sort((a, b) => a.createdAt - b.createdAt || (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
+    const sessions = views.map((v) => v.json);
     // The socket may have gone while the mirror filled: then there is nobody to feed.
     if (!conn.closed) this.subs.set(sub.id, sub);
     else this.stopIfIdle();
@@ -204,20 +208,27 @@ export class ClusterWatch {
     for (const sid of this.mirror?.sids() ?? []) if (!this.ctx.registry.get(sid)) yield sid;
   }
 
-  /** A session as the cluster sees it now, or undefined when it has ended. */
-  private view(sid: string, now: number): ClusterSessionInfo | undefined {
+  /**
+   * A session as the cluster sees it now, or undefined when it has ended. One part (most
+   * sessions) is rendered from cached JSON pieces; several are merged.
+   */
+  private view(sid: string, now: number): FeedView | undefined {
+    const self = this.ctx.cluster.nodeId;
     const mirror = this.mirror;
     const local = this.ctx.registry.get(sid);
-    const parts = mirror?.partsOf(sid, local !== undefined) ?? [];
-    if (local) parts.push(toPart(local, this.ctx.cluster.nodeId, now));
-    if (parts.length === 0) return undefined;
+    const remote = mirror?.partsOf(sid, local !== undefined) ?? [];
+    const confirmed = (p: PartRecord) => p.state === 'retired' || p.node === self || !mirror || mirror.isAlive(p.node);
+    if (local && remote.length === 0) return viewOfSession(local, self, now);
+    const only = remote[0];
+    if (!local && only && remote.length === 1) return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, confirmed(only)) };
+    const parts = local ? [...remote, toPart(local, self, now)] : remote;
     const [v] = mergeParts(parts, new Set(), now);
     if (!v) return undefined;
-    v.confirmed = parts.every((p) => p.state === 'retired' || p.node === this.ctx.cluster.nodeId || !mirror || mirror.isAlive(p.node));
-    return v;
+    v.confirmed = parts.every(confirmed);
+    return { sid, createdAt: parts[0]?.createdAt ?? 0, username: v.username, project: v.project, json: JSON.stringify(v) };
   }
 
-  private matches(sub: Subscription, v: ClusterSessionInfo): boolean {
+  private matches(sub: Subscription, v: FeedView): boolean {
     return (!sub.user || sub.user(v.username)) && (!sub.project || sub.project(v.project));
   }
 
@@ -228,12 +239,9 @@ export class ClusterWatch {
     const now = Date.now();
     for (const sub of this.subs.values()) for (const sid of this.moved) sub.pending.add(sid);
     this.moved.clear();
-    const views = new Map<string, { v: ClusterSessionInfo; json: string } | undefined>();
+    const views = new Map<string, FeedView | undefined>();
     const viewOf = (sid: string) => {
-      if (!views.has(sid)) {
-        const v = this.view(sid, now);
-        views.set(sid, v && { v, json: JSON.stringify(v) });
-      }
+      if (!views.has(sid)) views.set(sid, this.view(sid, now));
       return views.get(sid);
     };
     for (const sub of [...this.subs.values()]) {
@@ -249,7 +257,7 @@ export class ClusterWatch {
       for (const sid of sub.pending) {
         const got = viewOf(sid);
         const seen = sub.visible.has(sid);
-        if (got && this.matches(sub, got.v)) {
+        if (got && this.matches(sub, got)) {
           (seen ? updated : added).push(got.json);
           sub.visible.add(sid);
         } else if (seen) {
