@@ -30,10 +30,11 @@ export class ChangeStream {
     private readonly log: Logger,
   ) {}
 
-  /** True while any node listens: writes go out on the stream too. */
-  get publishing(): boolean {
-    return Date.now() < this.publishUntil;
-  }
+  /**
+   * True while any node listens: writes go out on the stream too. A plain field: it is read
+   * on every page change; it turns off at the first beat after the last listener's mark lapsed.
+   */
+  publishing = false;
 
   /** True while this node listens. */
   get listening(): boolean {
@@ -43,6 +44,7 @@ export class ChangeStream {
   /** Another node announced a listener, or its mark was seen at a beat. */
   heard(): void {
     this.publishUntil = Date.now() + this.ttlMs;
+    this.publishing = true;
   }
 
   /** Resolves once subscribed and announced: from then on no node's write is missed. */
@@ -71,11 +73,16 @@ export class ChangeStream {
   async renew(): Promise<void> {
     if (this.listening) await this.command.set(this.keys.watched, this.nodeId, 'PX', this.ttlMs);
     if ((await this.command.exists(this.keys.watched)) === 1) this.heard();
+    else this.publishing = Date.now() < this.publishUntil;
   }
 
   /** The stream message for part writes (each part already JSON), or undefined when nobody listens. */
   partsMessage(partJsons: readonly string[]): string | undefined {
     if (!this.publishing || partJsons.length === 0) return undefined;
+    if (Date.now() >= this.publishUntil) {
+      this.publishing = false;
+      return undefined;
+    }
     return `{"t":"p","node":${JSON.stringify(this.nodeId)},"parts":[${partJsons.join(',')}]}`;
   }
 

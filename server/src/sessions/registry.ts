@@ -30,7 +30,8 @@ export interface Opened {
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
-  private readonly listeners = new Set<ChangeListener>();
+  /** Copied on change, so the per-message emit iterates without allocating. */
+  private listeners: readonly ChangeListener[] = [];
   /** Sessions per client address, for the per-address limit. */
   private readonly perAddress = new Map<string, number>();
 
@@ -70,13 +71,15 @@ export class SessionRegistry {
   }
 
   onChange(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** Tells listeners a session's visible state changed (pages, login). */
   touched(session: Session): void {
-    if (this.listeners.size > 0) this.emit('updated', session);
+    if (this.listeners.length > 0) this.emit('updated', session);
   }
 
   /**
@@ -190,7 +193,9 @@ export class SessionRegistry {
   }
 
   private emit(change: SessionChange, session: Session): void {
-    for (const l of this.listeners) {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const l = listeners[i] as ChangeListener;
       try {
         l(change, session);
       } catch (err) {
