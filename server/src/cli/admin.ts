@@ -128,32 +128,25 @@ function render(list: readonly SessionInfo[], format: string): string {
   return formatTable(list);
 }
 
-/** Redraws on every `sessions.changed`; re-subscribes after a reconnect. Ends on SIGINT/SIGTERM. */
+/** Redraws on every change of a live feed (the SDK subscribes again after a reconnect). Ends on SIGINT/SIGTERM. */
 async function watch(client: SessionTrackerClient, filters: ReturnType<typeof filtersOf>, format: string, out: NodeJS.WritableStream): Promise<void> {
   const tty = (out as NodeJS.WriteStream).isTTY === true;
-  const live = new Map<string, SessionInfo>();
+  const feed = client.sessionFeed(filters);
   const draw = () => {
-    const list = [...live.values()].sort((a, b) => a.creationTime.localeCompare(b.creationTime));
+    const list = [...feed.sessions.values()].sort((a, b) => a.creationTime.localeCompare(b.creationTime));
     const text = render(list, format);
     out.write(tty && format === 'table' ? `\x1b[2J\x1b[H${text}updated ${new Date().toLocaleTimeString()}\n` : text);
   };
-  const subscribe = async () => {
-    const { sessions } = await client.watchSessions(filters);
-    live.clear();
-    for (const s of sessions) live.set(s.id, s);
-    draw();
-  };
-  client.on('sessionsChanged', (c) => {
-    for (const s of [...c.added, ...c.updated]) live.set(s.id, s);
-    for (const id of c.removed) live.delete(id);
-    draw();
-  });
-  await subscribe().catch(rpcFailure);
-  client.on('welcome', () => void subscribe().catch(() => undefined));
-  await new Promise<void>((resolve) => {
+  feed.on('change', draw);
+  await feed.ready.catch(rpcFailure);
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    // Refused after a reconnect (no longer an admin): nothing more to show.
+    feed.on('error', () => resolve());
   });
+  await stopped;
+  await feed.close();
   await finish(client);
 }
 
