@@ -18,7 +18,7 @@ const has = (list: any[], id: string, more: (s: any) => boolean = () => true) =>
 // The feed is event-driven: nodes publish their part writes on a change channel while some
 // node watches, and each watching node keeps a mirror. These tests hold it to what the
 // cluster query says, through node death, reaping and a Redis restart.
-describe.skipIf(!hasRedis())('cluster-wide live feed', { retry: 2 }, () => {
+describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
   it('sessions.watch on one node sees sessions come, change and go on the others; scope "node" sees only its own', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);

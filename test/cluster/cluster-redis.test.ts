@@ -6,7 +6,7 @@ import { RawClient, sleep } from '../support/ws-client.js';
 
 // Redis gone, Redis frozen, a node back under its old name: each node keeps serving its own
 // sessions, answers within 2 s flagged degraded, and the shared view comes back right.
-describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', { retry: 2 }, () => {
+describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () => {
   it('keeps serving without Redis (degraded), and restores the shared view when Redis returns', async () => {
     const redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);

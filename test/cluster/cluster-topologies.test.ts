@@ -29,7 +29,7 @@ async function behavesAsOne(url: string): Promise<void> {
   expect(back.welcome).toMatchObject({ resumed: true, sessionId: onB.sessionId });
 }
 
-describe.skipIf(!hasRedis())('cluster mode through Sentinel and Redis Cluster URLs', { retry: 2 }, () => {
+describe.skipIf(!hasRedis())('cluster mode through Sentinel and Redis Cluster URLs', () => {
   it('redis+sentinel://host:port/mymaster', async () => {
     await using sentinel = await RedisSentinel.start();
     await behavesAsOne(sentinel.url);
