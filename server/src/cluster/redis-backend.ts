@@ -11,6 +11,7 @@ import { Membership } from './membership.js';
 import { parsePart, toPart } from './records.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
+import { PartWriter } from './writer.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
 
@@ -38,13 +39,6 @@ const READ_WAIT_MS = 1_000;
 /** How long a starting node waits for Redis before it serves alone (degraded) and retries. */
 const START_WAIT_MS = 2_000;
 
-/** Marks of what was last written for a part, to write only what moved. */
-interface Flushed {
-  msgs: number;
-  changes: number;
-  comm: number;
-}
-
 /** Cluster mode on Redis: node heartbeats with TTLs, batched pipelined part writes, pub/sub requests. */
 export class RedisBackend implements ClusterBackend {
   readonly mode = 'redis' as const;
@@ -52,7 +46,7 @@ export class RedisBackend implements ClusterBackend {
   private readonly keys: Keys;
   private readonly members: Membership;
   private readonly logins: LoginPropagation;
-  private readonly flushed = new WeakMap<Session, Flushed>();
+  private readonly writer: PartWriter;
   private readonly requests: Requests;
   private readonly timers: NodeJS.Timeout[] = [];
   private wasReady = false;
@@ -60,8 +54,6 @@ export class RedisBackend implements ClusterBackend {
   private reachable = true;
   private stopped = false;
   private readonly unlisten: () => void;
-  /** Writes started by session ends: stop() waits for them. */
-  private readonly inflight = new Set<Promise<void>>();
   private readonly stream: ChangeStream;
   private readonly store: PartStore;
 
@@ -85,15 +77,13 @@ export class RedisBackend implements ClusterBackend {
     this.stream = new ChangeStream(command, subscriber, this.keys, o.nodeId, o.nodeTtlMs, o.log);
     this.members = new Membership(command, this.keys, o.nodeId, o.nodeTtlMs, (alive) => this.stream.emit({ kind: 'nodes', alive }));
     this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
-    this.unlisten = o.registry.onChange((change, s) => {
+    const { registry, log } = o;
+    this.writer = new PartWriter({ command, keys: this.keys, nodeId: o.nodeId, registry, store: this.store, stream: this.stream, log, canWrite: () => this.ready && this.wasReady });
+    this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
-      if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.flushSoon();
-      else if (change === 'removed') {
-        const p = this.partEnded(s).catch((err: unknown) => this.trouble(err));
-        this.inflight.add(p);
-        void p.finally(() => this.inflight.delete(p));
-      }
+      if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.writer.flushSoon();
+      else if (change === 'removed') this.writer.ended(s, this.ready);
     });
   }
 
@@ -113,7 +103,7 @@ export class RedisBackend implements ClusterBackend {
       b.timers.push(t);
     };
     every(o.beatMs, () => b.beat());
-    every(o.flushMs, () => b.flush());
+    every(o.flushMs, () => b.writer.flush());
     every(Math.max(1_000, o.beatMs * 2), () => b.reap());
     await b.beat().catch((err: unknown) => b.trouble(err));
     return b;
@@ -159,14 +149,10 @@ export class RedisBackend implements ClusterBackend {
     }
     this.reachable = true;
     if (!this.wasReady) {
-      // Back after an outage (or first start): write every part again.
+      // Back after an outage (or first start).
       this.wasReady = true;
-      for (const s of this.o.registry.values()) this.flushed.delete(s);
       this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
-      await this.flush();
-      // Sessions that ended here while Redis was away (or in this node's previous run).
-      const orphans = await this.store.orphans(this.nodeId, (sid) => this.o.registry.get(sid) !== undefined, Date.now());
-      this.publishParts(orphans.map((p) => JSON.stringify(p)));
+      await this.writer.rewriteAll();
       // Feeds may have missed changes while Redis was away.
       if (this.stream.listening) this.stream.emit({ kind: 'resync' });
     }
@@ -177,70 +163,6 @@ export class RedisBackend implements ClusterBackend {
     this.reachable = false;
     if (this.wasReady) this.o.log.warn({ event: 'cluster.degraded', node: this.nodeId }, 'redis unreachable: serving this node only');
     this.wasReady = false;
-  }
-
-  private flushTimer: NodeJS.Timeout | undefined;
-  /** New sessions are written at once, so a resume on another node finds them. */
-  private flushSoon(): void {
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flush().catch((err: unknown) => this.trouble(err));
-    }, 20);
-  }
-
-  /** Writes every part that moved since its last write, in one pipeline. */
-  async flush(): Promise<void> {
-    // Parts are written only once this node has announced itself (its first beat).
-    if (!this.ready || !this.wasReady) return;
-    const now = Date.now();
-    const k = this.keys;
-    const pipe = this.command.pipeline();
-    const written: [Session, Flushed][] = [];
-    const jsons: string[] = [];
-    for (const s of this.o.registry.values()) {
-      const f = this.flushed.get(s);
-      if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
-      const json = JSON.stringify(toPart(s, this.nodeId, now));
-      jsons.push(json);
-      pipe.hset(k.parts(s.id), this.nodeId, json);
-      if (!f) pipe.sadd(k.nodeParts(this.nodeId), s.id).hset(k.tokens, s.tokenHash, s.id);
-      written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
-    }
-    if (written.length === 0) return;
-    const msg = this.stream.partsMessage(jsons);
-    if (msg) pipe.publish(k.changes, msg);
-    await pipe.exec();
-    for (const [s, f] of written) if (!s.ended) this.flushed.set(s, f);
-  }
-
-  /** A local part ended: a timeout retires it (ending the session if it was the last live part). */
-  private async partEnded(s: Session): Promise<void> {
-    if (!this.ready || s.endReason === 'terminated by admin') return;
-    const k = this.keys;
-    const now = Date.now();
-    if (s.endReason === 'shutdown') {
-      // This node is going away; the session lives on for its clients to resume elsewhere.
-      const part = JSON.stringify({ ...toPart(s, this.nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
-      await this.command.hset(k.parts(s.id), this.nodeId, part).catch((err: unknown) => this.trouble(err));
-      this.publishParts([part]);
-      return;
-    }
-    const part: PartRecord = { ...toPart(s, this.nodeId, now), state: 'retired', pages: [] };
-    const retired = JSON.stringify(part);
-    const ended = await this.store.check(s.id, now, { node: this.nodeId, json: retired }).catch((err: unknown) => this.trouble(err));
-    if (ended === true) {
-      this.o.log.debug({ sessionId: s.id }, 'session ended cluster-wide');
-      this.stream.ended([s.id]);
-    } else if (ended === false) {
-      // The session lives on elsewhere; this node's feeds keep its counters too.
-      this.publishParts([retired]);
-      if (this.stream.listening) this.stream.emit({ kind: 'parts', parts: [part] });
-    }
-  }
-
-  private publishParts(jsons: string[]): void {
-    const msg = this.stream.partsMessage(jsons);
-    if (msg) void this.command.publish(this.keys.changes, msg).catch((err: unknown) => this.trouble(err));
   }
 
   /** One node at a time ends sessions whose every part is gone: dead nodes leave no zombies. */
@@ -406,12 +328,9 @@ export class RedisBackend implements ClusterBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     for (const t of this.timers) clearInterval(t);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    await Promise.all([...this.inflight]);
-    if (this.command.status === 'ready') {
-      await this.flush().catch((err: unknown) => this.trouble(err));
-      await this.members.leave().catch((err: unknown) => this.trouble(err));
-    }
+    const connected = this.command.status === 'ready';
+    await this.writer.stop(connected);
+    if (connected) await this.members.leave().catch((err: unknown) => this.trouble(err));
     this.stopped = true;
     this.unlisten();
     this.subscriber.disconnect();

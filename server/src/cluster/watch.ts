@@ -43,6 +43,8 @@ export class ClusterWatch {
   private readonly moved = new Set<string>();
   private readonly counted = new WeakMap<Session, number>();
   private starting = 0;
+  /** Bumped by every (re)fill and stop: a fill finishing late must not touch a newer mirror. */
+  private generation = 0;
   private offCluster: (() => void) | undefined;
   private offRegistry: (() => void) | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -130,15 +132,19 @@ export class ClusterWatch {
   }
 
   private async fill(): Promise<void> {
+    const generation = ++this.generation;
     try {
       const remote = await this.ctx.cluster.remoteParts({}, this.ctx.options.clusterTimeoutMs);
+      if (generation !== this.generation) return;
       this.mirror?.put(remote.parts, this.moved);
       this.ctx.log.debug({ event: 'cluster.feed.fill', parts: remote.parts.length, answered: remote.answered, unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded }, 'cluster feed filled');
     } finally {
       // Whatever happened, the events that waited are applied and the feed flows again.
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const c of held) this.apply(c);
+      if (generation === this.generation) {
+        const held = this.held ?? [];
+        this.held = undefined;
+        for (const c of held) this.apply(c);
+      }
     }
   }
 
@@ -147,6 +153,7 @@ export class ClusterWatch {
   }
 
   private stop(): void {
+    this.generation++;
     this.offCluster?.();
     this.offRegistry?.();
     this.offCluster = this.offRegistry = undefined;

@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { SessionRegistry } from '../sessions/registry.js';
+import type { Session } from '../sessions/session.js';
+import type { ChangeStream } from './change-stream.js';
+import type { RedisClient } from './connect.js';
+import type { Keys } from './keys.js';
+import { toPart } from './records.js';
+import type { PartStore } from './store.js';
+import type { PartRecord } from './types.js';
+
+/** Marks of what was last written for a part, to write only what moved. */
+interface Flushed {
+  msgs: number;
+  changes: number;
+  comm: number;
+}
+
+export interface PartWriterOptions {
+  command: RedisClient;
+  keys: Keys;
+  nodeId: string;
+  registry: SessionRegistry;
+  store: PartStore;
+  stream: ChangeStream;
+  log: Logger;
+  /** Redis reachable and this node announced (its first beat went through). */
+  canWrite(): boolean;
+}
+
+/**
+ * Writes this node's parts to Redis: what moved, in one pipeline per flush (and on the
+ * change stream while someone watches); a part that ends is retired or ends its session.
+ */
+export class PartWriter {
+  private readonly flushed = new WeakMap<Session, Flushed>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  /** Writes started by session ends: stop() waits for them. */
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly o: PartWriterOptions) {}
+
+  /** New sessions are written at once, so a resume on another node finds them. */
+  flushSoon(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush().catch((err: unknown) => this.trouble(err));
+    }, 20);
+  }
+
+  /** One flush at a time: a slow Redis must not get a pile of pipelines, each of every part. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /**
+   * Back after an outage (or first start): every part is written again, and parts Redis
+   * holds for this node that it no longer has (they ended meanwhile, or belong to its
+   * previous run) become orphans the reaper ends.
+   */
+  async rewriteAll(): Promise<void> {
+    for (const s of this.o.registry.values()) this.flushed.delete(s);
+    await this.flush();
+    const orphans = await this.o.store.orphans(this.o.nodeId, (sid) => this.o.registry.get(sid) !== undefined, Date.now());
+    this.publishParts(orphans.map((p) => JSON.stringify(p)));
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (!this.o.canWrite()) return;
+    const { keys: k, nodeId } = this.o;
+    const now = Date.now();
+    const pipe = this.o.command.pipeline();
+    const written: [Session, Flushed][] = [];
+    const jsons: string[] = [];
+    for (const s of this.o.registry.values()) {
+      const f = this.flushed.get(s);
+      if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
+      const json = JSON.stringify(toPart(s, nodeId, now));
+      jsons.push(json);
+      pipe.hset(k.parts(s.id), nodeId, json);
+      if (!f) pipe.sadd(k.nodeParts(nodeId), s.id).hset(k.tokens, s.tokenHash, s.id);
+      written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
+    }
+    if (written.length === 0) return;
+    const msg = this.o.stream.partsMessage(jsons);
+    if (msg) pipe.publish(k.changes, msg);
+    await pipe.exec();
+    for (const [s, f] of written) if (!s.ended) this.flushed.set(s, f);
+  }
+
+  /** A local part ended (tracked: stop() waits for it). */
+  ended(s: Session, redisReachable: boolean): void {
+    if (!redisReachable || s.endReason === 'terminated by admin') return; // orphans cover the first; forget() the second
+    const p = this.partEnded(s).catch((err: unknown) => this.trouble(err));
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** A timeout retires the part (ending the session if it was the last live part); a shutdown leaves it resumable. */
+  private async partEnded(s: Session): Promise<void> {
+    const { keys: k, nodeId, stream } = this.o;
+    const now = Date.now();
+    if (s.endReason === 'shutdown') {
+      // This node is going away; the session lives on for its clients to resume elsewhere.
+      const part = JSON.stringify({ ...toPart(s, nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
+      await this.o.command.hset(k.parts(s.id), nodeId, part);
+      this.publishParts([part]);
+      return;
+    }
+    const part: PartRecord = { ...toPart(s, nodeId, now), state: 'retired', pages: [] };
+    const retired = JSON.stringify(part);
+    if (await this.o.store.check(s.id, now, { node: nodeId, json: retired })) {
+      this.o.log.debug({ sessionId: s.id }, 'session ended cluster-wide');
+      stream.ended([s.id]);
+    } else {
+      // The session lives on elsewhere; this node's feeds keep its counters too.
+      this.publishParts([retired]);
+      if (stream.listening) stream.emit({ kind: 'parts', parts: [part] });
+    }
+  }
+
+  private publishParts(jsons: string[]): void {
+    const msg = this.o.stream.partsMessage(jsons);
+    if (msg) void this.o.command.publish(this.o.keys.changes, msg).catch((err: unknown) => this.trouble(err));
+  }
+
+  /** Waits for the writes of ended parts, then writes what moved one last time. */
+  async stop(connected: boolean): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await Promise.all([...this.inflight]);
+    if (connected) await this.flush().catch((err: unknown) => this.trouble(err));
+  }
+
+  private trouble(err: unknown): void {
+    this.o.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'redis trouble (writes)');
+  }
+}
