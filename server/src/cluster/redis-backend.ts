@@ -133,14 +133,18 @@ export class RedisBackend implements ClusterBackend {
     return this.beating;
   }
 
+  /** Set while a beat's commands are unanswered: a frozen Redis gets no new ones meanwhile. */
+  private beatWaiting = false;
+
   private async beatOnce(): Promise<void> {
-    if (this.command.status !== 'ready' || this.stopped) return this.lost();
+    if (this.command.status !== 'ready' || this.stopped || this.beatWaiting) return this.lost();
     try {
+      this.beatWaiting = true;
       const work = (async () => {
         await this.members.beat(Date.now());
         await this.stream.renew();
         await this.members.refresh();
-      })();
+      })().finally(() => (this.beatWaiting = false));
       // Slower than the node TTL, and the others count this node dead anyway.
       await deadline(work, this.o.nodeTtlMs, 'beat');
     } catch (err) {

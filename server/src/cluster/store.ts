@@ -96,36 +96,43 @@ export class PartStore {
   }
 
   /**
-   * Parts Redis holds for a node that its registry no longer has: they ended while Redis was
-   * out of reach, or belong to the node's previous run. A connected one is rewritten as
-   * disconnected from `now` (its clients may still resume within the session timeout); each
-   * goes where the reaper looks, which ends the session when nothing of it lives. Returns
-   * the rewritten parts.
+   * Parts Redis holds for a node that its registry no longer has. Those in `endedHere` ended
+   * on this node while Redis was out of reach: they are retired now, which ends their session
+   * unless another part lives. The others belong to the node's previous run: a connected one
+   * is rewritten as disconnected from `now` (its clients may still resume within the session
+   * timeout) and goes where the reaper looks. Returns the rewritten parts and ended sessions.
    */
-  async orphans(node: string, live: (sid: string) => boolean, now: number): Promise<PartRecord[]> {
+  async orphans(node: string, live: (sid: string) => boolean, endedHere: ReadonlySet<string>, now: number): Promise<{ rewritten: PartRecord[]; ended: string[] }> {
     const k = this.keys;
     const sids = (await this.command.smembers(k.nodeParts(node))).filter((sid) => !live(sid));
-    if (sids.length === 0) return [];
+    const out = { rewritten: [] as PartRecord[], ended: [] as string[] };
+    if (sids.length === 0) return out;
     const read = this.command.pipeline();
     for (const sid of sids) read.hget(k.parts(sid), node);
     const found = (await read.exec()) ?? [];
     const write = this.command.pipeline();
-    const rewritten: PartRecord[] = [];
+    const retire: PartRecord[] = [];
     sids.forEach((sid, i) => {
       const p = parsePart(found[i]?.[1] as string | null);
       if (!p) {
         write.srem(k.nodeParts(node), sid); // an index entry without its part
-        return;
-      }
-      if (p.state === 'connected') {
+      } else if (endedHere.has(sid)) {
+        if (p.state !== 'retired') retire.push({ ...p, state: 'retired', pages: [], flushedAt: now });
+      } else if (p.state === 'connected') {
         const q: PartRecord = { ...p, state: 'disconnected', disconnectedAt: now, pages: [], flushedAt: now };
         write.hset(k.parts(sid), node, JSON.stringify(q));
-        rewritten.push(q);
+        write.sadd(k.retired, sid);
+        out.rewritten.push(q);
+      } else {
+        write.sadd(k.retired, sid);
       }
-      write.sadd(k.retired, sid);
     });
     await write.exec();
-    return rewritten;
+    for (const q of retire) {
+      if (await this.check(q.sid, now, { node, json: JSON.stringify(q) })) out.ended.push(q.sid);
+      else out.rewritten.push(q);
+    }
+    return out;
   }
 
   /** Ends sessions whose live parts are all gone, among those with retired parts. */

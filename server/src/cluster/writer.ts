@@ -8,6 +8,9 @@ import { toPart } from './records.js';
 import type { PartStore } from './store.js';
 import type { PartRecord } from './types.js';
 
+/** Session IDs remembered while Redis is out of reach (about 100 bytes each). */
+const ENDED_AWAY_MAX = 100_000;
+
 /** Marks of what was last written for a part, to write only what moved. */
 interface Flushed {
   msgs: number;
@@ -37,6 +40,8 @@ export class PartWriter {
   private flushing: Promise<void> | undefined;
   /** Writes started by session ends: stop() waits for them. */
   private readonly inflight = new Set<Promise<void>>();
+  /** Sessions that ended here while Redis was out of reach: retired once it is back. */
+  private readonly endedAway = new Set<string>();
 
   constructor(private readonly o: PartWriterOptions) {}
 
@@ -62,8 +67,11 @@ export class PartWriter {
   async rewriteAll(): Promise<void> {
     for (const s of this.o.registry.values()) this.flushed.delete(s);
     await this.flush();
-    const orphans = await this.o.store.orphans(this.o.nodeId, (sid) => this.o.registry.get(sid) !== undefined, Date.now());
-    this.publishParts(orphans.map((p) => JSON.stringify(p)));
+    const live = (sid: string) => this.o.registry.get(sid) !== undefined;
+    const { rewritten, ended } = await this.o.store.orphans(this.o.nodeId, live, this.endedAway, Date.now());
+    this.endedAway.clear();
+    this.publishParts(rewritten.map((p) => JSON.stringify(p)));
+    this.o.stream.ended(ended);
   }
 
   private async flushOnce(): Promise<void> {
@@ -91,7 +99,12 @@ export class PartWriter {
 
   /** A local part ended (tracked: stop() waits for it). */
   ended(s: Session, redisReachable: boolean): void {
-    if (!redisReachable || s.endReason === 'terminated by admin') return; // orphans cover the first; forget() the second
+    if (!redisReachable) {
+      // Told to Redis once it is back (rewriteAll); past the cap, the orphan rule covers the rest.
+      if (s.endReason !== 'shutdown' && this.endedAway.size < ENDED_AWAY_MAX) this.endedAway.add(s.id);
+      return;
+    }
+    if (s.endReason === 'terminated by admin') return; // forget() ended it everywhere
     const p = this.partEnded(s).catch((err: unknown) => this.trouble(err));
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
