@@ -7,7 +7,7 @@ import {
   formatDuration,
   formatExactBytes,
 } from './format.js';
-import { lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
+import { clusterOf, lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
 
 export interface Column {
   key: SortKey;
@@ -57,4 +57,16 @@ export const COLUMNS: readonly Column[] = [
     variant: (e) => (e.info.authorized ? 'is-yes' : 'is-no'),
   },
   { key: 'state', label: 'State', cls: 'c-state', text: (e) => e.info.state, variant: (e) => `is-${e.info.state}` },
+  // Cluster mode only (the table shows it once a session carries a node).
+  {
+    key: 'node',
+    label: 'Node',
+    cls: 'c-node',
+    text: (e) => clusterOf(e.info).node ?? '—',
+    title: (e) => {
+      const c = clusterOf(e.info);
+      return `${(c.nodes ?? []).join(', ')}${c.confirmed === false ? ' (not confirmed live: from Redis)' : ''}`;
+    },
+    variant: (e) => (clusterOf(e.info).confirmed === false ? 'is-unconfirmed' : ''),
+  },
 ];

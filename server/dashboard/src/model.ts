@@ -12,6 +12,18 @@ export interface Entry {
   at: number;
 }
 
+/** What a cluster-mode server adds to each SessionInfo (absent on a single node). */
+export interface ClusterFields {
+  node?: string;
+  nodes?: string[];
+  confirmed?: boolean;
+}
+
+export function clusterOf(info: SessionInfo): ClusterFields {
+  const c = info as SessionInfo & ClusterFields;
+  return { node: typeof c.node === 'string' ? c.node : undefined, nodes: Array.isArray(c.nodes) ? c.nodes : undefined, confirmed: typeof c.confirmed === 'boolean' ? c.confirmed : undefined };
+}
+
 export interface StoreChanges {
   added: Entry[];
   updated: Entry[];
@@ -114,6 +126,7 @@ export const SORT_KEYS = [
   'bytes',
   'authorized',
   'state',
+  'node',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export type SortDirection = 'ascending' | 'descending';
@@ -158,6 +171,8 @@ export function sortValue(entry: Entry, key: SortKey): string | number {
       return s.authorized ? 1 : 0;
     case 'state':
       return s.state;
+    case 'node':
+      return clusterOf(s).node ?? '';
   }
 }
 

@@ -71,7 +71,7 @@ export function renderCell(row: Row, i: number, now: number): void {
     const variant = col.variant(row.entry);
     if (row.variants[i] !== variant) {
       if (row.variants[i]) cell.classList.remove(row.variants[i] as string);
-      cell.classList.add(variant);
+      if (variant) cell.classList.add(variant);
       row.variants[i] = variant;
     }
   }

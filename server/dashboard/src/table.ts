@@ -11,7 +11,7 @@
 import { COLUMNS } from './columns.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
-import { compareValues, nextSort, sortValue, type Entry, type SortKey, type SortState, type StoreChanges } from './model.js';
+import { clusterOf, compareValues, nextSort, sortValue, type Entry, type SortKey, type SortState, type StoreChanges } from './model.js';
 import { TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
 
 /** Above this many moved or new rows in one frame, one full sort beats many insertions. */
@@ -112,6 +112,8 @@ export class TableView {
     for (const e of [...changes.added, ...changes.updated]) {
       this.pendingRemove.delete(e.info.id);
       this.pendingUpsert.set(e.info.id, e);
+      // A cluster-mode server names each session's node: show that column from then on.
+      if (clusterOf(e.info).node !== undefined) this.table.classList.add('is-cluster');
     }
     if (this.pendingRemove.size + this.pendingUpsert.size > 0) this.schedule();
   }
