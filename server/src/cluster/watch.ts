@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TrackerContext } from '../context.js';
 import { compileFilter, type Filter } from '../filters/regex.js';
 import type { Session } from '../sessions/session.js';
+import { Subscriptions } from '../sessions/subscriptions.js';
 import type { Connection } from '../transport/connection.js';
 import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
@@ -34,8 +35,7 @@ interface Subscription {
  * while someone listens), merged with this node's sessions read fresh. Only sessions that
  * moved are re-merged, once per tick for every subscriber.
  */
-export class ClusterWatch {
-  private readonly subs = new Map<string, Subscription>();
+export class ClusterWatch extends Subscriptions<Subscription> {
   private mirror: PartMirror | undefined;
   private warm: Promise<void> | undefined;
   /** Events that arrive while the mirror is being filled, applied after it. */
@@ -50,10 +50,8 @@ export class ClusterWatch {
   private tickTimer: NodeJS.Timeout | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: TrackerContext) {}
-
-  get size(): number {
-    return this.subs.size;
+  constructor(private readonly ctx: TrackerContext) {
+    super();
   }
 
   /** Subscribes; the snapshot comes as each session's JSON text, in creation order (for streaming). */
@@ -87,27 +85,7 @@ export class ClusterWatch {
     return { subscription: sub.id, sessions };
   }
 
-  unwatch(conn: Connection, id: string): boolean {
-    const sub = this.subs.get(id);
-    if (!sub || sub.conn !== conn) return false;
-    this.drop(sub);
-    return true;
-  }
-
-  dropConnection(conn: Connection): void {
-    for (const sub of this.subs.values()) if (sub.conn === conn) this.drop(sub);
-  }
-
-  dropSession(session: Session): void {
-    for (const sub of this.subs.values()) if (sub.conn.session === session) this.drop(sub);
-  }
-
-  close(): void {
-    for (const sub of [...this.subs.values()]) this.drop(sub);
-  }
-
-  private drop(sub: Subscription): void {
-    this.subs.delete(sub.id);
+  protected dropped(): void {
     this.stopIfIdle();
   }
 

@@ -5,6 +5,7 @@ import type { Connection } from '../transport/connection.js';
 import { sessionInfoJson } from './info-json.js';
 import type { SessionChange, SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
+import { Subscriptions } from './subscriptions.js';
 
 /** At most 4 `sessions.changed` a second per subscription. */
 const MIN_FLUSH_GAP_MS = 250;
@@ -26,8 +27,7 @@ interface Subscription {
 }
 
 /** `sessions.watch`: a snapshot, then coalesced diffs of what each subscriber's filters see. */
-export class WatchHub {
-  private readonly subs = new Map<string, Subscription>();
+export class WatchHub extends Subscriptions<Subscription> {
   private scanTimer: NodeJS.Timeout | undefined;
   /** Listening only while someone watches: no cost on the per-message path otherwise. */
   private unlisten: (() => void) | undefined;
@@ -37,7 +37,9 @@ export class WatchHub {
     private readonly log: Logger,
     /** Feed updates are skipped for a socket with more than this many bytes unsent. */
     private readonly highWaterMark: number,
-  ) {}
+  ) {
+    super();
+  }
 
   watch(conn: Connection, user: Filter, project: Filter, sessions: Iterable<Session>): { subscription: string; snapshot: Session[] } {
     const sub: Subscription = {
@@ -65,35 +67,8 @@ export class WatchHub {
     return { subscription: sub.id, snapshot };
   }
 
-  /** Ends a subscription; only its own socket may end it. */
-  unwatch(conn: Connection, id: string): boolean {
-    const sub = this.subs.get(id);
-    if (!sub || sub.conn !== conn) return false;
-    this.drop(sub);
-    return true;
-  }
-
-  /** A session stopped being an admin (logout, a non-admin login): its feeds end. */
-  dropSession(session: Session): void {
-    for (const sub of this.subs.values()) if (sub.conn.session === session) this.drop(sub);
-  }
-
-  /** A socket closed: its subscriptions go with it. */
-  dropConnection(conn: Connection): void {
-    for (const sub of this.subs.values()) if (sub.conn === conn) this.drop(sub);
-  }
-
-  close(): void {
-    for (const sub of [...this.subs.values()]) this.drop(sub);
-  }
-
-  get size(): number {
-    return this.subs.size;
-  }
-
-  private drop(sub: Subscription): void {
+  protected dropped(sub: Subscription): void {
     if (sub.timer) clearTimeout(sub.timer);
-    this.subs.delete(sub.id);
     if (this.subs.size === 0) {
       if (this.scanTimer) clearInterval(this.scanTimer);
       this.scanTimer = undefined;
