@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TrackerContext } from '../context.js';
-import { compileFilter, type Filter } from '../filters/regex.js';
+import { compileFilter } from '../filters/regex.js';
 import type { Session } from '../sessions/session.js';
-import { Subscriptions } from '../sessions/subscriptions.js';
+import { changedText, COUNTER_SCAN_MS, FEED_GAP_MS, passes, Subscriptions, type FeedSubscription } from '../sessions/subscriptions.js';
 import type { Connection } from '../transport/connection.js';
 import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
@@ -13,16 +13,7 @@ import { partJson, viewOfSession, type SessionView } from './views.js';
 /** What a feed needs of a session: its filters' fields, its order and its JSON. */
 type FeedView = Pick<SessionView, 'sid' | 'createdAt' | 'username' | 'project' | 'json'>;
 
-/** At most 4 `sessions.changed` a second per subscription, as on a single node. */
-const TICK_MS = 250;
-/** How often local counters are checked (remote ones arrive with their node's writes). */
-const COUNTER_SCAN_MS = 1_000;
-
-interface Subscription {
-  id: string;
-  conn: Connection;
-  user: Filter;
-  project: Filter;
+interface Subscription extends FeedSubscription {
   /** Sessions the subscriber knows about. */
   visible: Set<string>;
   /** Sessions that moved since its last notification. */
@@ -72,7 +63,7 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     const views: FeedView[] = [];
     for (const sid of this.allSids()) {
       const v = this.view(sid, now);
-      if (v && this.matches(sub, v)) {
+      if (v && passes(sub, v)) {
         sub.visible.add(sid);
         views.push(v);
       }
@@ -184,7 +175,7 @@ export class ClusterWatch extends Subscriptions<Subscription> {
 
   private schedule(): void {
     if (this.tickTimer || this.moved.size === 0 || this.subs.size === 0) return;
-    this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
+    this.tickTimer = setTimeout(() => this.tick(), FEED_GAP_MS);
     this.tickTimer.unref();
   }
 
@@ -213,10 +204,6 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     return { sid, createdAt: parts[0]?.createdAt ?? 0, username: v.username, project: v.project, json: JSON.stringify(v) };
   }
 
-  private matches(sub: Subscription, v: FeedView): boolean {
-    return (!sub.user || sub.user(v.username)) && (!sub.project || sub.project(v.project));
-  }
-
   /** Hands what moved to every subscriber, each session merged and serialised once. */
   private tick(): void {
     this.tickTimer = undefined;
@@ -242,7 +229,7 @@ export class ClusterWatch extends Subscriptions<Subscription> {
       for (const sid of sub.pending) {
         const got = viewOf(sid);
         const seen = sub.visible.has(sid);
-        if (got && this.matches(sub, got)) {
+        if (got && passes(sub, got)) {
           (seen ? updated : added).push(got.json);
           sub.visible.add(sid);
         } else if (seen) {
@@ -252,14 +239,11 @@ export class ClusterWatch extends Subscriptions<Subscription> {
       }
       sub.pending.clear();
       if (added.length + updated.length + removed.length === 0) continue;
-      sub.conn.sendText(
-        `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(sub.id)},` +
-          `"added":[${added.join(',')}],"updated":[${updated.join(',')}],"removed":${JSON.stringify(removed)}}}`,
-      );
+      sub.conn.sendText(changedText(sub.id, added, updated, removed));
     }
     // Held-back subscribers try again next tick.
     if ([...this.subs.values()].some((s) => s.pending.size > 0)) {
-      this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
+      this.tickTimer = setTimeout(() => this.tick(), FEED_GAP_MS);
       this.tickTimer.unref();
     }
   }

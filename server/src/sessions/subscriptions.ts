@@ -1,11 +1,38 @@
+import type { Filter } from '../filters/regex.js';
 import type { Connection } from '../transport/connection.js';
 import type { Session } from './session.js';
+
+/** At most 4 `sessions.changed` a second per subscription, on one node or across the cluster. */
+export const FEED_GAP_MS = 250;
+/** How often a feed checks counters (bytes, messages): they move on every message, so not per message. */
+export const COUNTER_SCAN_MS = 1_000;
+
+/** What every feed subscription has: its socket and its two compiled filters. */
+export interface FeedSubscription {
+  id: string;
+  conn: Connection;
+  user: Filter;
+  project: Filter;
+}
+
+/** Whether a session (by its username and project) passes a subscription's filters. */
+export function passes(sub: FeedSubscription, s: { username: string; project: string }): boolean {
+  return (!sub.user || sub.user(s.username)) && (!sub.project || sub.project(s.project));
+}
+
+/** The `sessions.changed` notification as text, from each session's JSON already made. */
+export function changedText(subscription: string, added: readonly string[], updated: readonly string[], removed: readonly string[]): string {
+  return (
+    `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(subscription)},` +
+    `"added":[${added.join(',')}],"updated":[${updated.join(',')}],"removed":${JSON.stringify(removed)}}}`
+  );
+}
 
 /**
  * A live feed's subscriptions by ID, and the ways one ends: its socket unsubscribes, closes,
  * or its session stops being an admin. Feeds say what else ending one means (`dropped`).
  */
-export abstract class Subscriptions<S extends { id: string; conn: Connection }> {
+export abstract class Subscriptions<S extends FeedSubscription> {
   protected readonly subs = new Map<string, S>();
 
   get size(): number {

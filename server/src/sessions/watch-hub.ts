@@ -5,18 +5,9 @@ import type { Connection } from '../transport/connection.js';
 import { sessionInfoJson } from './info-json.js';
 import type { SessionChange, SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
-import { Subscriptions } from './subscriptions.js';
+import { changedText, COUNTER_SCAN_MS, FEED_GAP_MS, passes, Subscriptions, type FeedSubscription } from './subscriptions.js';
 
-/** At most 4 `sessions.changed` a second per subscription. */
-const MIN_FLUSH_GAP_MS = 250;
-/** How often counters (bytes, messages) are checked for change: they move on every message. */
-const COUNTER_SCAN_MS = 1_000;
-
-interface Subscription {
-  id: string;
-  conn: Connection;
-  user: Filter;
-  project: Filter;
+interface Subscription extends FeedSubscription {
   /** Sessions the subscriber knows about, with the message count it last saw. */
   visible: Map<Session, number>;
   added: Set<Session>;
@@ -56,7 +47,7 @@ export class WatchHub extends Subscriptions<Subscription> {
     };
     const snapshot: Session[] = [];
     for (const s of sessions) {
-      if (this.matches(sub, s)) {
+      if (passes(sub, s)) {
         sub.visible.set(s, s.messagesSent);
         snapshot.push(s);
       }
@@ -77,14 +68,10 @@ export class WatchHub extends Subscriptions<Subscription> {
     }
   }
 
-  private matches(sub: Subscription, s: Session): boolean {
-    return (!sub.user || sub.user(s.username)) && (!sub.project || sub.project(s.project));
-  }
-
   private onChange(change: SessionChange, session: Session): void {
     for (const sub of this.subs.values()) {
       const known = sub.visible.has(session);
-      const now = change !== 'removed' && this.matches(sub, session);
+      const now = change !== 'removed' && passes(sub, session);
       if (now && !known) {
         sub.visible.set(session, session.messagesSent);
         sub.removed.delete(session.id);
@@ -118,7 +105,7 @@ export class WatchHub extends Subscriptions<Subscription> {
 
   private schedule(sub: Subscription): void {
     if (sub.timer) return;
-    const wait = Math.max(0, sub.lastFlush + MIN_FLUSH_GAP_MS - Date.now());
+    const wait = Math.max(0, sub.lastFlush + FEED_GAP_MS - Date.now());
     sub.timer = setTimeout(() => this.flush(sub), wait);
     sub.timer.unref();
   }
@@ -137,11 +124,9 @@ export class WatchHub extends Subscriptions<Subscription> {
       return;
     }
     const now = Date.now();
-    const json = (set: Set<Session>) => [...set].map((s) => sessionInfoJson(s, now)).join(',');
-    // The sessions.changed notification, assembled from each session's cached JSON pieces.
-    const text =
-      `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(sub.id)},` +
-      `"added":[${json(sub.added)}],"updated":[${json(sub.updated)}],"removed":${JSON.stringify([...sub.removed])}}}`;
+    // Assembled from each session's cached JSON pieces.
+    const json = (set: Set<Session>) => [...set].map((s) => sessionInfoJson(s, now));
+    const text = changedText(sub.id, json(sub.added), json(sub.updated), [...sub.removed]);
     for (const s of sub.added) sub.visible.set(s, s.messagesSent);
     for (const s of sub.updated) sub.visible.set(s, s.messagesSent);
     sub.added.clear();
