@@ -1,3 +1,4 @@
+import { asSeen } from './records.js';
 import type { PartRecord } from './types.js';
 
 /**
@@ -67,7 +68,7 @@ export class PartMirror {
     const out: PartRecord[] = [];
     for (const p of byNode.values()) {
       if (p.node === this.self && hasLocal) continue;
-      out.push(p.state === 'connected' && !this.isAlive(p.node) ? { ...p, state: 'disconnected' } : p);
+      out.push(asSeen(p, (n) => this.isAlive(n)));
     }
     return out;
   }

@@ -34,6 +34,11 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
   };
 }
 
+/** A part as seen now: a connected part of a node that no longer beats is disconnected, whatever it said last. */
+export function asSeen(p: PartRecord, isAlive: (node: string) => boolean): PartRecord {
+  return p.state === 'connected' && !isAlive(p.node) ? { ...p, state: 'disconnected' } : p;
+}
+
 /** A record from Redis or another node, checked for the fields every reader relies on. */
 export function isPart(v: unknown): v is PartRecord {
   if (typeof v !== 'object' || v === null) return false;

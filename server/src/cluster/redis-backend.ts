@@ -8,7 +8,7 @@ import { connectRedis, deadline, type RedisClient } from './connect.js';
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
-import { parsePart, toPart } from './records.js';
+import { asSeen, parsePart, toPart } from './records.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
@@ -204,9 +204,9 @@ export class RedisBackend implements ClusterBackend {
     return [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p));
   }
 
-  /** A part of a node that no longer beats is disconnected, whatever it said last. */
+  /** See records.ts asSeen: by this node's view of who beats. */
   private asSeen(p: PartRecord): PartRecord {
-    return p.state === 'connected' && !this.members.alive.has(p.node) ? { ...p, state: 'disconnected' } : p;
+    return asSeen(p, (n) => this.members.alive.has(n));
   }
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
