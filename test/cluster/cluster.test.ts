@@ -138,6 +138,26 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
     }
   });
 
+  it('carries a node\'s answer over 256 KiB (stored in Redis, not sent over pub/sub) whole and confirmed', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    // 12 sessions x 50 pages x a 512-character title: about 400 KB of answer from node b.
+    const big = await Promise.all(Array.from({ length: 12 }, () => RawClient.connect(b.wsUrl, { project: 'Big' })));
+    const title = 't'.repeat(512);
+    await Promise.all(big.map(async (cl) => {
+      for (let i = 0; i < 50; i++) expectResult(await cl.call('page.open', { pageId: `p${i}`, title }));
+    }));
+    await using admin = await connectAdmin(a);
+    const l = await until('all big sessions', async () => {
+      const x = await list(admin, { projectFilter: 'Big' });
+      return x.length === 12 && x.every((s) => s.activePages === 50) ? x : undefined;
+    });
+    expect(JSON.stringify(l).length).toBeGreaterThan(256 * 1024);
+    expect(l.every((s) => s.confirmed === true && s.node === 'node-b' && s.pages.every((p: any) => p.title === title))).toBe(true);
+    await Promise.all(big.map((cl) => cl.close()));
+  });
+
   it('lets a second tab on another node join the same session, with counters added up', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
