@@ -24,5 +24,7 @@ export const CloseCode = {
   Policy: 1008,
   TooBig: 1009,
   TerminatedByAdmin: 4000,
+  /** 1.1: the client reads too slowly (unsent data past the limit); it may reconnect. */
+  SlowReader: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -14,6 +14,14 @@ export const DEFAULTS = {
   maxBatch: 100,
 } as const;
 
+/**
+ * 1.1: the resume token may travel as a WebSocket subprotocol instead of `?resume=`, so it
+ * stays out of URLs, browser consoles and proxy logs. The client offers both; the server
+ * selects SUBPROTOCOL.
+ */
+export const SUBPROTOCOL = 'session-tracker.v1';
+export const RESUME_SUBPROTOCOL_PREFIX = 'resume.';
+
 export const LIMITS = {
   projectMaxLength: 128,
   filterMaxLength: 1_000,

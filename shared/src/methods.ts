@@ -17,6 +17,8 @@ export const paramsSchemas = {
   'auth.login': z.object({ token: z.string().min(1).max(LIMITS.tokenMaxLength) }),
   'auth.logout': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
   'session.self': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
+  /** 1.1: a client that has heard nothing for heartbeatMs asks whether the socket still carries. */
+  'session.ping': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
   getSessionInfo: z
     .union([
       // Trailing elements are optional: [], [user] and [user, project] all fit.
@@ -90,6 +92,7 @@ export interface MethodResults {
   'auth.login': LoginResult;
   'auth.logout': { username: string };
   'session.self': SessionInfo;
+  'session.ping': { serverTime: number };
   getSessionInfo: SessionInfo[] | Dataset;
   getSessionStats: SessionStats;
   'sessions.watch': { subscription: string; sessions: SessionInfo[] };

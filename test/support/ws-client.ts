@@ -46,6 +46,8 @@ export interface ConnectOptions {
   /** Raw query string to use instead of building one (without the leading `?`). */
   rawQuery?: string;
   headers?: Record<string, string>;
+  /** WebSocket subprotocols to offer (1.1: `session-tracker.v1`, `resume.<token>`). */
+  protocols?: string[];
   origin?: string;
   userAgent?: string;
   /** Answer the server's pings (the `ws` default). */
@@ -149,7 +151,7 @@ export class RawClient {
 
   /** Opens a socket and (by default) waits for the welcome, which must be the first frame. */
   static async connect(wsUrl: string, options: ConnectOptions = {}): Promise<RawClient> {
-    const ws = new WebSocket(buildWsUrl(wsUrl, options), wsOptions(options));
+    const ws = new WebSocket(buildWsUrl(wsUrl, options), options.protocols ?? [], wsOptions(options));
     const client = new RawClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -103,6 +103,7 @@ describe('method map', () => {
         'auth.login',
         'auth.logout',
         'session.self',
+        'session.ping',
         'getSessionInfo',
         'getSessionStats',
         'sessions.watch',

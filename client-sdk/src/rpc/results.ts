@@ -36,6 +36,7 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'auth.login': (v) => hasFields(v, { username: isString, roles: (r) => isArrayOf(r, isString), authorized: isBoolean }),
   'auth.logout': (v) => hasFields(v, { username: isString }),
   'session.self': isSessionInfo,
+  'session.ping': (v) => hasFields(v, { serverTime: isNumber }),
   getSessionInfo: (v) => sessionList(v) || isDataset(v),
   getSessionStats: (v) =>
     hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),

@@ -41,7 +41,7 @@ export function stats(sessions: readonly Session[]): SessionStats {
   return { sessions: sessions.length, users: users.size, pages, byProject };
 }
 
-/** session.self, getSessionInfo (both call forms, both shapes) and getSessionStats. */
+/** session.self, session.ping, getSessionInfo (both call forms, both shapes) and getSessionStats. */
 export const queryHandlers: HandlerTable = {
   'session.self'({ session, ctx }) {
     if (ctx.cluster.mode === 'single') return toSessionInfo(session, Date.now());
@@ -51,6 +51,10 @@ export const queryHandlers: HandlerTable = {
       const [merged] = mergeParts([toPart(session, ctx.cluster.nodeId, now), ...others], new Set(), now);
       return merged ?? toSessionInfo(session, now);
     });
+  },
+
+  'session.ping'() {
+    return { serverTime: Date.now() };
   },
 
   getSessionInfo({ ctx }, p) {

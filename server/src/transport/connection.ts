@@ -107,7 +107,7 @@ export class Connection {
   private dropSlowConsumer(): void {
     if (this.closed) return;
     this.ctx.log.warn({ event: 'socket.slow', sessionId: this.session.id, buffered: this.ws.bufferedAmount }, 'slow consumer closed');
-    this.ws.close(CloseCode.Policy, 'slow consumer');
+    this.ws.close(CloseCode.SlowReader, 'slow reader: unsent data over the limit');
     // The close frame waits behind the backlog: do not wait for it.
     setTimeout(terminateSocket, 1_000, this.ws).unref();
   }

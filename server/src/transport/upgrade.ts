@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BlockList } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULTS, isSessionScope, isValidProject, LIMITS, type SessionScope } from '@session-tracker/shared';
+import { DEFAULTS, isSessionScope, isValidProject, LIMITS, RESUME_SUBPROTOCOL_PREFIX, SUBPROTOCOL, type SessionScope } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
 import { clientAddress } from './address.js';
 import { accept } from './connection.js';
@@ -38,8 +38,31 @@ interface Handshake {
   resumeToken: string | undefined;
 }
 
-/** Reads and checks the `/ws` query; returns an error message for a 400 instead. */
-export function readHandshake(url: URL): Handshake | string {
+const MAX_TOKEN_LENGTH = 256;
+
+/** The token offered as a `resume.<token>` subprotocol (1.1), if any. */
+export function resumeFromProtocols(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  for (const raw of header.split(',')) {
+    const p = raw.trim();
+    if (p.startsWith(RESUME_SUBPROTOCOL_PREFIX)) {
+      const token = p.slice(RESUME_SUBPROTOCOL_PREFIX.length);
+      return token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? token : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Selects our subprotocol when offered; the `resume.<token>` entry is never echoed back. */
+function selectProtocol(protocols: Set<string>): string | false {
+  return protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false;
+}
+
+/**
+ * Reads and checks the `/ws` query; returns an error message for a 400 instead. The resume
+ * token comes from the subprotocol header when offered there, else from `?resume=`.
+ */
+export function readHandshake(url: URL, protocolHeader?: string): Handshake | string {
   const project = url.searchParams.get('project') ?? DEFAULTS.project;
   if (!isValidProject(project)) {
     return `invalid project: 1 to ${LIMITS.projectMaxLength} characters of letters, digits, space, "_", "." or "-"`;
@@ -47,7 +70,7 @@ export function readHandshake(url: URL): Handshake | string {
   const scope = url.searchParams.get('scope') ?? DEFAULTS.scope;
   if (!isSessionScope(scope)) return 'invalid scope: expected browser, designer, ios or android';
   const resume = url.searchParams.get('resume');
-  const resumeToken = resume && resume.length <= 256 ? resume : undefined;
+  const resumeToken = resumeFromProtocols(protocolHeader) ?? (resume && resume.length <= MAX_TOKEN_LENGTH ? resume : undefined);
   return { project, scope, resumeToken };
 }
 
@@ -71,6 +94,7 @@ export class UpgradeHandler {
       maxPayload: ctx.options.maxPayload,
       perMessageDeflate: false,
       clientTracking: false,
+      handleProtocols: selectProtocol,
     });
     this.wss.on('error', (err) => ctx.log.error({ err }, 'websocket server error'));
   }
@@ -95,7 +119,7 @@ export class UpgradeHandler {
       refuse(socket, 403, 'origin not allowed');
       return true;
     }
-    const handshake = readHandshake(url);
+    const handshake = readHandshake(url, headerValue(req, 'sec-websocket-protocol'));
     if (typeof handshake === 'string') {
       this.ctx.stats.refusedUpgrade(400);
       refuse(socket, 400, handshake);
