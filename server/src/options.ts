@@ -47,7 +47,7 @@ export interface ServerOptions {
   handshakeTimeoutMs: number;
   /** Tolerance for JWT `exp`/`nbf`, in seconds. Default 30. */
   jwtClockToleranceSec: number;
-  /** How long `close()` waits for sockets to finish their close handshake. Default 2 000 ms. */
+  /** How long a close the server starts waits for the close handshake (shutdown, slow readers) before the socket is cut. Default 2 000 ms. */
   closeTimeoutMs: number;
   /** Unsent bytes past which a socket's live feed is held back (slow consumer). Default 4 MiB. */
   feedHighWaterMark: number;

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { TrackerContext } from '../context.js';
 import { serveDashboard } from './dashboard.js';
 import { createMetrics, serveMetrics } from './metrics.js';
+import { loadSdk, sendSdk } from './sdk.js';
 
 const metricsOf = new WeakMap<TrackerContext, Registry>();
 
@@ -12,21 +11,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
-}
-
-let sdkBundle: Promise<Buffer | undefined> | undefined;
-
-/** The SDK's minified browser bundle, read once; undefined when the client package is not built. */
-function loadSdk(): Promise<Buffer | undefined> {
-  sdkBundle ??= (async () => {
-    try {
-      const file = createRequire(import.meta.url).resolve('@session-tracker/client/browser');
-      return await readFile(file);
-    } catch {
-      return undefined;
-    }
-  })();
-  return sdkBundle;
 }
 
 /** The tracker's HTTP routes. Returns false for paths that are not ours. */
@@ -50,8 +34,7 @@ export function handleHttp(ctx: TrackerContext, req: IncomingMessage, res: Serve
     loadSdk().then(
       (bundle) => {
         if (!bundle) return sendJson(res, 404, { error: 'the client SDK bundle is not built (npm run build)' });
-        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' });
-        res.end(req.method === 'HEAD' ? undefined : bundle);
+        sendSdk(req, res, bundle);
       },
       (err: unknown) => {
         ctx.log.error({ err }, 'serving /sdk.js failed');

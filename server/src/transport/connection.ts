@@ -109,7 +109,7 @@ export class Connection {
     this.ctx.log.warn({ event: 'socket.slow', sessionId: this.session.id, buffered: this.ws.bufferedAmount }, 'slow consumer closed');
     this.ws.close(CloseCode.SlowReader, 'slow reader: unsent data over the limit');
     // The close frame waits behind the backlog: do not wait for it.
-    setTimeout(terminateSocket, 1_000, this.ws).unref();
+    setTimeout(terminateSocket, this.ctx.options.closeTimeoutMs, this.ws).unref();
   }
 
   ping(): void {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BlockList } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULTS, isSessionScope, isValidProject, LIMITS, RESUME_SUBPROTOCOL_PREFIX, SUBPROTOCOL, type SessionScope } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
 import { clientAddress } from './address.js';
@@ -16,6 +16,24 @@ const STATUS_TEXT: Record<number, string> = {
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
+
+/**
+ * `ws` closes a socket itself on a bad frame (size, UTF-8, framing) with a code and no reason.
+ * The contract (1.1) wants a reason on every close the server starts, so the server's sockets
+ * are of this class, which fills in the reason for those codes.
+ */
+export function socketClass(maxPayload: number): typeof WebSocket {
+  const reasons: Record<number, string> = {
+    1002: 'protocol error: malformed WebSocket frame',
+    1007: 'invalid UTF-8 in a text frame',
+    1009: `message over the size limit of ${maxPayload} bytes (maxPayload)`,
+  };
+  return class TrackerSocket extends WebSocket {
+    override close(code?: number, reason?: string | Buffer): void {
+      super.close(code, reason ?? (code === undefined ? undefined : reasons[code]));
+    }
+  };
+}
 
 /** Answers a refused upgrade with a plain HTTP error and drops the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
@@ -95,6 +113,7 @@ export class UpgradeHandler {
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
+      WebSocket: socketClass(ctx.options.maxPayload),
     });
     this.wss.on('error', (err) => ctx.log.error({ err }, 'websocket server error'));
   }
