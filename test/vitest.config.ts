@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/{integration,unit,browser,cluster}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/bench/**'],
+    // Fails the run on CI when chromium or redis-server is missing, rather than skipping suites.
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,
