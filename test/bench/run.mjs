@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     servers: { type: 'string', default: 'st,bare,sio' },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -115,6 +116,8 @@ async function main() {
     rows.push(...scenario.rows(medians));
   }
 
+  // --json: the raw rows, for compare.mjs (which runs two builds side by side).
+  if (args.json) writeFileSync(args.json, JSON.stringify({ rows, notes }));
   const table = renderTable(rows);
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   const machineLine = `${info.cores} cores · ${info.cpu} · Node ${info.node} · ${info.os} · ${info.memory} RAM · load average at start ${info.loadavg}`;

@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { serve } from '../lib/ipc.mjs';
@@ -33,7 +34,8 @@ async function startTarget() {
   if (opts.kind === 'bare') return (await import('./bare-ws.mjs')).start(common);
   if (opts.kind === 'sio') return (await import('./socketio.mjs')).start(common);
   if (opts.kind === 'st') {
-    const { startServer } = await import('@session-tracker/server');
+    // ST_SERVER_MODULE: another build's server/dist/index.js (compare.mjs runs a baseline checkout so).
+    const { startServer } = await import(process.env.ST_SERVER_MODULE ? pathToFileURL(process.env.ST_SERVER_MODULE).href : '@session-tracker/server');
     const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions });
     const metric = (text, name) => {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
