@@ -3,7 +3,8 @@
  * with the admin token, live rows from `sessions.watch` as other browsers (pages served by
  * a second origin, loading /sdk.js) come and go, sorting, server-side regex filters with
  * the inline -32602 error, the details panel, termination (the client hears
- * `session.closing`), no requests to other origins, and 1,200 rows without long stalls.
+ * `session.closing`), no requests to other origins, and 1,200 rows without long stalls
+ * (the chart's y labels, "2,000" by then, whole inside the chart).
  * A screenshot goes to test/artifacts/dashboard.png (and docs/dashboard.png when that is
  * missing or UPDATE_SCREENSHOTS=1).
  */
@@ -382,6 +383,20 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     }
     await waitFor(async () => (await page.$$eval('#sessions-table tbody tr', (t) => t.length)) >= baseline + N, `${N} rows`, 30_000);
     const appearMs = Date.now() - started;
+
+    // The chart's y axis now reads up to "2,000": every label lies whole inside the chart.
+    await waitFor(async () => (await page.$$eval('#chart text', (ts) => ts.map((t) => t.textContent))).includes('2,000'), 'the y axis to reach 2,000');
+    const labels = await page.$$eval('#chart text', (texts) => {
+      const box = ((texts[0] as SVGTextElement).ownerSVGElement as SVGSVGElement).getBoundingClientRect();
+      return texts
+        .filter((t) => (t.textContent ?? '') !== '')
+        .map((t) => {
+          const r = t.getBoundingClientRect();
+          return { text: t.textContent, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.width > 0, left: r.left - box.left, right: box.right - r.right };
+        });
+    });
+    expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['2,000', '1,000', '0', 'now']));
+    expect(labels.filter((l) => !l.inside)).toEqual([]);
 
     // 200 sessions send something several times a second: their rows update in place.
     const busy = sockets.slice(0, 200);
