@@ -100,7 +100,7 @@ export class DetailsView {
     this.notice = h('p', { class: 'details-notice', hidden: true });
     this.terminate = h('button', { type: 'button', class: 'btn btn-danger-outline' }, 'Terminate session…');
     this.terminate.addEventListener('click', () => {
-      if (this.entry && this.ended === null) options.onTerminate(this.entry.info.id);
+      if (this.entry && this.ended === null && this.staleAt === null) options.onTerminate(this.entry.info.id);
     });
     this.list = h('dl', { class: 'fields' });
     for (const f of FIELDS) {
@@ -115,7 +115,7 @@ export class DetailsView {
     this.pagesList.addEventListener('click', (ev) => {
       const button = (ev.target as Element).closest('button[data-page-id]');
       const pageId = button?.getAttribute('data-page-id');
-      if (pageId && this.entry && this.ended === null) options.onClosePage(this.entry.info.id, pageId);
+      if (pageId && this.entry && this.ended === null && this.staleAt === null) options.onClosePage(this.entry.info.id, pageId);
     });
     root.replaceChildren(
       h('div', { class: 'details-head' }, h('div', {}, this.title, this.subtitle), close),
@@ -199,7 +199,8 @@ export class DetailsView {
     const notice = this.ended?.text ?? (stale ? this.staleNotice() : this.self ? 'This is the session of this dashboard.' : '');
     setText(this.notice, notice);
     this.notice.hidden = notice === '';
-    this.terminate.disabled = ended || this.self;
+    // Not live, there is no server to act through.
+    this.terminate.disabled = ended || stale || this.self;
     const at = this.clock(now);
     for (const f of FIELDS) setText(this.values.get(f.key) as HTMLElement, f.key === 'state' ? this.stateText(e, at) : f.value(e, at));
     this.renderPages(s);
@@ -233,7 +234,7 @@ export class DetailsView {
   }
 
   private renderPages(s: SessionInfo): void {
-    const key = JSON.stringify([s.pages, this.ended !== null]);
+    const key = JSON.stringify([s.pages, this.ended !== null || this.staleAt !== null]);
     if (key === this.pagesKey) return;
     this.pagesKey = key;
     setText(this.pagesHeading, `Open pages (${formatCount(s.pages.length)})`);
@@ -250,7 +251,7 @@ export class DetailsView {
           h('div', {}, h('dt', {}, 'Opened'), h('dd', {}, formatDateTime(p.openedAt))),
           h('div', {}, h('dt', {}, 'Page ID'), h('dd', { class: 'mono small' }, p.id)),
         ),
-        h('button', { type: 'button', class: 'btn btn-small', 'data-page-id': p.id, disabled: this.ended !== null, 'aria-label': `Close page ${p.path || p.id}` }, 'Close'),
+        h('button', { type: 'button', class: 'btn btn-small', 'data-page-id': p.id, disabled: this.ended !== null || this.staleAt !== null, 'aria-label': `Close page ${p.path || p.id}` }, 'Close'),
       ),
     );
     this.pagesList.replaceChildren(...items);

@@ -312,6 +312,10 @@ async function terminate(id: string): Promise<void> {
     notify('This is the session of this dashboard: sign out instead.', 'error');
     return;
   }
+  if (liveness.stale) {
+    notify('Not live: wait for the connection to the server to come back.', 'error');
+    return;
+  }
   const message = await confirmWithMessage({
     title: 'Terminate this session?',
     description: `${describe(entry)}. Each of its sockets gets your message and is closed; the session ends and cannot be resumed.`,
