@@ -3,9 +3,11 @@
  * with the admin token, live rows from `sessions.watch` as other browsers (pages served by
  * a second origin, loading /sdk.js) come and go, sorting, server-side regex filters with
  * the inline -32602 error, the details panel, termination (the client hears
- * `session.closing`), no requests to other origins, and 1,200 rows without long stalls.
- * A screenshot goes to test/artifacts/dashboard.png (and docs/dashboard.png when that is
- * missing or UPDATE_SCREENSHOTS=1).
+ * `session.closing`), no requests to other origins, and 1,200 rows without long stalls
+ * (the chart's y labels, "2,000" by then, whole inside the chart).
+ * Screenshots go to test/artifacts/dashboard.png (1,600 px, details docked) and
+ * dashboard-overview.png (1,440 px; also docs/dashboard.png when that is missing or
+ * UPDATE_SCREENSHOTS=1).
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -294,16 +296,24 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     expect(details).toContain('Windows 10');
     expect(await page.getAttribute(`tr[data-session-id="${billy.sessionId}"]`, 'aria-current')).toBe('true');
 
-    // The screenshot: a few sessions, one selected.
+    // The screenshots: a few sessions, one selected (its details docked beside the table);
+    // then, for the docs, the overview at 1,440 px without the details.
     await page.waitForTimeout(1_200);
     await mkdir(join(ROOT, 'test', 'artifacts'), { recursive: true });
-    const shot = join(ROOT, 'test', 'artifacts', 'dashboard.png');
+    await page.screenshot({ path: join(ROOT, 'test', 'artifacts', 'dashboard.png') });
+    await page.getByRole('button', { name: 'Close details' }).click();
+    await page.setViewportSize({ width: 1_440, height: 900 });
+    await page.waitForTimeout(300);
+    const shot = join(ROOT, 'test', 'artifacts', 'dashboard-overview.png');
     await page.screenshot({ path: shot });
     const docsShot = join(ROOT, 'docs', 'dashboard.png');
     if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(docsShot)) {
       await mkdir(dirname(docsShot), { recursive: true });
       await copyFile(shot, docsShot);
     }
+    await page.setViewportSize({ width: 1_600, height: 1_000 });
+    await page.click(`tr[data-session-id="${billy.sessionId}"]`);
+    await page.waitForSelector('#details:not([hidden])');
 
     // Terminate: the dialog, a message, the client hears session.closing, the row goes.
     await page.getByRole('button', { name: 'Terminate session…' }).click();
@@ -382,6 +392,20 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     }
     await waitFor(async () => (await page.$$eval('#sessions-table tbody tr', (t) => t.length)) >= baseline + N, `${N} rows`, 30_000);
     const appearMs = Date.now() - started;
+
+    // The chart's y axis now reads up to "2,000": every label lies whole inside the chart.
+    await waitFor(async () => (await page.$$eval('#chart text', (ts) => ts.map((t) => t.textContent))).includes('2,000'), 'the y axis to reach 2,000');
+    const labels = await page.$$eval('#chart text', (texts) => {
+      const box = ((texts[0] as SVGTextElement).ownerSVGElement as SVGSVGElement).getBoundingClientRect();
+      return texts
+        .filter((t) => (t.textContent ?? '') !== '')
+        .map((t) => {
+          const r = t.getBoundingClientRect();
+          return { text: t.textContent, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.width > 0, left: r.left - box.left, right: box.right - r.right };
+        });
+    });
+    expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['2,000', '1,000', '0', 'now']));
+    expect(labels.filter((l) => !l.inside)).toEqual([]);
 
     // 200 sessions send something several times a second: their rows update in place.
     const busy = sockets.slice(0, 200);

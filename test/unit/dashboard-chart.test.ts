@@ -1,6 +1,17 @@
 /** Admin dashboard: the session-count chart's samples and geometry. */
 import { describe, expect, it } from 'vitest';
-import { MAX_SAMPLES, SAMPLE_EVERY_MS, WINDOW_MS, addSample, chartGeometry, niceMax, type Sample } from '../../server/dashboard/src/chart.js';
+import {
+  LABEL_GAP,
+  MAX_SAMPLES,
+  SAMPLE_EVERY_MS,
+  WINDOW_MS,
+  addSample,
+  chartGeometry,
+  estimateLabelWidth,
+  leftPad,
+  niceMax,
+  type Sample,
+} from '../../server/dashboard/src/chart.js';
 
 describe('samples', () => {
   it('keeps 360 samples, one every 10 s: an hour', () => {
@@ -55,5 +66,21 @@ describe('chartGeometry', () => {
     );
     expect(g.yMax).toBe(5);
     expect(g.line).toBe('M270 40 H360 V40');
+  });
+});
+
+describe('the y labels\' margin', () => {
+  it('fits the widest label, the gap to the axis and a unit to spare', () => {
+    expect(leftPad([6.4, 28.3])).toBe(29 + LABEL_GAP + 1);
+    expect(leftPad([6.4, 28.3])).toBeGreaterThanOrEqual(28.3 + LABEL_GAP);
+    expect(leftPad([])).toBe(16);
+    expect(leftPad([2])).toBe(16);
+  });
+
+  it('estimates unmeasured labels wide enough (DejaVu Sans "2,000" at 10 px is 28.4 wide), growing with the text', () => {
+    expect(estimateLabelWidth('2,000')).toBeGreaterThanOrEqual(28.4);
+    expect(estimateLabelWidth('10,000')).toBeGreaterThan(estimateLabelWidth('2,000'));
+    expect(estimateLabelWidth('5')).toBeLessThan(estimateLabelWidth('50'));
+    expect(estimateLabelWidth('')).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import {
   formatBool,
   formatBytes,
   formatClock,
+  formatTime,
   formatCount,
   formatDateTime,
   formatDevice,
@@ -92,6 +93,7 @@ describe('times and counts', () => {
     expect(formatDateTime(iso)).toBe('2026-11-21 23:05:12');
     expect(formatDateTime('not a date')).toBe('not a date');
     expect(formatClock(new Date(2026, 0, 2, 7, 4, 59).getTime())).toBe('07:04');
+    expect(formatTime(new Date(2026, 0, 2, 7, 4, 9).getTime())).toBe('07:04:09');
   });
 
   it('counts with separators, booleans as words', () => {

@@ -5,6 +5,8 @@ import type { SessionInfo } from '@session-tracker/client';
 import {
   SessionStore,
   compareEntries,
+  compareSortable,
+  insertionIndexOf,
   filterErrorField,
   insertionIndex,
   lastCommAt,
@@ -87,6 +89,24 @@ describe('SessionStore', () => {
     expect(store.get('x')).toBeUndefined();
   });
 
+  it('knows since when a state holds when a diff changed it, not when a snapshot did', () => {
+    const store = new SessionStore();
+    store.reset([info('a'), info('b')], 0);
+    expect(store.get('a')?.stateAt).toBeUndefined();
+    store.apply({ added: [], updated: [info('a', { state: 'disconnected' })], removed: [] }, 100);
+    expect(store.get('a')?.stateAt).toBe(100);
+    // Other changes keep it; so does a clock refresh.
+    store.apply({ added: [], updated: [info('a', { state: 'disconnected', activePages: 2 })], removed: [] }, 200);
+    expect(store.get('a')?.stateAt).toBe(100);
+    store.refreshTiming([info('a', { state: 'disconnected', uptime: 9 })], 300);
+    expect(store.get('a')?.stateAt).toBe(100);
+    // A snapshot (after a gap) cannot say when b's state changed: no "since".
+    store.apply({ added: [], updated: [info('b', { state: 'disconnected' })], removed: [] }, 400);
+    store.reset([info('a', { state: 'connected' }), info('b', { state: 'disconnected' })], 500);
+    expect(store.get('a')?.stateAt).toBeUndefined();
+    expect(store.get('b')?.stateAt).toBe(400);
+  });
+
   it('clocks tick from the values received', () => {
     const e: Entry = { info: info('a', { uptime: 5_000, lastComm: 200 }), at: 1_000 };
     expect(uptimeAt(e, 1_000)).toBe(5_000);
@@ -154,6 +174,33 @@ describe('ordering', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("the table's own path (cached sort values) places rows as a full sort orders them", () => {
+    interface R {
+      id: string;
+      sortVal: string | number;
+    }
+    // One column holds one kind of value: numbers, or words (compared naturally).
+    const rowsOf = <V extends string | number>(value: fc.Arbitrary<V>): fc.Arbitrary<R[]> =>
+      fc.uniqueArray(fc.record({ id: fc.uuid(), sortVal: value }), { selector: (r) => r.id, maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.oneof(rowsOf(fc.integer({ min: -5, max: 5 })), rowsOf(fc.constantFrom('alice', 'Bob', 'bob', 'Plant 10', 'plant 2', ''))),
+        fc.constantFrom('ascending' as const, 'descending' as const),
+        (rows: R[], direction) => {
+          const placed: R[] = [];
+          for (const r of rows) placed.splice(insertionIndexOf(placed, r, direction), 0, r);
+          const sorted = [...rows].sort((a, b) => compareSortable(a, b, direction));
+          expect(placed.map((r) => r.id)).toEqual(sorted.map((r) => r.id));
+          for (let i = 1; i < placed.length; i++) expect(compareSortable(placed[i - 1] as R, placed[i] as R, direction)).toBeLessThan(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Equal values: the session ID decides, the same way in both directions.
+    expect(compareSortable({ id: 'a', sortVal: 1 }, { id: 'b', sortVal: 1 }, 'descending')).toBeLessThan(0);
+    expect(insertionIndexOf([{ id: 'a', sortVal: 1 }, { id: 'c', sortVal: 1 }], { id: 'b', sortVal: 1 }, 'ascending')).toBe(1);
   });
 
   it('a header click flips the same column, starts a new one in its natural direction', () => {

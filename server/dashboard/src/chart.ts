@@ -70,10 +70,33 @@ export function chartGeometry(samples: readonly Sample[], now: number, box: Box)
   return { line, area, yMax, last };
 }
 
+/** Space between a y label's end and the axis, in SVG units. */
+export const LABEL_GAP = 6;
+/** The y labels' font size, in SVG units (as in dashboard.css `.chart-label`). */
+export const LABEL_FONT = 10;
+
+/**
+ * The left margin that fits the widest y label ("2,000", "10,000"): its width, the gap to
+ * the axis and a unit to spare. Never below `min`.
+ */
+export function leftPad(labelWidths: readonly number[], min = 16): number {
+  return Math.max(min, Math.ceil(Math.max(0, ...labelWidths)) + LABEL_GAP + 1);
+}
+
+/**
+ * A label's width when the browser cannot measure it (the chart not rendered yet): wide
+ * enough for common sans-serif digits (0.64 em in DejaVu Sans, 0.56 in Arial).
+ */
+export function estimateLabelWidth(text: string, fontSize = LABEL_FONT): number {
+  let em = 0;
+  for (const ch of text) em += /[0-9]/.test(ch) ? 0.66 : /[,.\s]/.test(ch) ? 0.36 : 0.72;
+  return em * fontSize;
+}
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const W = 480;
 const H = 112;
-const PAD = { left: 30, right: 8, top: 8, bottom: 18 };
+const PAD = { left: 16, right: 8, top: 8, bottom: 18 };
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
@@ -96,19 +119,25 @@ export class ChartView {
   private readonly yMid: SVGTextElement;
   private readonly xLabels: SVGTextElement[];
   private readonly gridMid: SVGLineElement;
+  private readonly plot: SVGGElement;
+  private readonly hLines: SVGLineElement[];
+  /** The left margin now: sized from the widest y label. */
+  private padLeft = PAD.left;
 
   constructor(
     host: HTMLElement,
     private readonly summary: HTMLElement,
   ) {
-    const pw = W - PAD.left - PAD.right;
+    const pw = W - this.padLeft - PAD.right;
     const ph = H - PAD.top - PAD.bottom;
     this.root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'chart-svg-title', class: 'chart-svg', focusable: 'false' });
     this.title = svg('title', { id: 'chart-svg-title' }, this.root);
-    const plot = svg('g', { transform: `translate(${PAD.left} ${PAD.top})` }, this.root);
-    svg('line', { x1: 0, x2: pw, y1: 0, y2: 0, class: 'chart-grid' }, plot);
+    const plot = svg('g', { transform: `translate(${this.padLeft} ${PAD.top})` }, this.root);
+    this.plot = plot;
+    const gridTop = svg('line', { x1: 0, x2: pw, y1: 0, y2: 0, class: 'chart-grid' }, plot);
     this.gridMid = svg('line', { x1: 0, x2: pw, y1: ph / 2, y2: ph / 2, class: 'chart-grid' }, plot);
-    svg('line', { x1: 0, x2: pw, y1: ph, y2: ph, class: 'chart-axis' }, plot);
+    const axis = svg('line', { x1: 0, x2: pw, y1: ph, y2: ph, class: 'chart-axis' }, plot);
+    this.hLines = [gridTop, this.gridMid, axis];
     this.area = svg('path', { d: '', class: 'chart-area' }, plot);
     this.line = svg('path', { d: '', class: 'chart-line' }, plot);
     this.dot = svg('circle', { r: 3, cx: -10, cy: -10, class: 'chart-dot' }, plot);
@@ -145,19 +174,44 @@ export class ChartView {
     return this.samples;
   }
 
+  /** Moves the plot right or left so the y labels fit in the margin. */
+  private layout(padLeft: number): void {
+    if (padLeft === this.padLeft) return;
+    this.padLeft = padLeft;
+    const pw = W - padLeft - PAD.right;
+    this.plot.setAttribute('transform', `translate(${padLeft} ${PAD.top})`);
+    for (const line of this.hLines) line.setAttribute('x2', String(pw));
+    this.xLabels.forEach((el, i) => el.setAttribute('x', String(pw * [0, 0.5, 1][i]!)));
+  }
+
+  /** A y label's width: measured when the chart is rendered, estimated otherwise. */
+  private labelWidth(el: SVGTextElement): number {
+    const text = el.textContent ?? '';
+    let measured = 0;
+    try {
+      measured = el.getComputedTextLength();
+    } catch {
+      // Not rendered (e.g. the page is hidden): fall back to the estimate.
+    }
+    return measured > 0 ? measured : estimateLabelWidth(text);
+  }
+
   private render(now: number): void {
-    const pw = W - PAD.left - PAD.right;
     const ph = H - PAD.top - PAD.bottom;
     const shown = this.current === null ? this.samples : [...this.samples, { t: now, count: this.current }];
+    // The y labels depend only on the counts: set them first, then size the margin from them.
+    const yMax = chartGeometry(shown, now, { width: 1, height: ph, windowMs: WINDOW_MS }).yMax;
+    this.yTop.textContent = formatCount(yMax);
+    const showMid = yMax % 2 === 0;
+    this.yMid.textContent = showMid ? formatCount(yMax / 2) : '';
+    this.gridMid.classList.toggle('is-hidden', !showMid);
+    this.layout(leftPad([this.yTop, this.yMid].map((el) => this.labelWidth(el))));
+    const pw = W - this.padLeft - PAD.right;
     const g = chartGeometry(shown, now, { width: pw, height: ph, windowMs: WINDOW_MS });
     this.area.setAttribute('d', g.area);
     this.line.setAttribute('d', g.line);
     this.dot.setAttribute('cx', String(g.last?.x ?? -10));
     this.dot.setAttribute('cy', String(g.last?.y ?? -10));
-    this.yTop.textContent = formatCount(g.yMax);
-    const showMid = g.yMax % 2 === 0;
-    this.yMid.textContent = showMid ? formatCount(g.yMax / 2) : '';
-    this.gridMid.classList.toggle('is-hidden', !showMid);
     const labels = [formatClock(now - WINDOW_MS), formatClock(now - WINDOW_MS / 2), 'now'];
     this.xLabels.forEach((el, i) => {
       el.textContent = labels[i] ?? '';

@@ -9,16 +9,26 @@ import {
 } from './format.js';
 import { clusterOf, lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
 
+/** What a cell is drawn against. */
+export interface CellContext {
+  /** Local ms the clocks are read at (held at the moment of loss while stale). */
+  now: number;
+  /** The dashboard lost its live feed: what it shows is the last known state. */
+  stale: boolean;
+}
+
 export interface Column {
   key: SortKey;
   label: string;
   cls: string;
   /** Recomputed every second. */
   ticks?: boolean;
-  text(e: Entry, now: number): string;
-  title?(e: Entry, now: number): string;
+  /** Drawn differently while the view is stale. */
+  staleAware?: boolean;
+  text(e: Entry, c: CellContext): string;
+  title?(e: Entry, c: CellContext): string;
   /** Extra class on the cell (for state colours). */
-  variant?(e: Entry): string;
+  variant?(e: Entry, c: CellContext): string;
 }
 
 export const COLUMNS: readonly Column[] = [
@@ -32,14 +42,14 @@ export const COLUMNS: readonly Column[] = [
     label: 'Uptime',
     cls: 'c-num c-uptime',
     ticks: true,
-    text: (e, now) => formatDuration(uptimeAt(e, now)),
+    text: (e, c) => formatDuration(uptimeAt(e, c.now)),
   },
   {
     key: 'lastComm',
     label: 'Last comm',
     cls: 'c-num c-lastcomm',
     ticks: true,
-    text: (e, now) => formatDuration(lastCommAt(e, now)),
+    text: (e, c) => formatDuration(lastCommAt(e, c.now)),
   },
   { key: 'pages', label: 'Pages', cls: 'c-num c-pages', text: (e) => formatCount(e.info.activePages) },
   {
@@ -56,7 +66,16 @@ export const COLUMNS: readonly Column[] = [
     text: (e) => formatBool(e.info.authorized),
     variant: (e) => (e.info.authorized ? 'is-yes' : 'is-no'),
   },
-  { key: 'state', label: 'State', cls: 'c-state', text: (e) => e.info.state, variant: (e) => `is-${e.info.state}` },
+  {
+    key: 'state',
+    label: 'State',
+    cls: 'c-state',
+    staleAware: true,
+    // Disconnected from the server, the dashboard cannot vouch for any session's state.
+    text: (e, c) => (c.stale ? 'unknown' : e.info.state),
+    title: (e, c) => (c.stale ? `Last known: ${e.info.state} (the dashboard is not live)` : ''),
+    variant: (e, c) => (c.stale ? 'is-unknown' : `is-${e.info.state}`),
+  },
   // Cluster mode only (the table shows it once a session carries a node).
   {
     key: 'node',

@@ -14,6 +14,7 @@ import {
   formatDevice,
   formatDuration,
   formatExactBytes,
+  formatTime,
 } from './format.js';
 import { lastCommAt, uptimeAt, type Entry } from './model.js';
 
@@ -56,9 +57,18 @@ export interface DetailsOptions {
   onClosePage(sessionId: string, pageId: string): void;
 }
 
+/** A moment in both clocks: epoch ms (to show) and local monotonic ms (to stop the clocks at). */
+export interface Moment {
+  wall: number;
+  local: number;
+}
+
 export class DetailsView {
   private entry: Entry | null = null;
-  private ended = false;
+  /** The session left the list: when, and the words for it. */
+  private ended: (Moment & { text: string }) | null = null;
+  /** The dashboard's feed was lost at this moment: the values are the last known ones. */
+  private staleAt: Moment | null = null;
   private self = false;
   private readonly values = new Map<string, HTMLElement>();
   private readonly title: HTMLElement;
@@ -90,7 +100,7 @@ export class DetailsView {
     this.notice = h('p', { class: 'details-notice', hidden: true });
     this.terminate = h('button', { type: 'button', class: 'btn btn-danger-outline' }, 'Terminate session…');
     this.terminate.addEventListener('click', () => {
-      if (this.entry && !this.ended) options.onTerminate(this.entry.info.id);
+      if (this.entry && this.ended === null && this.staleAt === null) options.onTerminate(this.entry.info.id);
     });
     this.list = h('dl', { class: 'fields' });
     for (const f of FIELDS) {
@@ -105,7 +115,7 @@ export class DetailsView {
     this.pagesList.addEventListener('click', (ev) => {
       const button = (ev.target as Element).closest('button[data-page-id]');
       const pageId = button?.getAttribute('data-page-id');
-      if (pageId && this.entry && !this.ended) options.onClosePage(this.entry.info.id, pageId);
+      if (pageId && this.entry && this.ended === null && this.staleAt === null) options.onClosePage(this.entry.info.id, pageId);
     });
     root.replaceChildren(
       h('div', { class: 'details-head' }, h('div', {}, this.title, this.subtitle), close),
@@ -120,13 +130,13 @@ export class DetailsView {
     return this.entry?.info.id ?? null;
   }
 
-  /** Shows a session (or refreshes the one shown). */
+  /** Shows a session (or refreshes the one shown): it is listed, so it has not ended. */
   show(entry: Entry, self: boolean, now: number): void {
     const changedSession = this.entry?.info.id !== entry.info.id;
     this.entry = entry;
     this.self = self;
+    this.ended = null;
     if (changedSession) {
-      this.ended = false;
       this.pagesKey = '';
       this.extraKey = '';
     }
@@ -135,13 +145,20 @@ export class DetailsView {
     if (changedSession) this.title.focus({ preventScroll: true });
   }
 
-  /** The session shown is gone (terminated, timed out, or filtered out). */
-  markEnded(message: string): void {
+  /**
+   * The session shown left the list (terminated, timed out, or filtered out) at `at`:
+   * the panel says so and since when, and its clocks stop there.
+   */
+  markEnded(text: string, at: Moment): void {
     if (!this.entry) return;
-    this.ended = true;
-    this.render(performance.now());
-    this.notice.textContent = message;
-    this.notice.hidden = false;
+    this.ended = { ...at, text };
+    this.render(at.local);
+  }
+
+  /** The dashboard's feed was lost at `at` (its clocks stop there), or is live again (null). */
+  setStale(at: Moment | null, now: number): void {
+    this.staleAt = at;
+    this.render(now);
   }
 
   hide(): void {
@@ -154,29 +171,70 @@ export class DetailsView {
   }
 
   tick(now: number): void {
-    if (!this.entry || this.ended) return;
+    if (!this.entry) return;
+    setText(this.subtitle, this.subtitleText());
+    if (this.ended !== null) return;
+    const at = this.clock(now);
     for (const f of FIELDS) {
-      if (f.ticks) setText(this.values.get(f.key) as HTMLElement, f.value(this.entry, now));
+      if (f.ticks) setText(this.values.get(f.key) as HTMLElement, f.value(this.entry, at));
     }
+  }
+
+  /** The clocks' time: they stop when the session ended or the feed was lost. */
+  private clock(now: number): number {
+    if (this.ended !== null) return this.ended.local;
+    return this.staleAt === null ? now : Math.min(now, this.staleAt.local);
   }
 
   private render(now: number): void {
     const e = this.entry;
     if (!e) return;
     const s = e.info;
+    const ended = this.ended !== null;
+    const stale = !ended && this.staleAt !== null;
     setText(this.title, s.username);
-    setText(this.subtitle, `${s.project} · ${s.sessionScope} · ${this.ended ? 'ended' : s.state}${this.self ? ' · this dashboard' : ''}`);
-    this.root.classList.toggle('is-ended', this.ended);
-    this.notice.hidden = !this.self || this.ended;
-    if (this.self && !this.ended) this.notice.textContent = 'This is the session of this dashboard.';
-    this.terminate.disabled = this.ended || this.self;
-    for (const f of FIELDS) setText(this.values.get(f.key) as HTMLElement, f.value(e, now));
+    setText(this.subtitle, this.subtitleText());
+    this.root.classList.toggle('is-ended', ended);
+    this.root.classList.toggle('is-stale', stale);
+    const notice = this.ended?.text ?? (stale ? this.staleNotice() : this.self ? 'This is the session of this dashboard.' : '');
+    setText(this.notice, notice);
+    this.notice.hidden = notice === '';
+    // Not live, there is no server to act through.
+    this.terminate.disabled = ended || stale || this.self;
+    const at = this.clock(now);
+    for (const f of FIELDS) setText(this.values.get(f.key) as HTMLElement, f.key === 'state' ? this.stateText(e, at) : f.value(e, at));
     this.renderPages(s);
     this.renderExtra(s);
   }
 
+  private subtitleText(): string {
+    const s = this.entry?.info;
+    if (!s) return '';
+    let state: string = s.state;
+    if (this.ended !== null) state = `ended ${formatTime(this.ended.wall)}, ${formatDuration(Date.now() - this.ended.wall)} ago`;
+    else if (this.staleAt !== null) state = 'state unknown (not live)';
+    return `${s.project} · ${s.sessionScope} · ${state}${this.self ? ' · this dashboard' : ''}`;
+  }
+
+  private staleNotice(): string {
+    const since = this.staleAt === null ? '' : ` since ${formatTime(this.staleAt.wall)}`;
+    return `Not live${since}: these are the last values received; the state is unknown until the dashboard is back.`;
+  }
+
+  /** The state, and since when when this dashboard knows it. `at`: local ms of the clocks. */
+  private stateText(e: Entry, at: number): string {
+    const s = e.info;
+    if (this.ended !== null) return `ended (last known: ${s.state})`;
+    if (this.staleAt !== null) return `unknown (last known: ${s.state})`;
+    // Local monotonic ms to the wall clock: the same distance back from Date.now().
+    const wall = (local: number): number => Date.now() - (at - local);
+    if (e.stateAt !== undefined) return `${s.state} since ${formatTime(wall(e.stateAt))}`;
+    if (s.state === 'disconnected') return `disconnected (last heard ${formatTime(wall(at - lastCommAt(e, at)))})`;
+    return s.state;
+  }
+
   private renderPages(s: SessionInfo): void {
-    const key = JSON.stringify([s.pages, this.ended]);
+    const key = JSON.stringify([s.pages, this.ended !== null || this.staleAt !== null]);
     if (key === this.pagesKey) return;
     this.pagesKey = key;
     setText(this.pagesHeading, `Open pages (${formatCount(s.pages.length)})`);
@@ -193,7 +251,7 @@ export class DetailsView {
           h('div', {}, h('dt', {}, 'Opened'), h('dd', {}, formatDateTime(p.openedAt))),
           h('div', {}, h('dt', {}, 'Page ID'), h('dd', { class: 'mono small' }, p.id)),
         ),
-        h('button', { type: 'button', class: 'btn btn-small', 'data-page-id': p.id, disabled: this.ended, 'aria-label': `Close page ${p.path || p.id}` }, 'Close'),
+        h('button', { type: 'button', class: 'btn btn-small', 'data-page-id': p.id, disabled: this.ended !== null || this.staleAt !== null, 'aria-label': `Close page ${p.path || p.id}` }, 'Close'),
       ),
     );
     this.pagesList.replaceChildren(...items);

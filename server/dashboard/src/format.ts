@@ -92,6 +92,12 @@ export function formatClock(epochMs: number): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+/** Local `HH:MM:SS` of an epoch ms value (when something happened, today). */
+export function formatTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
 /** `Yes` / `No`. */
 export function formatBool(value: boolean): string {
   return value ? 'Yes' : 'No';

@@ -4,12 +4,14 @@
  */
 import type { StateChange } from '@session-tracker/client';
 import { DashboardApi, NotAdminError, storedToken } from './api.js';
+import { StaleBanner } from './banner.js';
 import { ChartView, SAMPLE_EVERY_MS } from './chart.js';
-import { DetailsView } from './details.js';
+import { DetailsView, type Moment } from './details.js';
 import { confirmWithMessage } from './dialog.js';
 import { byId, setText } from './dom.js';
 import { FiltersView, type FilterValues } from './filters.js';
-import { formatCount, formatDevice } from './format.js';
+import { formatCount, formatDevice, formatTime } from './format.js';
+import { Liveness, endedText, type Gap } from './liveness.js';
 import { SessionStore, filterErrorField, totals, type Entry, type StoreChanges } from './model.js';
 import { TableView } from './table.js';
 
@@ -17,6 +19,7 @@ const E_INVALID_PARAMS = -32602;
 const E_TOKEN = -32001;
 
 const store = new SessionStore();
+const liveness = new Liveness();
 let selfId: string | null = null;
 let selectedId: string | null = null;
 let shownEntry: Entry | null = null;
@@ -38,6 +41,7 @@ const el = {
   notice: byId('notice'),
   workspace: byId('workspace'),
   filtersForm: byId('filters', HTMLFormElement),
+  totalsList: byId('totals'),
   totals: {
     sessions: byId('total-sessions'),
     connected: byId('total-connected'),
@@ -47,6 +51,8 @@ const el = {
 };
 
 const now = (): number => performance.now();
+/** The same instant in both clocks. */
+const moment = (): Moment => ({ wall: Date.now(), local: now() });
 
 // ---- Notices --------------------------------------------------------------------------
 
@@ -81,6 +87,8 @@ const table = new TableView(byId('sessions-table', HTMLTableElement), byId('sess
 
 const filters = new FiltersView(el.filtersForm, (values) => void applyFilters(values));
 
+const banner = new StaleBanner(byId('dashboard-view'), byId('stale-banner'), byId('stale-since'), byId('stale-elapsed'), byId('stale-status'));
+
 function select(id: string): void {
   selectedId = id;
   table.setSelected(id);
@@ -107,7 +115,8 @@ function renderAfterFlush(): void {
   if (selectedId !== null) {
     const entry = store.get(selectedId);
     if (entry === undefined) {
-      if (shownEntry !== null) details.markEnded('This session is no longer listed: it ended, or it no longer matches the filters.');
+      // Normally marked as the change arrived (applyChanges); this is the fallback.
+      if (shownEntry !== null) details.markEnded(endedText(Date.now(), null), moment());
       shownEntry = null;
     } else if (entry !== shownEntry) {
       shownEntry = entry;
@@ -115,15 +124,41 @@ function renderAfterFlush(): void {
     }
   }
   chart.live(store.size);
-  const t = totals(store.values());
-  setText(el.totals.sessions, formatCount(t.sessions));
-  setText(el.totals.connected, formatCount(t.connected));
-  setText(el.totals.users, formatCount(t.users));
-  setText(el.totals.pages, formatCount(t.pages));
+  renderTotals();
 }
 
-function applyChanges(changes: StoreChanges): void {
+function renderTotals(): void {
+  const t = totals(store.values());
+  const lostAt = liveness.lostAt;
+  el.totalsList.classList.toggle('is-stale', lostAt !== null);
+  setText(el.totals.sessions, formatCount(t.sessions));
+  // Not live, the dashboard cannot say how many are connected now; the others are "as of".
+  setText(el.totals.connected, lostAt === null ? formatCount(t.connected) : '?');
+  setText(el.totals.users, formatCount(t.users));
+  setText(el.totals.pages, formatCount(t.pages));
+  el.totalsList.title = lostAt === null ? '' : `Last known at ${formatTime(lostAt)}: ${formatCount(t.connected)} connected`;
+}
+
+/** `gap`: the stretch without live updates that a snapshot ends (sessions gone meanwhile ended in it). */
+function applyChanges(changes: StoreChanges, gap: Gap | null = null): void {
+  if (selectedId !== null && shownEntry !== null && changes.removed.includes(selectedId)) {
+    const at = moment();
+    details.markEnded(endedText(at.wall, gap), at);
+    shownEntry = null;
+  }
   table.apply(changes);
+}
+
+// ---- Live or not ----------------------------------------------------------------------
+
+/** Marks everything as the last known state (lostAt, epoch ms) or as live again (null). */
+function renderLiveness(): void {
+  const lostAt = liveness.lostAt;
+  const at: Moment | null = lostAt === null ? null : { wall: lostAt, local: now() - (Date.now() - lostAt) };
+  banner.set(lostAt);
+  table.setStale(at?.local ?? null);
+  details.setStale(at, now());
+  renderTotals();
 }
 
 // ---- Connection status ----------------------------------------------------------------
@@ -142,6 +177,8 @@ function renderState({ newState, oldState, code, reason }: StateChange): void {
   el.connection.dataset['state'] = newState;
   el.connectionText.textContent = text;
   el.reconnect.hidden = newState !== 'disconnected';
+  banner.setStatus(newState === 'connected' ? 'Reconnected, fetching the sessions…' : newState === 'connecting' ? 'Reconnecting…' : `${text}.`);
+  if (liveness.connection(newState, api.signedIn, Date.now())) renderLiveness();
 }
 
 // ---- The SDK --------------------------------------------------------------------------
@@ -153,7 +190,10 @@ const api = new DashboardApi({
     table.setSelf(sessionId);
   },
   snapshot(sessions) {
-    applyChanges(store.reset(sessions, now()));
+    // A new subscription's snapshot: the feed is live again.
+    const gap = liveness.feedBack(Date.now());
+    if (gap !== null) renderLiveness();
+    applyChanges(store.reset(sessions, now()), gap);
     if (resetChartOnSnapshot) {
       resetChartOnSnapshot = false;
       chart.reset(store.size);
@@ -178,6 +218,8 @@ el.reconnect.addEventListener('click', () => api.client.connect());
 // ---- Sign-in / sign-out ---------------------------------------------------------------
 
 function showSignIn(error: string | null): void {
+  liveness.reset();
+  renderLiveness();
   store.clear();
   table.clear();
   closeDetails();
@@ -270,6 +312,10 @@ async function terminate(id: string): Promise<void> {
     notify('This is the session of this dashboard: sign out instead.', 'error');
     return;
   }
+  if (liveness.stale) {
+    notify('Not live: wait for the connection to the server to come back.', 'error');
+    return;
+  }
   const message = await confirmWithMessage({
     title: 'Terminate this session?',
     description: `${describe(entry)}. Each of its sockets gets your message and is closed; the session ends and cannot be resumed.`,
@@ -310,10 +356,12 @@ setInterval(() => {
   if (document.hidden || !api.signedIn) return;
   table.tick();
   details.tick(now());
+  banner.tick();
 }, 1_000);
 
 setInterval(() => {
-  if (api.signedIn) chart.sample(store.size);
+  // Not live, the count is only the last one known: no sample (the chart holds the last step).
+  if (api.signedIn && !liveness.stale) chart.sample(store.size);
 }, SAMPLE_EVERY_MS);
 
 // ---- Start ----------------------------------------------------------------------------

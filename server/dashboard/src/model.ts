@@ -10,6 +10,11 @@ export interface Entry {
   info: SessionInfo;
   /** Local ms at which `info` arrived. */
   at: number;
+  /**
+   * Local ms at which this dashboard saw `info.state` change (a diff turned connected into
+   * disconnected or back); absent when it has shown that state since it first saw the session.
+   */
+  stateAt?: number;
 }
 
 /** What a cluster-mode server adds to each SessionInfo (absent on a single node). */
@@ -54,7 +59,8 @@ export class SessionStore {
     const seen = new Set<string>();
     for (const info of sessions) {
       seen.add(info.id);
-      this.put(info, now, out);
+      // A snapshot cannot tell when a state changed (it may be after a gap): no "since".
+      this.put(info, now, out, false);
     }
     for (const id of [...this.map.keys()]) {
       if (!seen.has(id)) {
@@ -71,8 +77,8 @@ export class SessionStore {
     for (const id of diff.removed) {
       if (this.map.delete(id)) out.removed.push(id);
     }
-    for (const info of diff.added) this.put(info, now, out);
-    for (const info of diff.updated) this.put(info, now, out);
+    for (const info of diff.added) this.put(info, now, out, true);
+    for (const info of diff.updated) this.put(info, now, out, true);
     return out;
   }
 
@@ -83,7 +89,7 @@ export class SessionStore {
       const entry = this.map.get(fresh.id);
       if (entry === undefined) continue;
       const info: SessionInfo = { ...entry.info, uptime: fresh.uptime, lastComm: fresh.lastComm };
-      const next: Entry = { info, at: now };
+      const next: Entry = { ...entry, info, at: now };
       this.map.set(fresh.id, next);
       out.push(next);
     }
@@ -96,11 +102,15 @@ export class SessionStore {
     return ids;
   }
 
-  private put(info: SessionInfo, now: number, out: StoreChanges): void {
+  /** `live`: the change is seen as it happens (a diff), so a new state starts now. */
+  private put(info: SessionInfo, now: number, out: StoreChanges, live: boolean): void {
+    const prev = this.map.get(info.id);
     const entry: Entry = { info, at: now };
-    const known = this.map.has(info.id);
+    const changed = prev !== undefined && prev.info.state !== info.state;
+    const stateAt = changed ? (live ? now : undefined) : prev?.stateAt;
+    if (stateAt !== undefined) entry.stateAt = stateAt;
     this.map.set(info.id, entry);
-    (known ? out.updated : out.added).push(entry);
+    (prev === undefined ? out.added : out.updated).push(entry);
   }
 }
 
@@ -182,27 +192,49 @@ export function compareValues(a: string | number, b: string | number): number {
   return collator.compare(String(a), String(b));
 }
 
+/** What the table keeps per row to order it: the session ID and its sort column's value. */
+export interface Sortable {
+  readonly id: string;
+  readonly sortVal: string | number;
+}
+
 /** The table order: the column in its direction, then the session ID, so equal rows never swap. */
+export function compareSortable(a: Sortable, b: Sortable, direction: SortDirection): number {
+  const c = compareValues(a.sortVal, b.sortVal);
+  if (c !== 0) return direction === 'ascending' ? c : -c;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Where `item` goes in `sorted` (binary search; after any equal ones). The table places its rows with it. */
+export function insertionIndexOf<T extends Sortable>(sorted: readonly T[], item: T, direction: SortDirection): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareSortable(sorted[mid] as T, item, direction) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const sortable = (e: Entry, key: SortKey): Sortable => ({ id: e.info.id, sortVal: sortValue(e, key) });
+
+/** compareSortable for two entries, reading the sort column from each. */
 export function compareEntries(a: Entry, b: Entry, sort: SortState): number {
-  const c = compareValues(sortValue(a, sort.key), sortValue(b, sort.key));
-  if (c !== 0) return sort.direction === 'ascending' ? c : -c;
-  return a.info.id < b.info.id ? -1 : a.info.id > b.info.id ? 1 : 0;
+  return compareSortable(sortable(a, sort.key), sortable(b, sort.key), sort.direction);
 }
 
 export function sortEntries(entries: Iterable<Entry>, sort: SortState): Entry[] {
   return [...entries].sort((a, b) => compareEntries(a, b, sort));
 }
 
-/** Where `entry` goes in `sorted` (binary search; after any equal ones). */
+/** insertionIndexOf for entries (computes each sort value; the table caches them instead). */
 export function insertionIndex(sorted: readonly Entry[], entry: Entry, sort: SortState): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEntries(sorted[mid] as Entry, entry, sort) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return insertionIndexOf(
+    sorted.map((e) => sortable(e, sort.key)),
+    sortable(entry, sort.key),
+    sort.direction,
+  );
 }
 
 /** The sort after a click on a column header: the same column flips; a new one starts ascending (counts and uptime: largest first). */

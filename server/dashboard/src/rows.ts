@@ -3,7 +3,7 @@
  * its text, title or state class changed; each value sits in a contained box (`.cell`),
  * so writing it does not relay out the rest of the table.
  */
-import { COLUMNS, type Column } from './columns.js';
+import { COLUMNS, type CellContext, type Column } from './columns.js';
 import { h } from './dom.js';
 import type { Entry } from './model.js';
 
@@ -25,8 +25,10 @@ export interface Row {
 
 /** Column indexes of the clocks (uptime, last comm). */
 export const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i >= 0);
+/** Column indexes that change when the view turns stale or live again (the clocks stop or go on). */
+export const STALE_AWARE = COLUMNS.map((c, i) => (c.ticks || c.staleAware ? i : -1)).filter((i) => i >= 0);
 
-export function createRow(entry: Entry, now: number, sortVal: string | number): Row {
+export function createRow(entry: Entry, ctx: CellContext, sortVal: string | number): Row {
   const tr = h('tr', { 'data-session-id': entry.info.id, tabindex: -1 });
   const row: Row = { id: entry.info.id, tr, cells: [], texts: [], boxes: [], shown: [], titles: [], variants: [], badge: null, entry, sortVal };
   COLUMNS.forEach((col, i) => {
@@ -41,26 +43,26 @@ export function createRow(entry: Entry, now: number, sortVal: string | number): 
     row.shown.push('');
     row.titles.push('');
     row.variants.push('');
-    renderCell(row, i, now);
+    renderCell(row, i, ctx);
   });
   return row;
 }
 
-export function renderCells(row: Row, now: number, columns: readonly number[] | null = null): void {
-  if (columns === null) for (let i = 0; i < COLUMNS.length; i++) renderCell(row, i, now);
-  else for (const i of columns) renderCell(row, i, now);
+export function renderCells(row: Row, ctx: CellContext, columns: readonly number[] | null = null): void {
+  if (columns === null) for (let i = 0; i < COLUMNS.length; i++) renderCell(row, i, ctx);
+  else for (const i of columns) renderCell(row, i, ctx);
 }
 
-export function renderCell(row: Row, i: number, now: number): void {
+export function renderCell(row: Row, i: number, ctx: CellContext): void {
   const col = COLUMNS[i] as Column;
-  const text = col.text(row.entry, now);
+  const text = col.text(row.entry, ctx);
   if (row.shown[i] !== text) {
     row.shown[i] = text;
     (row.texts[i] as Text).data = text;
   }
   const cell = row.cells[i] as HTMLTableCellElement;
   if (col.title) {
-    const title = col.title(row.entry, now);
+    const title = col.title(row.entry, ctx);
     if (row.titles[i] !== title) {
       row.titles[i] = title;
       if (title === '') cell.removeAttribute('title');
@@ -68,7 +70,7 @@ export function renderCell(row: Row, i: number, now: number): void {
     }
   }
   if (col.variant) {
-    const variant = col.variant(row.entry);
+    const variant = col.variant(row.entry, ctx);
     if (row.variants[i] !== variant) {
       if (row.variants[i]) cell.classList.remove(row.variants[i] as string);
       if (variant) cell.classList.add(variant);

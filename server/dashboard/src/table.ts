@@ -8,11 +8,22 @@
  * header click (or a big batch) re-sorts everything. Keyboard: a roving tabindex over the rows (arrows, Home,
  * End, Page Up/Down), Enter or Space opens the details, Delete asks to terminate.
  */
-import { COLUMNS } from './columns.js';
+import { COLUMNS, type CellContext } from './columns.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
-import { clusterOf, compareValues, nextSort, sortValue, type Entry, type SortKey, type SortState, type StoreChanges } from './model.js';
-import { TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
+import {
+  clusterOf,
+  compareSortable,
+  compareValues,
+  insertionIndexOf,
+  nextSort,
+  sortValue,
+  type Entry,
+  type SortKey,
+  type SortState,
+  type StoreChanges,
+} from './model.js';
+import { STALE_AWARE, TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
 
 /** Above this many moved or new rows in one frame, one full sort beats many insertions. */
 const BULK = 64;
@@ -47,8 +58,12 @@ export class TableView {
   /** Rows in or near the viewport: the only ones whose clocks tick. */
   private readonly visible = new Set<Row>();
   /** Off-screen rows whose cells lag behind their entry. */
-  private readonly stale = new Set<Row>();
+  private readonly behind = new Set<Row>();
   private tickDue = false;
+  /** Local ms at which the live feed was lost (the clocks stop there), or null while live. */
+  private staleAt: number | null = null;
+  /** The stale marking changed: every row's state and clocks are redrawn. */
+  private restyleDue = false;
   private readonly observer: IntersectionObserver | null;
 
   constructor(
@@ -157,6 +172,17 @@ export class TableView {
     this.schedule();
   }
 
+  /**
+   * Marks every row as the last known state (`at`: local ms the feed was lost; the clocks
+   * stop there), or live again (null).
+   */
+  setStale(at: number | null): void {
+    if (at === this.staleAt) return;
+    this.staleAt = at;
+    this.restyleDue = true;
+    this.schedule();
+  }
+
   /** Drops every row at once (sign-out). */
   clear(): void {
     this.pendingUpsert.clear();
@@ -164,22 +190,28 @@ export class TableView {
     this.rows.clear();
     this.order = [];
     this.visible.clear();
-    this.stale.clear();
+    this.behind.clear();
     this.observer?.disconnect();
     this.tbody.replaceChildren();
     this.activeId = null;
     this.renderCount();
   }
 
-  private flush(): void {
+  /** What cells are drawn against now. */
+  private context(): CellContext {
     const now = this.now();
+    return this.staleAt === null ? { now, stale: false } : { now: Math.min(now, this.staleAt), stale: true };
+  }
+
+  private flush(): void {
+    const ctx = this.context();
     for (const id of this.pendingRemove) this.removeRow(id);
     this.pendingRemove.clear();
     const placed: Row[] = [];
     for (const entry of this.pendingUpsert.values()) {
       let row = this.rows.get(entry.info.id);
       if (row === undefined) {
-        row = createRow(entry, now, sortValue(entry, this.sort.key));
+        row = createRow(entry, ctx, sortValue(entry, this.sort.key));
         if (row.id === this.selfId) setBadge(row, true);
         if (row.id === this.selectedId) setSelected(row, true);
         this.observer?.observe(row.tr);
@@ -188,8 +220,8 @@ export class TableView {
         continue;
       }
       row.entry = entry;
-      if (this.observer === null || this.visible.has(row)) this.renderRow(row, now);
-      else this.stale.add(row);
+      if (this.observer === null || this.visible.has(row)) this.renderRow(row, ctx);
+      else this.behind.add(row);
       const v = sortValue(entry, this.sort.key);
       if (compareValues(v, row.sortVal) !== 0) {
         row.sortVal = v;
@@ -198,15 +230,22 @@ export class TableView {
       }
     }
     this.pendingUpsert.clear();
-    let budget = CATCH_UP_PER_FRAME;
-    for (const row of this.stale) {
-      if (budget-- === 0) break;
-      this.renderRow(row, now);
+    if (this.restyleDue) {
+      this.restyleDue = false;
+      for (const row of this.order) {
+        if (this.observer === null || this.visible.has(row)) renderCells(row, ctx, STALE_AWARE);
+        else this.behind.add(row);
+      }
     }
-    if (this.stale.size > 0) this.schedule();
+    let budget = CATCH_UP_PER_FRAME;
+    for (const row of this.behind) {
+      if (budget-- === 0) break;
+      this.renderRow(row, ctx);
+    }
+    if (this.behind.size > 0) this.schedule();
     if (this.tickDue) {
       this.tickDue = false;
-      for (const row of this.observer === null ? this.order : this.visible) renderCells(row, now, TICKING);
+      for (const row of this.observer === null ? this.order : this.visible) renderCells(row, ctx, TICKING);
     }
     if (placed.length > BULK || this.order.length === 0) {
       this.order.push(...placed);
@@ -222,15 +261,9 @@ export class TableView {
     this.options.afterFlush();
   }
 
-  private renderRow(row: Row, now: number): void {
-    this.stale.delete(row);
-    renderCells(row, now);
-  }
-
-  private compare(a: Row, b: Row): number {
-    const c = compareValues(a.sortVal, b.sortVal);
-    if (c !== 0) return this.sort.direction === 'ascending' ? c : -c;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  private renderRow(row: Row, ctx: CellContext): void {
+    this.behind.delete(row);
+    renderCells(row, ctx);
   }
 
   /** Index of `row` in the order. */
@@ -241,13 +274,7 @@ export class TableView {
   }
 
   private insert(row: Row): void {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.compare(this.order[mid] as Row, row) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = insertionIndexOf(this.order, row, this.sort.direction);
     const next = this.order[lo];
     this.order.splice(lo, 0, row);
     if (row.tr.nextSibling !== (next?.tr ?? null) || row.tr.parentNode !== this.tbody) {
@@ -258,7 +285,8 @@ export class TableView {
   }
 
   private resortAll(): void {
-    this.order.sort((a, b) => this.compare(a, b));
+    const direction = this.sort.direction;
+    this.order.sort((a, b) => compareSortable(a, b, direction));
     const focused = document.activeElement;
     const frag = document.createDocumentFragment();
     for (const row of this.order) frag.append(row.tr);
@@ -274,7 +302,7 @@ export class TableView {
     this.order.splice(i, 1);
     this.rows.delete(id);
     this.visible.delete(row);
-    this.stale.delete(row);
+    this.behind.delete(row);
     this.observer?.unobserve(row.tr);
     row.tr.remove();
     if (this.activeId === id) {
@@ -285,14 +313,14 @@ export class TableView {
   }
 
   private onIntersect(entries: IntersectionObserverEntry[]): void {
-    const now = this.now();
+    const ctx = this.context();
     for (const e of entries) {
       const row = this.rows.get(e.target.getAttribute('data-session-id') ?? '');
       if (row === undefined || row.tr !== e.target) continue;
       if (e.isIntersecting) {
         this.visible.add(row);
-        if (this.stale.has(row)) this.renderRow(row, now);
-        else renderCells(row, now, TICKING);
+        if (this.behind.has(row)) this.renderRow(row, ctx);
+        else renderCells(row, ctx, TICKING);
       } else {
         this.visible.delete(row);
       }
