@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage, type KeyValueStorage } from '@session-tracker/client';
-import { converge } from '../../client-sdk/src/connection/tabs.js';
+import { converge, webLocksGate } from '../../client-sdk/src/connection/tabs.js';
 import { ResumeToken, connectProtocols } from '../../client-sdk/src/connection/resume.js';
 import { SafeStore } from '../../client-sdk/src/storage.js';
 import { ManualClock, setup } from '../support/scripted-client.js';
@@ -181,5 +181,120 @@ describe('tabs without Web Locks converge through storage events', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** An exclusive, FIFO lock manager in the shape of `navigator.locks`. */
+function fakeLocks() {
+  let held = false;
+  /** Granted or about to be: later requests queue. */
+  let busy = false;
+  const queue: (() => void)[] = [];
+  const requests: string[] = [];
+  const next = (): void => {
+    const start = queue.shift();
+    if (start === undefined) busy = false;
+    else start();
+  };
+  return {
+    requests,
+    get held() {
+      return held;
+    },
+    request(name: string, options: { signal: AbortSignal }, callback: () => Promise<void> | undefined): Promise<unknown> {
+      requests.push(name);
+      return new Promise((resolve, reject) => {
+        const start = (): void => {
+          if (options.signal.aborted) {
+            reject(new Error('AbortError'));
+            next();
+            return;
+          }
+          held = true;
+          Promise.resolve(callback()).then(() => {
+            held = false;
+            resolve(undefined);
+            next();
+          });
+        };
+        options.signal.addEventListener('abort', () => {
+          const i = queue.indexOf(start);
+          if (i >= 0) {
+            queue.splice(i, 1);
+            reject(new Error('AbortError'));
+          }
+        });
+        if (busy) queue.push(start);
+        else {
+          busy = true;
+          queueMicrotask(start);
+        }
+      });
+    },
+  };
+}
+
+describe('webLocksGate', () => {
+  const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+  const withNavigator = async (locks: unknown, body: () => Promise<void>): Promise<void> => {
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    try {
+      await body();
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'navigator', had);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
+  };
+
+  it('is null without navigator.locks', async () => {
+    await withNavigator(undefined, async () => {
+      expect(webLocksGate('n', new ManualClock())).toBeNull();
+    });
+  });
+
+  it('gives one tab the turn at a time; a cancelled wait never runs', async () => {
+    const locks = fakeLocks();
+    await withNavigator(locks, async () => {
+      const gate = webLocksGate('session-tracker:connect:P', new ManualClock())!;
+      const ran: string[] = [];
+      const endA = gate.acquire(() => ran.push('a'), 10_000);
+      const endB = gate.acquire(() => ran.push('b'), 10_000);
+      const endC = gate.acquire(() => ran.push('c'), 10_000);
+      await tick();
+      expect(ran).toEqual(['a']);
+      endB(); // b gave up (its client disconnected) while waiting
+      endA();
+      await tick();
+      await tick();
+      expect(ran).toEqual(['a', 'c']);
+      endC();
+      await tick();
+      expect(locks.held).toBe(false);
+      expect(locks.requests).toEqual(['session-tracker:connect:P', 'session-tracker:connect:P', 'session-tracker:connect:P']);
+    });
+  });
+
+  it('goes without the lock after maxWaitMs, or at once when the request is refused', async () => {
+    const clock = new ManualClock();
+    const locks = fakeLocks();
+    await withNavigator(locks, async () => {
+      const gate = webLocksGate('n', clock)!;
+      const ran: string[] = [];
+      gate.acquire(() => ran.push('holder'), 1_000);
+      await tick();
+      gate.acquire(() => ran.push('waiter'), 1_000);
+      await tick();
+      expect(ran).toEqual(['holder']);
+      clock.advance(1_000);
+      expect(ran).toEqual(['holder', 'waiter']);
+    });
+    const refusing = { request: () => Promise.reject(new Error('SecurityError')) };
+    await withNavigator(refusing, async () => {
+      const ran: string[] = [];
+      webLocksGate('n', clock)!.acquire(() => ran.push('x'), 60_000);
+      await tick();
+      expect(ran).toEqual(['x']);
+    });
   });
 });

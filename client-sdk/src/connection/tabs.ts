@@ -75,15 +75,22 @@ export function webLocksGate(name: string, timers: Timers): ConnectGate | null {
         abort.abort();
         run();
       }, maxWaitMs);
-      locks
-        .request(name, { signal: abort.signal }, () => {
-          if (phase !== 'waiting') return undefined; // cancelled or timed out: hand it straight back
-          return new Promise<void>((resolve) => {
-            release = resolve;
-            run();
-          });
-        })
-        .catch(() => undefined); // AbortError after a cancel or timeout
+      const granted = (): Promise<void> | undefined => {
+        if (phase !== 'waiting') return undefined; // cancelled or timed out: hand it straight back
+        return new Promise<void>((resolve) => {
+          release = resolve;
+          run();
+        });
+      };
+      // A refused request (an opaque origin, say) must not hold the connect up: go without.
+      const refused = (): void => {
+        if (phase === 'waiting') run();
+      };
+      try {
+        locks.request(name, { signal: abort.signal }, granted).catch(refused);
+      } catch {
+        refused();
+      }
       return () => {
         if (phase === 'waiting') abort.abort();
         phase = 'ended';
