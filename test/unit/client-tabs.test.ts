@@ -13,18 +13,20 @@ import { SafeStore } from '../../client-sdk/src/storage.js';
 import { ManualClock, setup } from '../support/scripted-client.js';
 
 describe('converge()', () => {
-  const view = { mine: 'm', stored: null as string | null, dead: null as string | null, created: false, settled: false };
+  const base = { mine: 'm', stored: null as string | null, dead: null as string | null, created: false, settled: false, atWelcome: true };
   it.each([
-    ['nothing stored: keep and store', { stored: null }, 'store'],
+    ['at a welcome, nothing stored: store', { stored: null }, 'store'],
     ['the own token stored', { stored: 'm' }, 'store'],
-    ['the dead token still stored: this tab is first', { stored: 'dead', dead: 'dead', created: true }, 'store'],
-    ['another token stored first (at the welcome of a created session)', { stored: 'a', created: true }, 'switch'],
-    ['another token stored (a resumed session)', { stored: 'a' }, 'switch'],
-    ['both stored: the smaller token stays', { stored: 'z', created: true, settled: true }, 'store'],
-    ['both stored: the larger token joins the smaller', { stored: 'a', created: true, settled: true }, 'switch'],
-    ['a resumed tab follows even a larger token', { stored: 'z', settled: true }, 'switch'],
+    ['at a welcome, the refused token still stored: this tab is first', { stored: 'dead', dead: 'dead', created: true }, 'store'],
+    ['at a welcome of a created session, another token stored first', { stored: 'a', created: true }, 'switch'],
+    ['at a welcome of a resumed session, another token stored', { stored: 'a' }, 'switch'],
+    ['a change: removed (a 4000 elsewhere, the app): left alone', { stored: null, atWelcome: false }, 'keep'],
+    ['a change to a token this tab saw refused: left alone, never rewritten', { stored: 'dead', dead: 'dead', created: true, settled: true, atWelcome: false }, 'keep'],
+    ['a change: both stored, the smaller token stays and is rewritten', { stored: 'z', created: true, settled: true, atWelcome: false }, 'store'],
+    ['a change: both stored, the larger token joins the smaller', { stored: 'a', created: true, settled: true, atWelcome: false }, 'switch'],
+    ['a change: a resumed tab follows even a larger token', { stored: 'z', settled: true, atWelcome: false }, 'switch'],
   ] as const)('%s', (_name, patch, verdict) => {
-    expect(converge({ ...view, ...patch })).toBe(verdict);
+    expect(converge({ ...base, ...patch })).toBe(verdict);
   });
 });
 
@@ -77,7 +79,7 @@ describe('clients sharing one store (Node: no locks, no storage events)', () => 
 });
 
 /** Browser tabs without Web Locks: they meet only through the stored token and its events. */
-function model(tabCount: number, seed: number) {
+function model(tabCount: number, seed: number, refusals: boolean[] = []) {
   const shared = { value: 'dead0' as string | null };
   const alive = new Map<string, string>(); // token → session id
   let sessions = 0;
@@ -116,7 +118,10 @@ function model(tabCount: number, seed: number) {
       out.push(() => {
         let session: { id: string; token: string };
         let resumed = false;
-        const id = t.offered === null ? undefined : alive.get(t.offered);
+        // A refusal stands for a resume that fails although the session lives (a cluster
+        // node that cannot see it, say): the server starts a fresh session instead.
+        const refused = refusals.shift() === true;
+        const id = t.offered === null || refused ? undefined : alive.get(t.offered);
         if (id !== undefined && t.offered !== null) {
           session = { id, token: t.offered };
           resumed = true;
@@ -178,6 +183,25 @@ describe('tabs without Web Locks converge through storage events', () => {
         expect(m.shared.value).toBe([...tokens][0]);
         // Each tab moves a bounded number of times (no storms): at most once per other tab.
         expect(m.switches).toBeLessThanOrEqual(tabCount * tabCount);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('resumes that fail for live sessions may leave tabs apart, but nothing loops: no storm of writes or reconnects', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 5 }), fc.nat(), fc.array(fc.boolean(), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 300 }), (tabCount, seed, refusals, choices) => {
+        const m = model(tabCount, seed, [...refusals]);
+        let steps = 0;
+        for (;;) {
+          const enabled = m.enabled();
+          if (enabled.length === 0) break;
+          enabled[(steps < choices.length ? (choices[steps] ?? 0) : steps) % enabled.length]!();
+          steps++;
+          if (steps > 2_000) throw new Error('still moving after 2000 steps');
+        }
+        expect(m.tabs.every((t) => t.state === 'connected')).toBe(true);
+        expect(m.switches).toBeLessThanOrEqual(tabCount * (tabCount + refusals.length));
       }),
       { numRuns: 500 },
     );

@@ -43,7 +43,7 @@ export class ResumeToken {
       if (this.offered !== null && this.offered !== token) this.dead = this.offered;
       this.createdSession = sessionId;
     }
-    return this.decide(sessionId, token);
+    return this.decide(sessionId, token, true);
   }
 
   /**
@@ -51,8 +51,7 @@ export class ResumeToken {
    * left removed: that is a 4000 close reaching another tab first, or the app clearing it.
    */
   recheck(sessionId: string, token: string): Verdict {
-    if (this.store.get(this.key) === null) return 'store';
-    return this.decide(sessionId, token);
+    return this.decide(sessionId, token, false);
   }
 
   /** The session ended for good (4000): its token resumes nothing. */
@@ -60,7 +59,7 @@ export class ResumeToken {
     this.store.remove(this.key);
   }
 
-  private decide(sessionId: string, token: string): Verdict {
+  private decide(sessionId: string, token: string, atWelcome: boolean): Verdict {
     const stored = this.store.get(this.key);
     const verdict = converge({
       mine: token,
@@ -68,6 +67,7 @@ export class ResumeToken {
       dead: this.dead,
       created: this.createdSession === sessionId,
       settled: this.storedSession === sessionId,
+      atWelcome,
     });
     if (verdict === 'store') {
       // Writing an equal value fires no storage event; writing it anyway would cost nothing else.

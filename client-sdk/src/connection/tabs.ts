@@ -12,33 +12,40 @@
  */
 import { TimerSlot, type Timers } from '../timers.js';
 
-/** What a tab does with the token it holds, given what the shared storage holds. */
-export type Verdict = 'store' | 'switch';
+/**
+ * What a tab does with the token it holds, given what the shared storage holds: `store`
+ * keeps this session and (re)writes its token, `keep` keeps it and writes nothing,
+ * `switch` reconnects with the stored token.
+ */
+export type Verdict = 'store' | 'keep' | 'switch';
 
 export interface TokenView {
   /** The token of the session this tab is in. */
   mine: string;
   /** The token in the shared storage now. */
   stored: string | null;
-  /** A token the server just refused (this tab offered it and got a fresh session). */
+  /** A token the server refused (this tab offered it and got a fresh session). */
   dead: string | null;
   /** This tab created its session (got `resumed:false`), rather than resumed it. */
   created: boolean;
   /** This tab already stored `mine` once: a later difference is a race, not a head start. */
   settled: boolean;
+  /** Deciding at this tab's welcome, rather than on a change another tab made. */
+  atWelcome: boolean;
 }
 
 /**
- * `store`: keep this session and (re)write its token; `switch`: reconnect with the stored
- * token. A tab meeting another tab's token at its welcome switches (that tab stored
- * first); two tabs that both stored resolve by the smaller token, which its creator
- * rewrites and everyone else joins.
+ * A tab meeting another tab's token at its welcome switches to it (that tab stored first);
+ * two tabs that both stored resolve by the smaller token, which its creator rewrites and
+ * everyone else joins. An empty store, or one holding a token the server refused, is
+ * written only at a welcome: on a change it is left alone, so no two tabs can ever take
+ * turns rewriting it (writes on a change only ever go towards the smaller token).
  */
 export function converge(view: TokenView): Verdict {
-  const { mine, stored, dead, created, settled } = view;
-  if (stored === null || stored === '' || stored === mine || stored === dead) return 'store';
-  if (created && settled && mine < stored) return 'store';
-  return 'switch';
+  const { mine, stored, dead, created, settled, atWelcome } = view;
+  if (stored === mine) return 'store';
+  if (stored === null || stored === '' || stored === dead) return atWelcome ? 'store' : 'keep';
+  return created && settled && mine < stored ? 'store' : 'switch';
 }
 
 /** Serializes connection handshakes across the tabs of one origin. */
