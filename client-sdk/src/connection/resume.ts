@@ -70,7 +70,7 @@ export class ResumeToken {
       atWelcome,
     });
     if (verdict === 'store') {
-      // Writing an equal value fires no storage event; writing it anyway would cost nothing else.
+      // An equal write would change nothing (browsers fire no storage event for it either).
       if (stored !== token) this.store.set(this.key, token);
       this.storedSession = sessionId;
     }
