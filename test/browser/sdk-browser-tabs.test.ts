@@ -144,6 +144,48 @@ describe.skipIf(CHROMIUM === undefined)('tabs of one browser converge on one ses
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('after a server restart that lost the session, the tabs come back in one new session', async () => {
+    // A tracker of its own, restarted on the same port with nothing remembered.
+    const first = await startTestServer({ sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    const port = first.port;
+    await using own = await startBrowserApp({
+      sdkUrl: `${tracker.url}/sdk.js`,
+      client: { url: first.wsUrl, project: PROJECT, backoff: { initialMs: 200, maxMs: 1_000 } },
+    });
+    context = await browser.newContext();
+    const tabs: Page[] = [];
+    for (const path of PATHS) {
+      const tab = await context.newPage();
+      tab.on('pageerror', (err) => pageErrors.push(err.message));
+      await tab.goto(`${own.url}${path}`);
+      await waitFor(async () => (await pageRecord(tab)).state === 'connected', `${path} to connect`);
+      tabs.push(tab);
+    }
+    const before = new Set((await Promise.all(tabs.map(pageRecord))).map((r) => r.sessionId));
+    expect(before.size).toBe(1);
+    await first.close();
+    await using second = await startTestServer({ port, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    const watcher = createClient({ url: second.wsUrl, WebSocket, project: 'Ops' });
+    try {
+      await watcher.ready(5_000);
+      await watcher.login(ADMIN_TOKEN);
+      const info = await waitFor(async () => {
+        const records = await Promise.all(tabs.map(pageRecord));
+        const ids = new Set(records.map((r) => (r.state === 'connected' ? r.sessionId : null)));
+        const [id] = [...ids];
+        if (ids.size !== 1 || typeof id !== 'string') return undefined;
+        const list = await watcher.getSessionInfo({ projectFilter: PROJECT });
+        return list.length === 1 && list[0]?.id === id && list[0].pages.length === 3 ? list[0] : undefined;
+      }, 'the three tabs in one new session on the restarted server', 15_000);
+      expect(before.has(info.id)).toBe(false);
+      expect(info.pages.map((p) => p.path).sort()).toEqual([...PATHS].sort());
+      await context.close();
+    } finally {
+      watcher.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('three tabs opened at once on an empty profile share one session', async () => {
     context = await browser.newContext();
     const tabs = await Promise.all(PATHS.map(() => context.newPage()));
