@@ -9,6 +9,8 @@ import {
   type WelcomeParams,
 } from '@session-tracker/shared';
 import { ConnectionManager } from './connection/manager.js';
+import { ResumeToken, connectProtocols } from './connection/resume.js';
+import { isSharedStorage, watchStorageKey, webLocksGate } from './connection/tabs.js';
 import type { ConnectionState, StateChange } from './connection/state.js';
 import { ClientError, RpcError, isClientError } from './errors.js';
 import { Emitter } from './events.js';
@@ -50,8 +52,8 @@ export class ClientCore {
   protected readonly pages: PageRegistry;
   private readonly conn: ConnectionManager;
   private readonly channel: RpcChannel;
-  private readonly store: SafeStore;
-  private readonly tokenKey: string;
+  private readonly token: ResumeToken;
+  private readonly unwatchToken: (() => void) | null;
   private welcomeParams: WelcomeParams | null = null;
   private closing = false;
 
@@ -61,8 +63,11 @@ export class ClientCore {
     this.logger = options.logger;
     this.emitter = new Emitter<ClientEvents>(options.logger);
     this.pages = new PageRegistry(options.timers);
-    this.store = new SafeStore(options.storage);
-    this.tokenKey = resumeTokenKey(options.storageProject);
+    const tokenKey = resumeTokenKey(options.storageProject);
+    this.token = new ResumeToken(new SafeStore(options.storage), tokenKey);
+    // Tabs meet only through localStorage: lock and listen only when that is the store.
+    const shared = isSharedStorage(options.storage);
+    this.unwatchToken = shared ? watchStorageKey(tokenKey, () => this.recheckToken()) : null;
     this.channel = new RpcChannel({
       timers: options.timers,
       callTimeoutMs: options.callTimeoutMs,
@@ -73,7 +78,11 @@ export class ClientCore {
     this.conn = new ConnectionManager(
       {
         WebSocket: options.WebSocket,
-        buildUrl: () => connectUrl(options.url, options.project, options.scope, this.store.get(this.tokenKey)),
+        endpoint: () => ({
+          url: connectUrl(options.url, options.project, options.scope),
+          protocols: connectProtocols(this.token.offer()),
+        }),
+        gate: shared ? webLocksGate(`session-tracker:connect:${options.storageProject}`, options.timers) : null,
         backoff: options.backoff,
         minUptimeMs: options.minUptimeMs,
         connectTimeoutMs: options.connectTimeoutMs,
@@ -85,6 +94,11 @@ export class ClientCore {
       {
         state: (change) => this.emitter.emit('state', change),
         message: (text) => this.handleFrame(text),
+        ping: (heartbeatMs) => {
+          // Only the arrival of a frame matters (the liveness timer decides); the call's own
+          // timeout just cleans up, and a drop rejects it with the other in-flight calls.
+          this.channel.call('session.ping', undefined, true, { timeoutMs: 2 * heartbeatMs, queue: false }).catch(() => undefined);
+        },
         disconnected: (info) => this.handleDisconnected(info),
         error: (error) => this.emitter.emit('error', error),
       },
@@ -139,6 +153,7 @@ export class ClientCore {
     if (this.conn.state === 'closed') return;
     this.closing = true;
     this.beforeClose();
+    this.unwatchToken?.();
     this.conn.close(); // the funnel rejects everything pending with CLOSED
   }
 
@@ -219,7 +234,7 @@ export class ClientCore {
     }
     if (code === CloseCode.TerminatedByAdmin) {
       // The session ended for good; its token cannot resume it.
-      this.store.remove(this.tokenKey);
+      this.token.forget();
     }
   }
 
@@ -269,9 +284,12 @@ export class ClientCore {
   }
 
   private handleWelcome(params: WelcomeParams): void {
+    if (this.token.welcomed(params.sessionId, params.resumeToken, params.resumed) === 'switch') {
+      this.switchSession();
+      return;
+    }
     const previous = this.welcomeParams;
     this.welcomeParams = params;
-    this.store.set(this.tokenKey, params.resumeToken);
     if (previous !== null && previous.sessionId !== params.sessionId) {
       this.logger.info('session-tracker: the old session is gone; a new one started', { sessionId: params.sessionId });
     } else {
@@ -279,8 +297,24 @@ export class ClientCore {
     }
     this.reannouncePages();
     this.channel.flush();
-    this.conn.established();
+    this.conn.established(params.heartbeatMs);
     this.emitter.emit('welcome', { ...params });
+  }
+
+  /** Another tab changed the stored token: follow it if `converge()` says so. */
+  private recheckToken(): void {
+    const welcome = this.welcomeParams;
+    if (this.conn.state !== 'connected' || welcome === null) return;
+    if (this.token.recheck(welcome.sessionId, welcome.resumeToken) === 'switch') this.switchSession();
+  }
+
+  /**
+   * Leaves this session for the one whose token another tab stored. The reconnect goes
+   * through the backoff like any other, so even a bug here could not become a storm.
+   */
+  private switchSession(): void {
+    this.logger.info('session-tracker: another tab holds the session; joining it');
+    this.conn.disconnect(CloseCode.Normal, 'joining the session of another tab', true);
   }
 
   /** The server closed this client's pages with its last socket: open them again, same IDs. */

@@ -140,12 +140,15 @@ export function resolveUrl(input: string): URL {
   return url;
 }
 
-/** The URL of one connection attempt: project, scope and, when there is one, the resume token. */
-export function connectUrl(base: URL, project: string | undefined, scope: string | undefined, resumeToken: string | null): string {
+/**
+ * The URL of one connection attempt: project and scope. Never the resume token: it travels
+ * as a subprotocol (contract 1.1), out of URLs, browser consoles and proxy logs. A
+ * `resume` the caller put in `url` is removed for the same reason.
+ */
+export function connectUrl(base: URL, project: string | undefined, scope: string | undefined): string {
   const url = new URL(base.href);
   if (project !== undefined) url.searchParams.set('project', project);
   if (scope !== undefined) url.searchParams.set('scope', scope);
-  if (resumeToken !== null && resumeToken !== '') url.searchParams.set('resume', resumeToken);
-  else url.searchParams.delete('resume');
+  url.searchParams.delete('resume');
   return url.href;
 }

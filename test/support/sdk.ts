@@ -5,8 +5,8 @@ import WebSocket from 'ws';
 export function trackedWebSocket() {
   const sockets: WebSocket[] = [];
   class Tracked extends WebSocket {
-    constructor(url: string) {
-      super(url);
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
       sockets.push(this);
     }
   }

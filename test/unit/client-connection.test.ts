@@ -5,125 +5,8 @@
  * the connect timeout, call timeouts and the queue.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  backoffCeiling,
-  createClient,
-  isClientError,
-  memoryStorage,
-  type NetworkMonitor,
-  type StateChange,
-  type Timers,
-  type WebSocketLike,
-} from '@session-tracker/client';
-
-class ManualClock implements Timers {
-  private t = 0;
-  private seq = 0;
-  private tasks = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.tasks.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.tasks.delete(handle as number);
-  }
-  now(): number {
-    return this.t;
-  }
-  /** Delays of the timers armed now, soonest first. */
-  pending(): number[] {
-    return [...this.tasks.values()].map((x) => x.at - this.t).sort((a, b) => a - b);
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.tasks) if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry;
-      if (next === undefined) break;
-      this.tasks.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-}
-
-type Handler = ((event: never) => void) | null;
-
-function scriptedSockets() {
-  const sockets: Scripted[] = [];
-  class Scripted implements WebSocketLike {
-    readyState = 0;
-    sent: Record<string, unknown>[] = [];
-    closedWith: { code?: number; reason?: string } | null = null;
-    onopen: Handler = null;
-    onmessage: Handler = null;
-    onclose: Handler = null;
-    onerror: Handler = null;
-    constructor(readonly url: string) {
-      sockets.push(this);
-    }
-    send(data: string): void {
-      this.sent.push(JSON.parse(data) as Record<string, unknown>);
-    }
-    close(code?: number, reason?: string): void {
-      this.readyState = 3;
-      this.closedWith = { code, reason };
-    }
-    // Test side:
-    private fire(handler: Handler, event: unknown): void {
-      (handler as ((e: unknown) => void) | null)?.(event);
-    }
-    open(): void {
-      this.readyState = 1;
-      this.fire(this.onopen, {});
-    }
-    receive(message: unknown): void {
-      this.fire(this.onmessage, { data: JSON.stringify(message) });
-    }
-    welcome(sessionId = 's1', resumed = false): void {
-      this.receive({ jsonrpc: '2.0', method: 'session.welcome', params: { sessionId, resumeToken: `tok-${sessionId}`, resumed, heartbeatMs: 15000, serverTime: 0 } });
-    }
-    serverClose(code: number, reason = ''): void {
-      this.readyState = 3;
-      this.fire(this.onclose, { code, reason });
-    }
-    answer(index: number, result: unknown): void {
-      this.receive({ jsonrpc: '2.0', id: this.sent[index]?.['id'], result });
-    }
-  }
-  return { Scripted, sockets };
-}
-
-function setup(extra: { network?: NetworkMonitor; random?: () => number; callTimeoutMs?: number } = {}) {
-  const clock = new ManualClock();
-  const { Scripted, sockets } = scriptedSockets();
-  const c = createClient({
-    url: 'ws://tracker.test/ws',
-    WebSocket: Scripted,
-    storage: memoryStorage(),
-    timers: clock,
-    random: extra.random ?? (() => 0.5),
-    backoff: { initialMs: 100, maxMs: 1_000 },
-    minUptimeMs: 5_000,
-    connectTimeoutMs: 3_000,
-    callTimeoutMs: extra.callTimeoutMs ?? 10_000,
-    network: extra.network ?? false,
-  });
-  const states: StateChange[] = [];
-  c.on('state', (s) => states.push(s));
-  const last = () => {
-    const s = sockets.at(-1);
-    if (s === undefined) throw new Error('no socket yet');
-    return s;
-  };
-  const up = (sessionId = 's1', resumed = false) => {
-    last().open();
-    last().welcome(sessionId, resumed);
-  };
-  return { c, clock, sockets, states, last, up };
-}
+import { backoffCeiling, isClientError, type NetworkMonitor } from '@session-tracker/client';
+import { setup } from '../support/scripted-client.js';
 
 const flush = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -139,7 +22,7 @@ describe('close codes', () => {
     expect(sockets).toHaveLength(1);
   });
 
-  it.each([1001, 1006, 1011, 1009])('%i: back to connecting, reconnects after a full-jitter delay', (code) => {
+  it.each([1001, 1006, 1011, 1009, 4001])('%i: back to connecting, reconnects after a full-jitter delay', (code) => {
     const { c, clock, sockets, states, up, last } = setup({ random: () => 0.5 });
     up();
     last().serverClose(code);
@@ -150,7 +33,9 @@ describe('close codes', () => {
     expect(sockets).toHaveLength(1);
     clock.advance(1);
     expect(sockets).toHaveLength(2);
-    expect(new URL(last().url).searchParams.get('resume')).toBe('tok-s1');
+    // Contract 1.1: the token rides as a subprotocol, never in the URL.
+    expect(last().protocols).toEqual(['session-tracker.v1', 'resume.tok-s1']);
+    expect(last().url).not.toContain('tok-s1');
   });
 });
 

@@ -3,11 +3,17 @@ import { ClientError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { TimerSlot, type Timers } from '../timers.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { Liveness } from './liveness.js';
 import type { NetworkMonitor } from './network.js';
+import type { ConnectGate } from './tabs.js';
 import { StateMachine, type ConnectionState, type StateChange } from './state.js';
 import { Transport, type WebSocketConstructor } from './transport.js';
 
-/** Server close codes after which the client stays disconnected instead of retrying. */
+/**
+ * Server close codes after which the client stays disconnected instead of retrying: an
+ * admin ended the session (4000), or the server refuses this client (1008: origin, abuse).
+ * Every other code reconnects, `4001` (the client read too slowly) included.
+ */
 export const NO_RECONNECT_CODES: ReadonlySet<number> = new Set<number>([CloseCode.TerminatedByAdmin, CloseCode.Policy]);
 
 /** The close code reported for drops that have no real one (timeouts, going offline, transport failures). */
@@ -15,8 +21,10 @@ export const ABNORMAL_CLOSE = 1006;
 
 export interface ConnectionOptions {
   WebSocket: WebSocketConstructor;
-  /** Called before each attempt, so each one carries the current resume token. */
-  buildUrl(): string;
+  /** Called before each attempt, so each one carries the current resume token (as a subprotocol). */
+  endpoint(): { url: string; protocols: string[] };
+  /** Serializes handshakes across tabs (Web Locks), or null. */
+  gate: ConnectGate | null;
   backoff: BackoffOptions;
   /** A connection must stay up this long before the backoff attempt count resets. */
   minUptimeMs: number;
@@ -31,6 +39,8 @@ export interface ConnectionOptions {
 export interface ConnectionHooks {
   state(change: StateChange): void;
   message(text: string): void;
+  /** Liveness: send `session.ping` on the connected socket. */
+  ping(timeoutMs: number): void;
   /** Runs inside the disconnect funnel, before the state changes. */
   disconnected(info: { code: number; reason: string; reconnect: boolean }): void;
   error(error: ClientError): void;
@@ -46,8 +56,12 @@ export class ConnectionManager {
   private readonly reconnectTimer: TimerSlot;
   private readonly connectTimer: TimerSlot;
   private readonly stableTimer: TimerSlot;
+  private readonly liveness: Liveness;
   private transport: Transport | null = null;
+  /** Ends this tab's turn at the gate: cancels the wait, or releases the lock. */
+  private endTurn: (() => void) | null = null;
   private waitingForOnline = false;
+  private heartbeatMs = 0;
   private readonly unsubscribeNetwork: (() => void) | null;
 
   constructor(
@@ -59,6 +73,10 @@ export class ConnectionManager {
     this.reconnectTimer = new TimerSlot(options.timers);
     this.connectTimer = new TimerSlot(options.timers);
     this.stableTimer = new TimerSlot(options.timers);
+    this.liveness = new Liveness(options.timers, {
+      ping: () => this.hooks.ping(this.heartbeatMs),
+      dead: () => this.disconnect(ABNORMAL_CLOSE, 'no answer to session.ping within heartbeatMs', true),
+    });
     this.unsubscribeNetwork =
       options.network?.subscribe(
         () => this.handleOnline(),
@@ -83,10 +101,13 @@ export class ConnectionManager {
     this.openTransport();
   }
 
-  /** The server's welcome arrived: the connection is usable. */
-  established(): void {
+  /** The server's welcome arrived (its token stored): the connection is usable. */
+  established(heartbeatMs: number): void {
     if (this.machine.state !== 'connecting') return;
     this.connectTimer.clear();
+    this.releaseTurn();
+    this.heartbeatMs = heartbeatMs;
+    this.liveness.start(heartbeatMs);
     this.machine.set('connected');
     this.stableTimer.set(() => {
       this.options.logger.debug('session-tracker: connection stable, backoff reset');
@@ -124,6 +145,8 @@ export class ConnectionManager {
     this.reconnectTimer.clear();
     this.connectTimer.clear();
     this.stableTimer.clear();
+    this.liveness.stop();
+    this.releaseTurn();
     this.waitingForOnline = false;
     const transport = this.transport;
     this.transport = null;
@@ -141,16 +164,35 @@ export class ConnectionManager {
       this.waitingForOnline = true;
       return;
     }
-    let url: string;
+    const gate = this.options.gate;
+    if (gate === null) this.createTransport();
+    else this.endTurn = gate.acquire(() => this.createTransport(), this.options.connectTimeoutMs);
+  }
+
+  private releaseTurn(): void {
+    const end = this.endTurn;
+    this.endTurn = null;
+    end?.();
+  }
+
+  private createTransport(): void {
+    if (this.machine.state !== 'connecting' || this.transport !== null) {
+      this.releaseTurn();
+      return;
+    }
     try {
-      url = this.options.buildUrl();
+      const { url, protocols } = this.options.endpoint();
       this.options.logger.debug('session-tracker: connecting', { attempt: this.backoff.attempts });
       this.transport = new Transport(
         this.options.WebSocket,
         url,
+        protocols,
         {
           open: () => this.options.logger.debug('session-tracker: socket open, waiting for welcome'),
-          message: (text) => this.hooks.message(text),
+          message: (text) => {
+            this.liveness.heard();
+            this.hooks.message(text);
+          },
           binary: () => this.hooks.error(new ClientError('PROTOCOL_ERROR', 'unexpected binary frame from the server')),
           error: (detail) =>
             this.hooks.error(new ClientError('TRANSPORT_ERROR', 'WebSocket error', detail)),
@@ -163,6 +205,7 @@ export class ConnectionManager {
         this.options.logger,
       );
     } catch (err) {
+      this.releaseTurn();
       this.hooks.error(new ClientError('TRANSPORT_ERROR', 'could not create the WebSocket', err));
       this.scheduleReconnect();
       return;
@@ -182,7 +225,7 @@ export class ConnectionManager {
   }
 
   private handleOnline(): void {
-    if (this.machine.state !== 'connecting' || this.transport !== null) return;
+    if (this.machine.state !== 'connecting' || this.transport !== null || this.endTurn !== null) return;
     if (!this.waitingForOnline && !this.reconnectTimer.armed) return;
     this.options.logger.debug('session-tracker: back online, reconnecting now');
     this.backoff.reset();
@@ -191,7 +234,7 @@ export class ConnectionManager {
 
   private handleOffline(): void {
     const state = this.machine.state;
-    if (state === 'connected' || (state === 'connecting' && this.transport !== null)) {
+    if (state === 'connected' || (state === 'connecting' && (this.transport !== null || this.endTurn !== null))) {
       this.disconnect(ABNORMAL_CLOSE, 'offline', true);
     }
   }

@@ -14,7 +14,8 @@ export interface WebSocketLike {
   onerror: Handler<unknown> | null;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** Both the DOM `WebSocket` and `ws` fit; the SDK always passes the subprotocols it offers. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 const OPEN = 1;
 
@@ -34,8 +35,14 @@ export interface TransportHandlers {
 export class Transport {
   private socket: WebSocketLike | null;
 
-  constructor(ctor: WebSocketConstructor, url: string, handlers: TransportHandlers, private readonly logger: Logger) {
-    const socket = new ctor(url);
+  constructor(
+    ctor: WebSocketConstructor,
+    url: string,
+    protocols: string[],
+    handlers: TransportHandlers,
+    private readonly logger: Logger,
+  ) {
+    const socket = new ctor(url, protocols);
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket === socket) handlers.open();

@@ -42,8 +42,16 @@ export class RpcChannel {
     return this.queued.length;
   }
 
-  /** Sends the call at once when `sendNow`, else queues it until `flush()`. */
-  call<M extends MethodName>(method: M, params: unknown, sendNow: boolean, timeoutMs?: number): Promise<MethodResults[M]> {
+  /**
+   * Sends the call at once when `sendNow`, else queues it until `flush()`. With
+   * `queue: false` a call the socket cannot take fails with `DISCONNECTED` instead.
+   */
+  call<M extends MethodName>(
+    method: M,
+    params: unknown,
+    sendNow: boolean,
+    options: { timeoutMs?: number; queue?: boolean } = {},
+  ): Promise<MethodResults[M]> {
     return new Promise<MethodResults[M]>((resolve, reject) => {
       const entry: Entry = {
         method,
@@ -54,10 +62,14 @@ export class RpcChannel {
         resolve: (value) => resolve(value as MethodResults[M]),
         reject,
       };
-      const ms = timeoutMs ?? this.options.callTimeoutMs;
+      const ms = options.timeoutMs ?? this.options.callTimeoutMs;
       entry.timer.set(() => this.timeout(entry, ms), ms);
       if (sendNow && this.transmit(entry)) return;
       if (entry.settled) return;
+      if (options.queue === false) {
+        this.fail(entry, new ClientError('DISCONNECTED', `${method}: no open socket`));
+        return;
+      }
       if (this.queued.length >= this.options.maxQueued) {
         this.fail(entry, new ClientError('QUEUE_FULL', `${method}: ${this.options.maxQueued} calls already wait for a connection`));
         return;
