@@ -62,7 +62,8 @@ const atLeastOne = (a: Size): Size => ({ insts: Math.max(1, a.insts), units: Mat
 
 const PLAIN: Size = { insts: 1, units: 1 };
 const UNICODE: Size = { insts: 1, units: UNICODE_INST };
-const REPEAT = /^\{(\d+)(?:(,)(\d*))?\}/;
+/** RE2's counted repetition; a count with a leading zero makes the braces literal text. */
+const REPEAT = /^\{(0|[1-9]\d*)(?:(,)(0|[1-9]\d*)?)?\}/;
 const REPEAT_MAX = 1_000; // RE2 refuses larger counts itself
 
 function newGroup(capture: boolean): Group {
@@ -196,10 +197,10 @@ export function estimateCost(pattern: string): PatternCost {
       i++;
       if (p[i] === '?') i++; // non-greedy
     } else if (c === '{') {
-      const m = REPEAT.exec(p.slice(i, i + 12));
+      const m = REPEAT.exec(p.slice(i, i + 24));
       if (m && g.last) {
         const min = Math.min(Number(m[1]), REPEAT_MAX);
-        const max = m[2] === undefined ? min : m[3] === '' ? -1 : Math.min(Number(m[3]), REPEAT_MAX);
+        const max = m[2] === undefined ? min : m[3] === undefined ? -1 : Math.min(Number(m[3]), REPEAT_MAX);
         repeat(g, min, max);
         i += m[0].length;
         if (p[i] === '?') i++;
