@@ -22,7 +22,8 @@ export function explainRe2Error(message: string, pattern: string): string {
   if (fragment === '(?P' && pattern.includes('(?P=')) return `${LOOKAROUND} (at \`(?P=\`)`;
   if (fragment === '(?>') return `RE2 syntax: no atomic groups${quoted}`;
   if (/^invalid nested repetition operator/.test(reason)) {
-    return /^[*+?}]\+$/.test(fragment) || /[*+?]\+/.test(fragment)
+    // Java reads a + after a repetition as possessive; RE2 as a repetition repeated.
+    return /[*+?}]\+$/.test(fragment)
       ? `RE2 syntax: no possessive quantifiers such as *+ or ++; use * or +${quoted}`
       : `RE2 syntax: a repetition of a repetition; put the inner one in (?:...)${quoted}`;
   }
