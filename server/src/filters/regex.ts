@@ -71,8 +71,3 @@ export function compileFilter(name: string, pattern: string | null | undefined):
     return v;
   };
 }
-
-/** For tests: what the compiled-pattern cache holds now. */
-export function compiledCacheUsage(): { entries: number; bytes: number; maxBytes: number } {
-  return { entries: compiledCache.size, bytes: compiledCache.bytes, maxBytes: compiledCache.maxBytes };
-}
