@@ -37,6 +37,47 @@ export interface JsonRpcFailure {
 
 export type JsonRpcResponse<R = unknown> = JsonRpcSuccess<R> | JsonRpcFailure;
 
+/** 1.1: params nested deeper than this many levels (params itself is level 1) get -32602. */
+export const MAX_PARAMS_DEPTH = 32;
+
+/**
+ * Whether a parsed JSON value nests objects or arrays deeper than `max` levels (the value itself,
+ * when an object or array, is level 1). Iterative with an explicit stack, so a 30,000-deep value
+ * cannot overflow the call stack while it is being measured; it stops at the first level too deep.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max < 1) return true;
+  // Flat params (the per-message case: page.update and the like) need no stack at all.
+  if (!hasContainer(value)) return false;
+  const stack: object[] = [value];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const v = stack.pop() as object;
+    const depth = depths.pop() as number;
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    for (const child of children) {
+      if (typeof child !== 'object' || child === null) continue;
+      if (depth >= max) return true;
+      stack.push(child);
+      depths.push(depth + 1);
+    }
+  }
+  return false;
+}
+
+function hasContainer(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (const c of value as unknown[]) if (typeof c === 'object' && c !== null) return true;
+    return false;
+  }
+  for (const k in value) {
+    const c = (value as Record<string, unknown>)[k];
+    if (typeof c === 'object' && c !== null) return true;
+  }
+  return false;
+}
+
 export const idSchema = z.union([z.string(), z.number(), z.null()]);
 const paramsSchema = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
@@ -113,10 +154,38 @@ export function parseInbound(text: string, isEnvelope: EnvelopeCheck = zodEnvelo
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return { kind: 'parse-error', message: 'Parse error: invalid JSON' };
+  } catch (err) {
+    return { kind: 'parse-error', message: describeJsonError(err) };
   }
   return classifyInbound(value, isEnvelope);
+}
+
+/** V8's JSON.parse reasons, reworded; anything else is told as "unexpected character". */
+const JSON_REASONS: [RegExp, string][] = [
+  [/^Bad escaped character/, 'a backslash in a JSON string must start an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX); a regular expression such as bill\\.smith is written "bill\\\\.smith" in JSON'],
+  [/^Bad control character/, 'a control character (a raw newline or tab, say) inside a string: write it as \\n, \\t or \\uXXXX'],
+  [/^Unterminated string/, 'a string is not closed'],
+  [/^Unexpected end of JSON input/, 'the text ends before the JSON value does'],
+  [/^Expected double-quoted property name/, 'expected a double-quoted name (a trailing comma?)'],
+  [/^Expected property name or '}'/, "expected a double-quoted name or '}'"],
+  [/^Expected ',' or '}'/, "expected ',' or '}' after a value"],
+  [/^Expected ',' or ']'/, "expected ',' or ']' after an array element"],
+  [/^Expected ':'/, "expected ':' after a name"],
+  [/^Unexpected non-whitespace character after JSON/, 'more text after the JSON value'],
+  [/^Unexpected number/, 'a number where none may be (leading zeros are not JSON)'],
+  [/^Unexpected string/, 'a string where none may be'],
+];
+
+/**
+ * Why a frame is not JSON, with where, for the person fixing it. Built only from V8's reason and
+ * position: V8 may quote the text itself, and a frame can hold a token, so none of it is echoed.
+ */
+export function describeJsonError(err: unknown): string {
+  const text = err instanceof Error ? err.message : '';
+  const at = /at position (\d+)/.exec(text);
+  const where = at ? ` at position ${at[1]}` : '';
+  const reason = JSON_REASONS.find(([re]) => re.test(text))?.[1] ?? 'unexpected character (not JSON: names and strings need double quotes)';
+  return `Parse error: invalid JSON${where}: ${reason}`;
 }
 
 export function classifyInbound(value: unknown, isEnvelope: EnvelopeCheck = zodEnvelope): InboundMessage {

@@ -9,21 +9,24 @@ const filter = z.string().nullable().optional();
 /** In cluster mode: `cluster` (default) asks every node, `node` only the one answering. */
 const queryScope = z.enum(['cluster', 'node']).optional();
 
-/** Params schemas, one per method. Unknown keys are ignored: the contract may add fields. */
+/**
+ * Params schemas, one per method. 1.1: named params are strict: a name the method does not
+ * define is refused (-32602 naming it), so a misspelt filter can never widen a query.
+ */
 export const paramsSchemas = {
-  'page.open': z.object({ pageId: pageId.optional(), path: path.optional(), title: title.optional() }).optional(),
-  'page.update': z.object({ pageId, path: path.optional(), title: title.optional() }),
-  'page.close': z.object({ pageId }),
-  'auth.login': z.object({ token: z.string().min(1).max(LIMITS.tokenMaxLength) }),
-  'auth.logout': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
-  'session.self': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
+  'page.open': z.strictObject({ pageId: pageId.optional(), path: path.optional(), title: title.optional() }).optional(),
+  'page.update': z.strictObject({ pageId, path: path.optional(), title: title.optional() }),
+  'page.close': z.strictObject({ pageId }),
+  'auth.login': z.strictObject({ token: z.string().min(1).max(LIMITS.tokenMaxLength) }),
+  'auth.logout': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
+  'session.self': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   /** 1.1: a client that has heard nothing for heartbeatMs asks whether the socket still carries. */
-  'session.ping': z.union([z.object({}), z.array(z.unknown()).length(0)]).optional(),
+  'session.ping': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   getSessionInfo: z
     .union([
       // Trailing elements are optional: [], [user] and [user, project] all fit.
       z.tuple([filter, filter]),
-      z.object({
+      z.strictObject({
         usernameFilter: filter,
         projectFilter: filter,
         format: z.enum(['list', 'dataset']).optional(),
@@ -31,16 +34,16 @@ export const paramsSchemas = {
       }),
     ])
     .optional(),
-  getSessionStats: z.object({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
-  'sessions.watch': z.object({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
-  'sessions.unwatch': z.object({ subscription: z.string().min(1).max(128) }),
-  'sessions.close': z.object({ sessionId: z.string().min(1).max(128), message: z.string().max(LIMITS.titleMaxLength).optional() }),
-  'pages.close': z.object({
+  getSessionStats: z.strictObject({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
+  'sessions.watch': z.strictObject({ usernameFilter: filter, projectFilter: filter, scope: queryScope }).optional(),
+  'sessions.unwatch': z.strictObject({ subscription: z.string().min(1).max(128) }),
+  'sessions.close': z.strictObject({ sessionId: z.string().min(1).max(128), message: z.string().max(LIMITS.titleMaxLength).optional() }),
+  'pages.close': z.strictObject({
     sessionId: z.string().min(1).max(128),
     pageId,
     message: z.string().max(LIMITS.titleMaxLength).optional(),
   }),
-  'session.sendMessage': z.object({
+  'session.sendMessage': z.strictObject({
     sessionId: z.string().min(1).max(128),
     type: z.string().min(1).max(LIMITS.messageTypeMaxLength),
     payload: z.unknown().optional(),

@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ErrorCode,
+  MAX_PARAMS_DEPTH,
   classifyCall,
   classifyInbound,
   failure,
+  nestedDeeperThan,
   notification,
   outboundMessageSchema,
   parseErrorResponse,
@@ -215,5 +217,82 @@ describe('response builders', () => {
     expect(outboundMessageSchema.safeParse(notification('m', {})).success).toBe(true);
     expect(outboundMessageSchema.safeParse({ id: 1, result: 1 }).success).toBe(false);
     expect(outboundMessageSchema.safeParse({ jsonrpc: '2.0', id: 1, error: { code: 1.5, message: 'x' } }).success).toBe(false);
+  });
+});
+
+describe('nestedDeeperThan (the params depth limit, MAX_PARAMS_DEPTH)', () => {
+  /** Depth by the obvious recursive definition, for values small enough to recurse over. */
+  function depthOf(v: unknown): number {
+    if (typeof v !== 'object' || v === null) return 0;
+    const children = Array.isArray(v) ? v : Object.values(v);
+    return 1 + Math.max(0, ...children.map(depthOf));
+  }
+
+  it('agrees with the recursive definition on random values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (v, max) => {
+        expect(nestedDeeperThan(v, max)).toBe(depthOf(v) > max);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('is 32 levels, params itself counting as the first', () => {
+    expect(MAX_PARAMS_DEPTH).toBe(32);
+    const nest = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    expect(nestedDeeperThan(nest(32), MAX_PARAMS_DEPTH)).toBe(false);
+    expect(nestedDeeperThan(nest(33), MAX_PARAMS_DEPTH)).toBe(true);
+    expect(nestedDeeperThan({ a: 1, b: 'x', c: null }, 1)).toBe(false);
+    expect(nestedDeeperThan({ a: [] }, 1)).toBe(true);
+    expect(nestedDeeperThan('text', 0)).toBe(false);
+  });
+
+  it('measures a 30,000-deep value without overflowing the stack', () => {
+    const deep: unknown = JSON.parse(`${'{"a":'.repeat(30_000)}1${'}'.repeat(30_000)}`);
+    expect(nestedDeeperThan(deep, MAX_PARAMS_DEPTH)).toBe(true);
+    expect(nestedDeeperThan(deep, 40_000)).toBe(false);
+  });
+});
+
+describe('describeJsonError: where and why, never the text', () => {
+  const reason = (text: string): string => {
+    const m = parseInbound(text);
+    if (m.kind !== 'parse-error') throw new Error(`parsed: ${text}`);
+    return m.message;
+  };
+
+  it('the unescaped backslash of a regex: position and the fix', () => {
+    expect(reason(String.raw`{"usernameFilter":"bill\.smith"}`)).toBe(
+      String.raw`Parse error: invalid JSON at position 24: a backslash in a JSON string must start an escape (\" \\ \/ \b \f \n \r \t \uXXXX); a regular expression such as bill\.smith is written "bill\\.smith" in JSON`,
+    );
+  });
+
+  it.each([
+    ['{"a":1,}', 'Parse error: invalid JSON at position 7: expected a double-quoted name (a trailing comma?)'],
+    ['{a:1}', "Parse error: invalid JSON at position 1: expected a double-quoted name or '}'"],
+    ['{"a":1', "Parse error: invalid JSON at position 6: expected ',' or '}' after a value"],
+    ['{"a":"x', 'Parse error: invalid JSON at position 7: a string is not closed'],
+    ['', 'Parse error: invalid JSON: the text ends before the JSON value does'],
+    ['{"a":1} x', 'Parse error: invalid JSON at position 8: more text after the JSON value'],
+  ])('%j', (text, message) => {
+    expect(reason(text)).toBe(message);
+  });
+
+  it('never quotes the frame (V8 does, and a frame may hold a token)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 10 }), (tail, head) => {
+        const secret = `tok_${tail}`;
+        const text = `${head}{"token":${secret}}`;
+        try {
+          JSON.parse(text);
+          return;
+        } catch {
+          // not JSON: the case under test
+        }
+        const message = reason(text);
+        expect(message.startsWith('Parse error: invalid JSON')).toBe(true);
+        expect(message).not.toContain('tok_');
+      }),
+    );
   });
 });

@@ -4,8 +4,15 @@ import type { TrackerContext } from '../context.js';
 import type { Connection } from '../transport/connection.js';
 
 /** Sends after the current response has gone out, so a caller acting on itself still gets its answer. */
-function afterResponse(fn: () => void): void {
-  setImmediate(fn);
+function afterResponse(ctx: TrackerContext, fn: () => void): void {
+  setImmediate(() => {
+    // Outside any call's try/catch: a throw here would end the process, so it is logged instead.
+    try {
+      fn();
+    } catch (err) {
+      ctx.log.error({ err }, 'admin action follow-up failed');
+    }
+  });
 }
 
 /**
@@ -20,7 +27,7 @@ export function runLocalAction(ctx: TrackerContext, action: ClusterAction): Acti
     const sockets = [...s.sockets];
     // Ends now: unlisted, and its resume token is dead.
     ctx.registry.end(s, 'terminated by admin');
-    afterResponse(() => {
+    afterResponse(ctx, () => {
       for (const c of sockets) {
         c.send(notification('session.closing', { message: action.message }));
         c.close(CloseCode.TerminatedByAdmin, 'terminated by admin');
@@ -34,14 +41,17 @@ export function runLocalAction(ctx: TrackerContext, action: ClusterAction): Acti
     const owner: Connection = page.owner;
     s.closePage(page.id);
     ctx.registry.touched(s);
-    afterResponse(() => owner.send(notification('page.closing', { pageId: page.id, message: action.message })));
+    afterResponse(ctx, () => owner.send(notification('page.closing', { pageId: page.id, message: action.message })));
     return { node: ctx.cluster.nodeId, found: true, delivered: 1 };
   }
   if (action.pageId !== undefined && !page) return none;
   const sockets = page ? [page.owner] : [...s.sockets];
   const params = action.pageId === undefined ? { type: action.type, payload: action.payload ?? null } : { type: action.type, payload: action.payload ?? null, pageId: action.pageId };
-  afterResponse(() => {
-    for (const c of sockets) c.send(notification('session.message', params));
+  // Serialized here, inside the call, once for every socket: a payload that cannot be written
+  // fails this call (-32603) instead of throwing later in a timer, where it would end the process.
+  const text = JSON.stringify(notification('session.message', params));
+  afterResponse(ctx, () => {
+    for (const c of sockets) c.sendText(text);
   });
   return { node: ctx.cluster.nodeId, found: true, delivered: sockets.length };
 }

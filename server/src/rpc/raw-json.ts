@@ -37,7 +37,10 @@ export class RawJson {
 export class RawResponse {
   readonly message: RawJson;
 
-  constructor(id: string | number | null, result: RawJson) {
+  constructor(
+    readonly id: string | number | null,
+    result: RawJson,
+  ) {
     this.message = result.wrap(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`, '}');
   }
 }

@@ -5,6 +5,9 @@ import {
   failure,
   isMethodName,
   classifyInbound,
+  describeJsonError,
+  MAX_PARAMS_DEPTH,
+  nestedDeeperThan,
   parseInbound,
   success,
   type InboundCall,
@@ -71,6 +74,17 @@ export class RpcRouter {
   }
 
   private process(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
+    try {
+      this.processFrame(conn, frame, isBinary, limited);
+    } catch (err) {
+      // A backstop: nothing a client sends may throw into the socket's event handler (that
+      // would end the process). Handlers' own throws are answered by dispatch already.
+      this.log.error({ err, sessionId: conn.session.id }, 'rpc processing failed');
+      conn.send(failure(null, ErrorCode.Internal, 'Internal error'));
+    }
+  }
+
+  private processFrame(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
     if (limited) return this.refuseLimited(conn, frame, isBinary);
     if (isBinary) {
       const text = 'Parse error: binary frames are not accepted, send JSON-RPC as text';
@@ -119,8 +133,8 @@ export class RpcRouter {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
-      const message = 'Parse error: invalid JSON';
+    } catch (err) {
+      const message = describeJsonError(err);
       this.protocolError(conn, ErrorCode.ParseError, message);
       conn.send(failure(null, ErrorCode.ParseError, message));
       return undefined;
@@ -168,7 +182,7 @@ export class RpcRouter {
       if (out) responses.push(out);
     }
     // A batch of notifications only gets nothing back at all.
-    if (responses.length > 0) conn.sendText(`[${responses.map((r) => (r instanceof RawResponse ? r.message.text() : JSON.stringify(r))).join(',')}]`);
+    if (responses.length > 0) conn.sendText(`[${responses.map(serialize).join(',')}]`);
   }
 
   /** Runs one classified call (a batch entry); the result is the response to send, if any. */
@@ -190,6 +204,11 @@ export class RpcRouter {
     const name = entry.name;
     if (entry.admin && !conn.session.isAdmin) {
       return this.fail(conn, id, ErrorCode.Forbidden, `Forbidden: ${name} needs an admin login`);
+    }
+    // Checked before anything walks or serializes them: a 5,000-deep payload would overflow
+    // JSON.stringify later, outside this call.
+    if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
+      return this.fail(conn, id, ErrorCode.InvalidParams, `Invalid params: nested deeper than ${MAX_PARAMS_DEPTH} levels`);
     }
     if (!entry.check(params)) return this.fail(conn, id, ErrorCode.InvalidParams, entry.check.describe(params));
     const handler = entry.handler;
@@ -235,7 +254,19 @@ function respond(id: string | number | null, result: unknown): JsonRpcResponse |
   return result instanceof RawJson ? new RawResponse(id, result) : success(id, result);
 }
 
+/**
+ * One response as text. A result that cannot be serialized becomes that request's -32603, so the
+ * request still gets exactly one answer and nothing throws past the router.
+ */
+function serialize(r: JsonRpcResponse | RawResponse): string {
+  try {
+    return r instanceof RawResponse ? r.message.text() : JSON.stringify(r);
+  } catch {
+    return JSON.stringify(failure(r.id, ErrorCode.Internal, 'Internal error'));
+  }
+}
+
 function sendOutcome(conn: Connection, out: Outcome): void {
   if (out instanceof RawResponse) conn.sendStream(out.message);
-  else if (out) conn.send(out);
+  else if (out) conn.sendText(serialize(out));
 }
