@@ -22,8 +22,32 @@ export interface LiveSource {
 /** Rows pruned per turn, so pruning a year of history never stalls the event loop. */
 const PRUNE_SLICE = 2_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-/** Live sessions saved per transaction: 15,000 in one would hold the loop for tens of ms. */
-const LIVE_SLICE = 1_000;
+/** Records written per transaction: 15,000 in one would hold the event loop for tens of ms. */
+const SLICE = 1_000;
+
+/** Cuts a batch into slices of at most SLICE records, in order (events, ended, gone, live). */
+function slice(all: WriteBatch): WriteBatch[] {
+  const out: WriteBatch[] = [];
+  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [] };
+  let n = 0;
+  const push = <K extends keyof WriteBatch>(key: K, items: WriteBatch[K]) => {
+    for (const item of items) {
+      if (n === SLICE) {
+        out.push(cur);
+        cur = { events: [], ended: [], gone: [], live: [] };
+        n = 0;
+      }
+      (cur[key] as unknown[]).push(item);
+      n++;
+    }
+  };
+  push('events', all.events);
+  push('ended', all.ended);
+  push('gone', all.gone);
+  push('live', all.live);
+  if (n > 0) out.push(cur);
+  return out;
+}
 
 /**
  * Buffers history off the message path and writes it in batches, one transaction per flush;
@@ -108,27 +132,28 @@ export class HistoryJournal {
       this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
       this.dropped = 0;
     }
-    const batch: WriteBatch = { events: this.events, ended: this.ended, live: [], gone: this.gone };
+    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()] });
     this.events = [];
     this.ended = [];
     this.gone = [];
-    const live = [...this.captured, ...this.changedLive()];
     this.captured = [];
-    batch.live = live.slice(0, LIVE_SLICE);
-    try {
-      if (batch.events.length + batch.ended.length + batch.live.length + batch.gone.length > 0) await this.store.write(batch);
-      for (let i = LIVE_SLICE; i < live.length; i += LIVE_SLICE) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.store.write({ events: [], ended: [], gone: [], live: live.slice(i, i + LIVE_SLICE) });
+    for (let i = 0; i < slices.length; i++) {
+      const batch = slices[i] as WriteBatch;
+      try {
+        // One transaction per slice, a turn of the event loop between: a burst never stalls it.
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.store.write(batch);
+      } catch (err) {
+        this.log.error({ err, event: 'history.write_failed' }, 'history write failed; kept for the next flush');
+        // What was not written goes back in front, in order; the bound applies.
+        const rest = slices.slice(i);
+        this.events = [...rest.flatMap((b) => b.events), ...this.events];
+        this.ended = [...rest.flatMap((b) => b.ended), ...this.ended];
+        this.gone = [...rest.flatMap((b) => b.gone), ...this.gone];
+        for (const b of rest) for (const l of b.live) this.saved.delete(l.id);
+        this.bound();
+        return;
       }
-    } catch (err) {
-      this.log.error({ err, event: 'history.write_failed' }, 'history write failed; kept for the next flush');
-      // Put it back in front, in order; the bound applies.
-      this.events = [...batch.events, ...this.events];
-      this.ended = [...batch.ended, ...this.ended];
-      this.gone = [...batch.gone, ...this.gone];
-      for (const l of live) this.saved.delete(l.id);
-      this.bound();
     }
   }
 
