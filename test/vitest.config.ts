@@ -6,6 +6,8 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'test/bench/**'],
     // Fails the run on CI when chromium or redis-server is missing, rather than skipping suites.
     globalSetup: ['test/support/global-setup.ts'],
+    // Servers the tests spawn with `serve` keep history in memory, not in the user's state directory.
+    env: { SESSION_TRACKER_DATA_DIR: ':memory:' },
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,

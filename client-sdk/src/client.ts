@@ -167,6 +167,36 @@ export class SessionTrackerClient extends ClientCore {
     return this.request('session.sendMessage', params);
   }
 
+  /** Admin only: one page of ended sessions, newest end first (`next` is null on the last page). */
+  sessionHistory(query: ParamsOf<'sessions.history'> = {}): Promise<MethodResults['sessions.history']> {
+    return this.request('sessions.history', query ?? {});
+  }
+
+  /** Admin only: one page of events, newest first. */
+  sessionEvents(query: ParamsOf<'sessions.events'> = {}): Promise<MethodResults['sessions.events']> {
+    return this.request('sessions.events', query ?? {});
+  }
+
+  /** Admin only: every ended session the query matches, page after page (`for await`). */
+  async *allSessionHistory(query: ParamsOf<'sessions.history'> = {}): AsyncGenerator<MethodResults['sessions.history']['sessions'][number]> {
+    let cursor: string | null | undefined = query?.cursor;
+    do {
+      const page = await this.sessionHistory({ ...query, cursor });
+      yield* page.sessions;
+      cursor = page.next;
+    } while (cursor !== null);
+  }
+
+  /** Admin only: every event the query matches, page after page (`for await`). */
+  async *allSessionEvents(query: ParamsOf<'sessions.events'> = {}): AsyncGenerator<MethodResults['sessions.events']['events'][number]> {
+    let cursor: string | null | undefined = query?.cursor;
+    do {
+      const page = await this.sessionEvents({ ...query, cursor });
+      yield* page.events;
+      cursor = page.next;
+    } while (cursor !== null);
+  }
+
   /**
    * Tracks this browser tab as one page (see `PageTracker`). Calling it again returns the
    * running tracker. Throws `NOT_SUPPORTED` outside a browser.

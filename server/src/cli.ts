@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serveHelp, serveOptions, SERVE_FLAGS } from './cli/serve-options.js';
 import { ADMIN_HELP, CliError, closeCommand, EXIT, sessionsCommand, statsCommand } from './cli/admin.js';
 import { startServer } from './server.js';
+import { eventsCommand, historyCommand, HISTORY_HELP } from './cli/history.js';
 
 const USAGE = () => `Usage: session-tracker <command> [options]
 
@@ -10,9 +11,12 @@ Commands:
   sessions   list sessions: a table, JSON, CSV or the 7.9 dataset; --watch redraws live
   stats      session, user and page counts
   close      end a session (its sockets get session.closing and close 4000)
+  history    ended sessions: who was connected, when, from where, sending how much
+  events     logins, failed logins, pages, admin actions, starts and ends
   help       show this help
 
 ${ADMIN_HELP}
+${HISTORY_HELP}
 Every serve option also reads an environment variable (SESSION_TRACKER_*); prefer
 the environment for secrets, since command lines are visible to other local users.
 `;
@@ -27,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE());
     return;
   }
-  const admin = { sessions: sessionsCommand, stats: statsCommand, close: closeCommand }[command];
+  const admin = { sessions: sessionsCommand, stats: statsCommand, close: closeCommand, history: historyCommand, events: eventsCommand }[command];
   if (admin) {
     try {
       await admin(rest, process.stdout, process.env);

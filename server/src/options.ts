@@ -65,6 +65,17 @@ export interface ServerOptions {
   clusterFlushMs: number;
   /** Node heartbeat period; a node silent for 5 beats is dead. Default 1 000 ms. */
   clusterBeatMs: number;
+  /**
+   * Directory of the embedded history store (SQLite), created 0700. Undefined (the library's
+   * default) keeps history in memory only; the CLI's default is the user's state directory.
+   */
+  dataDir: string | undefined;
+  /** Days of history kept (ended sessions, events); older rows are pruned in the background. 0 keeps all. Default 30. */
+  historyDays: number;
+  /** How often history is written to the store: the most a crash loses. Default 1 000 ms. */
+  historyFlushMs: number;
+  /** History records held unwritten while the store fails; past it the oldest events are dropped. Default 100 000. */
+  historyMaxPending: number;
   /** pino level. Default `info`. */
   logLevel: string;
   /** A pino logger to use instead of creating one. */
@@ -103,6 +114,10 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   clusterTimeoutMs: 1_500,
   clusterFlushMs: 1_000,
   clusterBeatMs: 1_000,
+  dataDir: undefined,
+  historyDays: 30,
+  historyFlushMs: 1_000,
+  historyMaxPending: 100_000,
   logLevel: 'info',
   logger: undefined,
 });
@@ -135,6 +150,9 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('clusterTimeoutMs', o.clusterTimeoutMs, 50);
   if (o.clusterTimeoutMs > 1_900) throw new RangeError('option clusterTimeoutMs must be <= 1900: cluster queries answer within 2 s');
   positiveInt('clusterFlushMs', o.clusterFlushMs, 50);
+  positiveInt('historyDays', o.historyDays, 0);
+  positiveInt('historyFlushMs', o.historyFlushMs, 10);
+  positiveInt('historyMaxPending', o.historyMaxPending, 100);
   positiveInt('clusterBeatMs', o.clusterBeatMs, 50);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(o.redisPrefix)) throw new RangeError('option redisPrefix: 1 to 64 of letters, digits, _ . : -');
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);

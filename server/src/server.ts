@@ -14,6 +14,9 @@ import { authHandlers } from './rpc/auth.js';
 import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
+import { historyHandlers } from './rpc/history.js';
+import { IN_MEMORY, openHistory } from './history/index.js';
+import type { SavedSession } from './sessions/session.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
@@ -63,15 +66,18 @@ export class SessionTracker {
       clockToleranceSec: options.jwtClockToleranceSec,
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
-    this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit);
-    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
+    const history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log);
+    this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
+    history.journal.watchLive({ live: () => liveRecords(this.registry) });
+    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers, ...historyHandlers }, this.log, options.maxBatch);
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, history, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
-    this.ready = options.redisUrl === undefined ? Promise.resolve() : this.startCluster(options.redisUrl);
+    this.log.info({ event: 'history.open', store: history.store.description, keepLive: options.redisUrl === undefined && options.dataDir !== undefined && options.dataDir !== IN_MEMORY }, 'history store open');
+    this.ready = options.redisUrl === undefined ? this.restoreLive() : this.startCluster(options.redisUrl);
     // Embedders may never await it: log a failure rather than leave it unhandled.
     this.ready.catch((err: unknown) => this.log.error({ err }, 'cluster mode failed to start'));
 
@@ -99,6 +105,16 @@ export class SessionTracker {
       runLocal: (action) => runLocalAction(this.ctx, action),
     });
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
+  }
+
+  /** Sessions live when the tracker last stopped come back disconnected, resumable for the session timeout. */
+  private async restoreLive(): Promise<void> {
+    if (this.options.dataDir === undefined || this.options.dataDir === IN_MEMORY) return;
+    const saved = await this.ctx.history.store.loadLive();
+    const now = Date.now();
+    let restored = 0;
+    for (const s of saved) if (this.registry.restore(s, now)) restored++;
+    if (restored > 0) this.log.info({ event: 'history.restored', sessions: restored }, 'sessions restored from the last run');
   }
 
   /** Sessions listed now, connected or not. */
@@ -137,6 +153,8 @@ export class SessionTracker {
     const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
     this.ctx.feeds.close();
+    // Saved as they are now, before they end with the process: they come back after a restart.
+    this.ctx.history.journal.captureLive();
     this.registry.endAll('shutdown');
     await this.ready.catch(() => undefined);
     await this.ctx.cluster.stop();
@@ -148,6 +166,7 @@ export class SessionTracker {
     clearTimeout(timer);
     if (outcome === 'timeout') for (const c of this.ctx.connections) c.ws.terminate();
     this.upgrades.wss.close();
+    await this.ctx.history.journal.close().catch((err: unknown) => this.log.error({ err }, 'history close failed'));
     this.httpServer.off('request', this.onRequest);
     for (const l of this.forwarded) this.httpServer.on('request', l);
     this.log.info({ event: 'tracker.closed' }, 'session tracker closed');
@@ -213,4 +232,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       return closing;
     },
   };
+}
+
+/** The registry's sessions as the history journal saves them. */
+function* liveRecords(registry: SessionRegistry): Iterable<{ record: () => SavedSession; signature: string }> {
+  for (const s of registry.values()) yield { record: () => s.save(), signature: s.saveSignature };
 }

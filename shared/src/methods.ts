@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
 import type { Dataset, SessionInfo } from './session-info.js';
+import { historyParamsSchemas, type HistoryResults } from './history.js';
 
 const pageId = z.string().min(1).max(LIMITS.pageIdMaxLength);
 const path = z.string().max(LIMITS.pathMaxLength);
@@ -49,6 +50,7 @@ export const paramsSchemas = {
     payload: z.unknown().optional(),
     pageId: pageId.optional(),
   }),
+  ...historyParamsSchemas,
 } as const;
 
 export type MethodName = keyof typeof paramsSchemas;
@@ -103,6 +105,8 @@ export interface MethodResults {
   'sessions.close': { sessionId: string };
   'pages.close': { sessionId: string; pageId: string };
   'session.sendMessage': { delivered: number };
+  'sessions.history': HistoryResults['sessions.history'];
+  'sessions.events': HistoryResults['sessions.events'];
 }
 
 export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
@@ -122,6 +126,8 @@ export const ADMIN_METHODS: ReadonlySet<MethodName> = new Set<MethodName>([
   'sessions.close',
   'pages.close',
   'session.sendMessage',
+  'sessions.history',
+  'sessions.events',
 ]);
 
 /** Server-to-client notifications. */

@@ -111,6 +111,8 @@ describe('method map', () => {
         'sessions.close',
         'pages.close',
         'session.sendMessage',
+        'sessions.history',
+        'sessions.events',
       ].sort(),
     );
     expect(isMethodName('page.open')).toBe(true);
@@ -120,7 +122,7 @@ describe('method map', () => {
 
   it('admin methods are getSessionInfo and the admin table', () => {
     expect([...ADMIN_METHODS].sort()).toEqual(
-      ['getSessionInfo', 'getSessionStats', 'sessions.watch', 'sessions.unwatch', 'sessions.close', 'pages.close', 'session.sendMessage'].sort(),
+      ['getSessionInfo', 'getSessionStats', 'sessions.watch', 'sessions.unwatch', 'sessions.close', 'pages.close', 'session.sendMessage', 'sessions.history', 'sessions.events'].sort(),
     );
     for (const m of ['page.open', 'page.update', 'page.close', 'auth.login', 'auth.logout', 'session.self'] as const) {
       expect(ADMIN_METHODS.has(m)).toBe(false);

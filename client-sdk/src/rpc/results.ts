@@ -25,6 +25,10 @@ export const isDataset: Guard<Dataset> = (value): value is Dataset =>
     rows: (v) => Array.isArray(v) && v.every((row) => Array.isArray(row)),
   });
 
+const isCursor = (v: unknown): boolean => v === null || isString(v);
+const isHistoryEvent = (v: unknown): v is Record<string, unknown> =>
+  hasFields(v, { at: isString, type: isString, sessionId: isString, username: isString, project: isString, clientAddress: isString, detail: isRecord });
+
 const pageResult = (v: unknown): boolean => hasFields(v, { pageId: isString });
 const sessionList = (v: unknown): boolean => isArrayOf(v, isSessionInfo);
 
@@ -45,6 +49,8 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'sessions.close': (v) => hasFields(v, { sessionId: isString }),
   'pages.close': (v) => hasFields(v, { sessionId: isString, pageId: isString }),
   'session.sendMessage': (v) => hasFields(v, { delivered: isNumber }),
+  'sessions.history': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, isSessionInfo), next: isCursor }),
+  'sessions.events': (v) => hasFields(v, { events: (l) => isArrayOf(l, isHistoryEvent), next: isCursor }),
 };
 
 export function isResultOf<M extends MethodName>(method: M, value: unknown): value is MethodResults[M] {

@@ -16,7 +16,7 @@ export class CliError extends Error {
   }
 }
 
-const COMMON = {
+export const COMMON = {
   url: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -40,7 +40,7 @@ interface Conn {
   token: string;
 }
 
-function connectionOf(values: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): Conn {
+export function connectionOf(values: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): Conn {
   const url = values.url ?? env['SESSION_TRACKER_URL'] ?? 'ws://127.0.0.1:8080/ws';
   const token = values.token ?? env['SESSION_TRACKER_ADMIN_TOKEN'];
   if (!token) throw new CliError(EXIT.usage, 'no admin token: pass --token or set SESSION_TRACKER_ADMIN_TOKEN');
@@ -48,7 +48,7 @@ function connectionOf(values: { url?: string | undefined; token?: string | undef
   return { url, token };
 }
 
-async function connect(conn: Conn): Promise<SessionTrackerClient> {
+export async function connect(conn: Conn): Promise<SessionTrackerClient> {
   const client = createClient({
     url: conn.url,
     project: 'session-tracker-cli',
@@ -78,14 +78,14 @@ async function connect(conn: Conn): Promise<SessionTrackerClient> {
 }
 
 /** Ends the CLI's own session too, so one-shot commands do not linger in the list as disconnected. */
-async function finish(client: SessionTrackerClient): Promise<void> {
+export async function finish(client: SessionTrackerClient): Promise<void> {
   const own = client.sessionId;
   if (own && client.state === 'connected') await client.closeSession(own).catch(() => undefined);
   client.close();
 }
 
 /** Maps server errors to exit codes: a bad filter is bad usage, a missing session is its own code. */
-function rpcFailure(err: unknown): never {
+export function rpcFailure(err: unknown): never {
   if (isRpcError(err)) {
     if (err.code === -32602) throw new CliError(EXIT.usage, err.message);
     if (err.code === -32003) throw new CliError(EXIT.auth, `forbidden: ${err.message} (is this token an admin's?)`);

@@ -56,7 +56,7 @@ export function formatTable(sessions: readonly SessionInfo[]): string {
   return [line(header), ...body, footer].join('\n') + '\n';
 }
 
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   const text = Array.isArray(v) ? v.join(' ') : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   // Quote always-safe; neutralise spreadsheet formulas a client could plant in a title or username.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options.js';
 
 /** One CLI flag: its env twin, its help line, and how it maps onto ServerOptions. */
@@ -44,9 +46,22 @@ export const SERVE_FLAGS: Flag[] = [
   { flag: 'node-id', env: 'SESSION_TRACKER_NODE_ID', help: 'this node\'s name in the cluster (default: host-pid-random)', apply: (o, v) => (o.nodeId = v) },
   { flag: 'cluster-beat', env: 'SESSION_TRACKER_CLUSTER_BEAT', help: `node heartbeat in ms; a node silent for 5 beats is dead (default ${DEFAULT_OPTIONS.clusterBeatMs})`, apply: (o, v) => (o.clusterBeatMs = int('cluster-beat', v)) },
   { flag: 'cluster-flush', env: 'SESSION_TRACKER_CLUSTER_FLUSH', help: `ms between writes of changed sessions to Redis: the most a crash loses (default ${DEFAULT_OPTIONS.clusterFlushMs})`, apply: (o, v) => (o.clusterFlushMs = int('cluster-flush', v)) },
+  {
+    flag: 'data-dir',
+    env: 'SESSION_TRACKER_DATA_DIR',
+    help: 'directory of the history store, made 0700; ":memory:" keeps it in memory only (default: $XDG_STATE_HOME or ~/.local/state, /session-tracker)',
+    apply: (o, v) => (o.dataDir = v),
+  },
+  { flag: 'history-days', env: 'SESSION_TRACKER_HISTORY_DAYS', help: `days of history kept; 0 keeps all (default ${DEFAULT_OPTIONS.historyDays})`, apply: (o, v) => (o.historyDays = int('history-days', v)) },
   { flag: 'metrics-token', env: 'SESSION_TRACKER_METRICS_TOKEN', help: 'bearer token GET /metrics requires (default: open)', apply: (o, v) => (o.metricsToken = v) },
   { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },
 ];
+
+/** Where `serve` keeps history when no --data-dir is given: the user's state directory (XDG). */
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const state = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
+  return join(state, 'session-tracker');
+}
 
 /** Flags win over env variables; env variables over defaults. */
 export function serveOptions(values: Record<string, string | undefined>, env: NodeJS.ProcessEnv): Partial<ServerOptions> {
@@ -55,6 +70,8 @@ export function serveOptions(values: Record<string, string | undefined>, env: No
     const v = values[f.flag] ?? env[f.env];
     if (v !== undefined && v !== '') f.apply(o, v);
   }
+  // The server keeps history on disk by default; the library in memory unless told.
+  o.dataDir ??= defaultDataDir(env);
   return o;
 }
 

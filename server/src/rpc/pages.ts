@@ -17,11 +17,14 @@ export const pageHandlers: HandlerTable = {
     const p = params ?? {};
     const pageId = p.pageId ?? newPageId(session);
     // Opening an open page updates it; the announcing socket becomes its owner.
-    if (!session.pages.has(pageId)) {
+    const isNew = !session.pages.has(pageId);
+    if (isNew) {
       const max = ctx.options.maxPagesPerSession;
       if (session.pages.size >= max) throw new RpcError(ErrorCode.RateLimited, `Page limit reached: a session may hold ${max} open pages (maxPagesPerSession)`);
     }
     session.openPage(pageId, p.path, p.title, conn, Date.now());
+    const opened = session.pages.get(pageId);
+    if (isNew && opened) ctx.history.recorder.pageOpened(session, opened);
     ctx.registry.touched(session);
     return { pageId };
   },
@@ -33,7 +36,9 @@ export const pageHandlers: HandlerTable = {
   },
 
   'page.close'({ session, ctx }, p) {
-    if (!session.closePage(p.pageId)) throw notFound(`No such page: ${p.pageId}`);
+    const page = session.pages.get(p.pageId);
+    if (!page || !session.closePage(p.pageId)) throw notFound(`No such page: ${p.pageId}`);
+    ctx.history.recorder.pageClosed(session, page, 'client');
     ctx.registry.touched(session);
     return { pageId: p.pageId };
   },

@@ -4,12 +4,19 @@ import type { SessionScope } from '@session-tracker/shared';
 import type { Connection } from '../transport/connection.js';
 import { parseDevice } from './device.js';
 import { newBucket, type RateLimit } from './rate-limit.js';
-import { Session } from './session.js';
+import { Session, type Page, type SavedSession } from './session.js';
 import type { PartRecord } from '../cluster/types.js';
 import { hashesEqual, hashToken, newResumeToken } from './tokens.js';
 
 export type SessionChange = 'added' | 'updated' | 'removed';
 export type ChangeListener = (change: SessionChange, session: Session) => void;
+
+/** Told of what the history keeps: a session's start and end, and pages its sockets took with them. */
+export interface LifecycleRecorder {
+  started(session: Session, now: number): void;
+  ended(session: Session, reason: string, now: number): void;
+  pagesClosed(session: Session, pages: readonly Page[], now: number): void;
+}
 
 export interface OpenRequest {
   project: string;
@@ -39,6 +46,7 @@ export class SessionRegistry {
     private readonly log: Logger,
     private readonly sessionTimeoutMs: number,
     private readonly rateLimit: RateLimit,
+    private readonly recorder?: LifecycleRecorder,
   ) {}
 
   /** Sessions held now by one client address. */
@@ -111,8 +119,35 @@ export class SessionRegistry {
       { event: 'session.start', sessionId: session.id, project: session.project, scope: session.scope, clientAddress: session.clientAddress, userAgent: session.userAgent },
       'session.start',
     );
+    this.recorder?.started(session, now);
     this.emit('added', session);
     return { session, resumeToken, resumed: false };
+  }
+
+  /**
+   * Brings back a session saved before a restart: disconnected, resumable with its token
+   * for the session timeout, counters and login as they were.
+   */
+  restore(saved: SavedSession, now: number): Session | undefined {
+    if (this.sessions.has(saved.id) || this.byToken.has(saved.tokenHash)) return undefined;
+    const session = new Session({ ...saved, now: saved.createdAt, bucket: newBucket(this.rateLimit, now) });
+    if (saved.loggedIn) session.login(saved.username, saved.roles, saved.isAdmin, saved.loginAt);
+    session.recentBytesSent = saved.recentBytesSent;
+    session.totalBytesSent = saved.totalBytesSent;
+    session.totalBytesReceived = saved.totalBytesReceived;
+    session.messagesSent = saved.messagesSent;
+    session.lastCommAt = saved.lastCommAt;
+    session.recentAt = saved.recentAt;
+    session.state = 'disconnected';
+    session.disconnectedAt = now;
+    session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
+    session.expiry.unref();
+    this.sessions.set(session.id, session);
+    this.byToken.set(session.tokenHash, session);
+    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
+    this.log.info({ event: 'session.restore', sessionId: session.id, project: session.project }, 'session.restore');
+    this.emit('added', session);
+    return session;
   }
 
   private join(p: PartRecord, now: number): Session {
@@ -155,6 +190,7 @@ export class SessionRegistry {
   detach(session: Session, conn: Connection): void {
     if (!session.sockets.delete(conn)) return;
     const closedPages = session.closePagesOf(conn);
+    if (closedPages.length > 0) this.recorder?.pagesClosed(session, closedPages, Date.now());
     if (session.ended) return;
     if (session.sockets.size === 0) {
       session.state = 'disconnected';
@@ -163,7 +199,7 @@ export class SessionRegistry {
       session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
       session.expiry.unref();
       this.emit('updated', session);
-    } else if (closedPages > 0) {
+    } else if (closedPages.length > 0) {
       this.emit('updated', session);
     }
   }
@@ -184,6 +220,7 @@ export class SessionRegistry {
       { event: 'session.end', sessionId: session.id, project: session.project, username: session.username, reason, uptimeMs: Date.now() - session.createdAt, ...session.counters() },
       'session.end',
     );
+    this.recorder?.ended(session, reason, Date.now());
     this.emit('removed', session);
   }
 

@@ -24,6 +24,29 @@ export interface SessionInit {
   bucket: Bucket;
 }
 
+/** What is kept of a live session across a restart: identity, login and counters (no sockets, no pages). */
+export interface SavedSession {
+  id: string;
+  tokenHash: string;
+  project: string;
+  scope: SessionScope;
+  userAgent: string;
+  clientAddress: string;
+  device: DeviceInfo;
+  createdAt: number;
+  username: string;
+  roles: string[];
+  loggedIn: boolean;
+  isAdmin: boolean;
+  loginAt: number;
+  recentBytesSent: number;
+  totalBytesSent: number;
+  totalBytesReceived: number;
+  messagesSent: number;
+  lastCommAt: number;
+  recentAt: number;
+}
+
 /** One tracked session: identity fixed by its first socket, counters, login, pages. */
 export class Session {
   readonly id: string;
@@ -133,20 +156,50 @@ export class Session {
     return true;
   }
 
-  /** Closes the pages a socket opened; returns how many. */
-  closePagesOf(conn: Connection): number {
-    let closed = 0;
+  /** Closes the pages a socket opened; returns them. */
+  closePagesOf(conn: Connection): Page[] {
+    const closed: Page[] = [];
     for (const [id, page] of this.pageMap) {
       if (page.owner === conn) {
         this.pageMap.delete(id);
-        closed++;
+        closed.push(page);
       }
     }
-    if (closed > 0) {
+    if (closed.length > 0) {
       this.pagesJson = undefined;
       this.changes++;
     }
     return closed;
+  }
+
+  /** The state a restart keeps. */
+  save(): SavedSession {
+    return {
+      id: this.id,
+      tokenHash: this.tokenHash,
+      project: this.project,
+      scope: this.scope,
+      userAgent: this.userAgent,
+      clientAddress: this.clientAddress,
+      device: this.device,
+      createdAt: this.createdAt,
+      username: this.username,
+      roles: this.roles,
+      loggedIn: this.loggedIn,
+      isAdmin: this.isAdmin,
+      loginAt: this.loginAt,
+      recentBytesSent: this.recentBytesSent,
+      totalBytesSent: this.totalBytesSent,
+      totalBytesReceived: this.totalBytesReceived,
+      messagesSent: this.messagesSent,
+      lastCommAt: this.lastCommAt,
+      recentAt: this.recentAt,
+    };
+  }
+
+  /** Changes whenever what save() returns would (lastComm alone does not count: pongs move it). */
+  get saveSignature(): string {
+    return `${this.changes}:${this.totalBytesSent}:${this.totalBytesReceived}:${this.messagesSent}`;
   }
 
   /** The audit figures logged when the session ends. */

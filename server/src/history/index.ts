@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import { HistoryJournal } from './journal.js';
+import { HistoryRecorder } from './recorder.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { HistoryStore } from './store.js';
+
+export interface HistoryOptions {
+  /** Directory of the embedded store; undefined keeps history in memory only. */
+  dataDir: string | undefined;
+  historyDays: number;
+  historyFlushMs: number;
+  historyMaxPending: number;
+  /** Live sessions are kept across restarts (a data directory, and not cluster mode: Redis does it there). */
+  keepLive: boolean;
+}
+
+/** One tracker's history: the store, the journal that batches writes to it, the recorder that feeds it. */
+export interface History {
+  readonly store: HistoryStore;
+  readonly journal: HistoryJournal;
+  readonly recorder: HistoryRecorder;
+}
+
+/** `:memory:` names no directory: history in memory only, as when none is given. */
+export const IN_MEMORY = ':memory:';
+
+export function openHistory(o: HistoryOptions, log: Logger): History {
+  const dataDir = o.dataDir === IN_MEMORY ? undefined : o.dataDir;
+  const store = new SqliteStore(dataDir);
+  const journal = new HistoryJournal(store, log, {
+    flushMs: o.historyFlushMs,
+    retentionMs: o.historyDays * 24 * 60 * 60 * 1000,
+    maxPending: o.historyMaxPending,
+    keepLive: o.keepLive && dataDir !== undefined,
+  });
+  return { store, journal, recorder: new HistoryRecorder(journal) };
+}

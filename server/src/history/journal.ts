@@ -1,0 +1,207 @@
+import type { Logger } from 'pino';
+import type { EndReason } from '@session-tracker/shared';
+import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, WriteBatch } from './store.js';
+
+export interface JournalOptions {
+  /** How often buffered history is written: the most a crash loses. */
+  flushMs: number;
+  /** Rows older than this are pruned; 0 keeps everything. */
+  retentionMs: number;
+  /** Most records held unwritten while the store fails; past it the oldest events go (counted, logged). */
+  maxPending: number;
+  /** Live sessions are saved for a restart (a data directory on a single node). */
+  keepLive: boolean;
+}
+
+/** Where the journal reads live sessions from when it saves them (the registry, seen narrowly). */
+export interface LiveSource {
+  /** Every live session as a saveable record, with a signature that changes when it does. */
+  live(): Iterable<{ record: () => LiveRecord; signature: string }>;
+}
+
+/** Rows pruned per turn, so pruning a year of history never stalls the event loop. */
+const PRUNE_SLICE = 2_000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** Records written per transaction: 15,000 in one would hold the event loop for tens of ms. */
+const SLICE = 1_000;
+
+/** Cuts a batch into slices of at most SLICE records, in order (events, ended, gone, live). */
+function slice(all: WriteBatch): WriteBatch[] {
+  const out: WriteBatch[] = [];
+  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [] };
+  let n = 0;
+  const push = <K extends keyof WriteBatch>(key: K, items: WriteBatch[K]) => {
+    for (const item of items) {
+      if (n === SLICE) {
+        out.push(cur);
+        cur = { events: [], ended: [], gone: [], live: [] };
+        n = 0;
+      }
+      (cur[key] as unknown[]).push(item);
+      n++;
+    }
+  };
+  push('events', all.events);
+  push('ended', all.ended);
+  push('gone', all.gone);
+  push('live', all.live);
+  if (n > 0) out.push(cur);
+  return out;
+}
+
+/**
+ * Buffers history off the message path and writes it in batches, one transaction per flush;
+ * saves live sessions that changed, for a restart; prunes past the retention in the
+ * background. Nothing here runs per message.
+ */
+export class HistoryJournal {
+  private events: EventRecord[] = [];
+  private ended: EndedRecord[] = [];
+  private gone: string[] = [];
+  /** Live sessions captured for the next write (at shutdown, before the registry lets them go). */
+  private captured: LiveRecord[] = [];
+  private readonly saved = new Map<string, string>();
+  private flushing: Promise<void> | undefined;
+  private readonly flushTimer: NodeJS.Timeout;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private dropped = 0;
+  private closed = false;
+  private source: LiveSource | undefined;
+
+  constructor(
+    readonly store: HistoryStore,
+    private readonly log: Logger,
+    private readonly opts: JournalOptions,
+  ) {
+    this.flushTimer = setInterval(() => void this.flush(), opts.flushMs);
+    this.flushTimer.unref();
+    if (opts.retentionMs > 0) {
+      // First prune soon after start (a tracker restarted after a long stop), then hourly.
+      this.pruneTimer = setTimeout(() => void this.pruneLoop(), Math.min(10_000, opts.flushMs * 10));
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** Live sessions come from here (set once the registry exists). */
+  watchLive(source: LiveSource): void {
+    this.source = source;
+  }
+
+  record(e: EventRecord): void {
+    if (this.closed) return;
+    this.events.push(e);
+    this.bound();
+  }
+
+  sessionEnded(rec: EndedRecord): void {
+    if (this.closed) return;
+    this.ended.push(rec);
+    if (this.opts.keepLive) {
+      this.saved.delete(rec.id);
+      this.gone.push(rec.id);
+    }
+    this.bound();
+  }
+
+  /** A session that ends with the process (shutdown) is kept live, not ended. */
+  static endReason(reason: string): EndReason | undefined {
+    if (reason === 'timeout') return 'timeout';
+    if (reason === 'shutdown') return undefined;
+    return 'closed';
+  }
+
+  private bound(): void {
+    const over = this.events.length + this.ended.length - this.opts.maxPending;
+    if (over <= 0) return;
+    // Events go first: an ended session's record is the part nobody can rebuild.
+    const cut = Math.min(over, this.events.length);
+    this.events.splice(0, cut);
+    this.dropped += cut;
+  }
+
+  /** Writes what is buffered, and the live sessions that changed; one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (this.dropped > 0) {
+      this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
+      this.dropped = 0;
+    }
+    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()] });
+    this.events = [];
+    this.ended = [];
+    this.gone = [];
+    this.captured = [];
+    for (let i = 0; i < slices.length; i++) {
+      const batch = slices[i] as WriteBatch;
+      try {
+        // One transaction per slice, a turn of the event loop between: a burst never stalls it.
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.store.write(batch);
+      } catch (err) {
+        this.log.error({ err, event: 'history.write_failed' }, 'history write failed; kept for the next flush');
+        // What was not written goes back in front, in order; the bound applies.
+        const rest = slices.slice(i);
+        this.events = [...rest.flatMap((b) => b.events), ...this.events];
+        this.ended = [...rest.flatMap((b) => b.ended), ...this.ended];
+        this.gone = [...rest.flatMap((b) => b.gone), ...this.gone];
+        for (const b of rest) for (const l of b.live) this.saved.delete(l.id);
+        this.bound();
+        return;
+      }
+    }
+  }
+
+  /** Takes the live sessions as they are now, for the next write: shutdown calls it before they end. */
+  captureLive(): void {
+    this.captured.push(...this.changedLive());
+  }
+
+  private changedLive(): LiveRecord[] {
+    if (!this.opts.keepLive || this.source === undefined) return [];
+    const out: LiveRecord[] = [];
+    for (const s of this.source.live()) {
+      const rec = s.record();
+      if (this.saved.get(rec.id) === s.signature) continue;
+      this.saved.set(rec.id, s.signature);
+      out.push(rec);
+    }
+    return out;
+  }
+
+  private async pruneLoop(): Promise<void> {
+    try {
+      const before = Date.now() - this.opts.retentionMs;
+      let total = 0;
+      for (;;) {
+        if (this.closed) return;
+        const n = await this.store.prune(before, PRUNE_SLICE);
+        total += n;
+        if (n < PRUNE_SLICE) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (total > 0) this.log.info({ event: 'history.pruned', rows: total, before: new Date(before).toISOString() }, 'history pruned');
+    } catch (err) {
+      this.log.error({ err }, 'history prune failed');
+    }
+    if (!this.closed) {
+      this.pruneTimer = setTimeout(() => void this.pruneLoop(), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** Final flush (live sessions saved as they are now), then the store closes. */
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    await this.flushing;
+    await this.flush();
+    this.closed = true;
+    await this.store.close();
+  }
+}

@@ -1,0 +1,127 @@
+import type { EndedSessionInfo, HistoryEvent, HistoryEventType } from '@session-tracker/shared';
+import { HISTORY_LIMITS } from '@session-tracker/shared';
+import type { EndedRecord, HistoryStore, StoredEvent } from './store.js';
+
+/** A bad param, named; the RPC layer turns it into -32602. */
+export class HistoryParamError extends Error {}
+
+/** Rows looked at per call at most: a selective filter over a long history answers a short page and a cursor. */
+export const SCAN_BUDGET = 50_000;
+const CHUNK_MAX = 2_000;
+
+/** `from`/`to`: ISO 8601 times or epoch ms. */
+export function parseTime(name: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms) || ms < 0) throw new HistoryParamError(`${name}: not an ISO 8601 time or epoch ms: ${String(value).slice(0, 64)}`);
+  return ms;
+}
+
+/** Cursors are opaque to clients: a version, the kind of list, and the keyset position. */
+function encodeCursor(kind: 'h' | 'e', key: readonly [number, string | number]): string {
+  return Buffer.from(JSON.stringify([1, kind, key[0], key[1]])).toString('base64url');
+}
+
+function decodeCursor<K extends string | number>(kind: 'h' | 'e', cursor: string | null | undefined, second: 'string' | 'number'): readonly [number, K] | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 4 || v[0] !== 1 || v[1] !== kind || typeof v[2] !== 'number' || typeof v[3] !== second) {
+    throw new HistoryParamError('cursor: not a cursor this method returned');
+  }
+  return [v[2] as number, v[3] as K];
+}
+
+interface Scan<R, K> {
+  fetch: (after: K | undefined, limit: number) => Promise<R[]>;
+  key: (r: R) => K;
+  match: ((r: R) => boolean) | undefined;
+  limit: number;
+  after: K | undefined;
+}
+
+/**
+ * Keyset paging with filters the store cannot run (RE2): reads chunks in order, keeps the
+ * matches, stops at `limit` or at the scan budget, and says where to go on from.
+ */
+export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K | undefined }> {
+  const items: R[] = [];
+  let after = s.after;
+  let scanned = 0;
+  for (;;) {
+    const want = s.limit - items.length;
+    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) : want + 1);
+    const rows = await s.fetch(after, n);
+    let i = 0;
+    for (; i < rows.length && items.length < s.limit; i++) {
+      const r = rows[i] as R;
+      scanned++;
+      after = s.key(r);
+      if (s.match === undefined || s.match(r)) items.push(r);
+    }
+    if (items.length === s.limit) return { items, next: i < rows.length || rows.length === n ? after : undefined };
+    if (rows.length < n) return { items, next: undefined };
+    if (scanned >= SCAN_BUDGET) return { items, next: after };
+  }
+}
+
+export interface HistoryQuery {
+  from?: string | number | undefined;
+  to?: string | number | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+}
+
+type Match = ((value: string) => boolean) | undefined;
+
+export async function endedSessions(
+  store: HistoryStore,
+  q: HistoryQuery,
+  user: Match,
+  project: Match,
+): Promise<{ sessions: EndedSessionInfo[]; next: string | null }> {
+  const from = parseTime('from', q.from, 0);
+  const to = parseTime('to', q.to, Number.MAX_SAFE_INTEGER);
+  if (from > to) throw new HistoryParamError('from: after to');
+  const match = user || project ? (r: EndedRecord) => (!user || user(r.username)) && (!project || project(r.project)) : undefined;
+  const { items, next } = await scan<EndedRecord, readonly [number, string]>({
+    fetch: (after, limit) => store.ended({ from, to, after, limit }),
+    key: (r) => [r.endedAt, r.id],
+    match,
+    limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
+    after: decodeCursor<string>('h', q.cursor, 'string'),
+  });
+  return { sessions: items.map((r) => JSON.parse(r.info) as EndedSessionInfo), next: next ? encodeCursor('h', next) : null };
+}
+
+export interface EventsParams extends HistoryQuery {
+  sessionId?: string | undefined;
+  types?: HistoryEventType[] | undefined;
+}
+
+export async function events(store: HistoryStore, q: EventsParams, user: Match): Promise<{ events: HistoryEvent[]; next: string | null }> {
+  const from = parseTime('from', q.from, 0);
+  const to = parseTime('to', q.to, Number.MAX_SAFE_INTEGER);
+  if (from > to) throw new HistoryParamError('from: after to');
+  const { items, next } = await scan<StoredEvent, readonly [number, number]>({
+    fetch: (after, limit) => store.events({ from, to, after, limit, sessionId: q.sessionId, types: q.types }),
+    key: (r) => [r.at, r.seq],
+    match: user ? (r) => user(r.username) : undefined,
+    limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
+    after: decodeCursor<number>('e', q.cursor, 'number'),
+  });
+  const out = items.map((r) => ({
+    at: new Date(r.at).toISOString(),
+    type: r.type,
+    sessionId: r.sessionId,
+    username: r.username,
+    project: r.project,
+    clientAddress: r.clientAddress,
+    detail: r.detail,
+  }));
+  return { events: out, next: next ? encodeCursor('e', next) : null };
+}

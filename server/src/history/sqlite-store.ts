@@ -1,0 +1,185 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, StoredEvent, WriteBatch } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ended_sessions (
+  id TEXT PRIMARY KEY,
+  project TEXT NOT NULL,
+  username TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  end_reason TEXT NOT NULL,
+  info TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ended_by_end ON ended_sessions (ended_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  username TEXT NOT NULL,
+  project TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_at ON events (at DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, at DESC, seq DESC);
+CREATE TABLE IF NOT EXISTS live_sessions (
+  id TEXT PRIMARY KEY,
+  record TEXT NOT NULL
+);
+`;
+
+interface EventRow {
+  seq: number;
+  at: number;
+  type: string;
+  session_id: string;
+  username: string;
+  project: string;
+  client_address: string;
+  detail: string;
+}
+
+interface EndedRow {
+  id: string;
+  project: string;
+  username: string;
+  client_address: string;
+  created_at: number;
+  ended_at: number;
+  end_reason: string;
+  info: string;
+}
+
+/** The file the embedded store keeps in a data directory. */
+export const SQLITE_FILE = 'history.sqlite';
+
+/**
+ * The embedded store: one SQLite file in the data directory (made 0700, the file 0600: it
+ * holds addresses and usernames), or `:memory:` when the tracker runs in memory only.
+ * better-sqlite3 is synchronous; the journal calls it in batches, never per message.
+ */
+export class SqliteStore implements HistoryStore {
+  readonly description: string;
+  private readonly db: Database.Database;
+  private readonly insertEvent: Database.Statement;
+  private readonly insertEnded: Database.Statement;
+  private readonly upsertLive: Database.Statement;
+  private readonly deleteLive: Database.Statement;
+  private readonly writeTx: (batch: WriteBatch) => void;
+
+  constructor(dataDir: string | undefined) {
+    if (dataDir === undefined) {
+      this.db = new Database(':memory:');
+      this.description = 'sqlite in memory';
+    } else {
+      if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const file = join(dataDir, SQLITE_FILE);
+      this.db = new Database(file);
+      chmodSync(file, 0o600);
+      this.description = `sqlite ${file}`;
+    }
+    this.db.pragma('journal_mode = WAL');
+    // A crash may lose the last transactions, never corrupt the file: what the journal's flush interval promises anyway.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO events (at, type, session_id, username, project, client_address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertEnded = this.db.prepare(
+      'INSERT OR REPLACE INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
+    this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
+    this.writeTx = this.db.transaction((batch: WriteBatch) => {
+      for (const e of batch.events) {
+        this.insertEvent.run(e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail));
+      }
+      for (const s of batch.ended) {
+        this.insertEnded.run(s.id, s.project, s.username, s.clientAddress, s.createdAt, s.endedAt, s.endReason, s.info);
+      }
+      for (const l of batch.live) this.upsertLive.run(l.id, JSON.stringify(l));
+      for (const id of batch.gone) this.deleteLive.run(id);
+    });
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    this.writeTx(batch);
+    return Promise.resolve();
+  }
+
+  ended(q: EndedQuery): Promise<EndedRecord[]> {
+    const after = q.after;
+    const sql = `SELECT * FROM ended_sessions WHERE ended_at >= ? AND created_at <= ?
+      ${after ? 'AND (ended_at < ? OR (ended_at = ? AND id < ?))' : ''}
+      ORDER BY ended_at DESC, id DESC LIMIT ?`;
+    const args: (number | string)[] = [q.from, q.to];
+    if (after) args.push(after[0], after[0], after[1]);
+    args.push(q.limit);
+    const rows = this.db.prepare(sql).all(...args) as EndedRow[];
+    return Promise.resolve(
+      rows.map((r) => ({
+        id: r.id,
+        project: r.project,
+        username: r.username,
+        clientAddress: r.client_address,
+        createdAt: r.created_at,
+        endedAt: r.ended_at,
+        endReason: r.end_reason === 'closed' ? 'closed' : 'timeout',
+        info: r.info,
+      })),
+    );
+  }
+
+  events(q: EventsQuery): Promise<StoredEvent[]> {
+    const where = ['at >= ?', 'at <= ?'];
+    const args: (number | string)[] = [q.from, q.to];
+    if (q.sessionId !== undefined) {
+      where.push('session_id = ?');
+      args.push(q.sessionId);
+    }
+    if (q.types !== undefined && q.types.length > 0) {
+      where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
+      args.push(...q.types);
+    }
+    if (q.after) {
+      where.push('(at < ? OR (at = ? AND seq < ?))');
+      args.push(q.after[0], q.after[0], q.after[1]);
+    }
+    args.push(q.limit);
+    const rows = this.db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`).all(...args) as EventRow[];
+    return Promise.resolve(
+      rows.map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        type: r.type as StoredEvent['type'],
+        sessionId: r.session_id,
+        username: r.username,
+        project: r.project,
+        clientAddress: r.client_address,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      })),
+    );
+  }
+
+  prune(before: number, max: number): Promise<number> {
+    const a = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? LIMIT ?)').run(before, max);
+    const left = Math.max(0, max - a.changes);
+    const b = left > 0 ? this.db.prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions WHERE ended_at < ? LIMIT ?)').run(before, left) : { changes: 0 };
+    return Promise.resolve(a.changes + b.changes);
+  }
+
+  loadLive(): Promise<LiveRecord[]> {
+    const rows = this.db.prepare('SELECT record FROM live_sessions').all() as { record: string }[];
+    return Promise.resolve(rows.map((r) => JSON.parse(r.record) as LiveRecord));
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,78 @@
+import type { EndReason, HistoryEventType } from '@session-tracker/shared';
+import type { SavedSession } from '../sessions/session.js';
+
+/**
+ * What the history keeps, as the stores hold it: times in epoch ms, the final SessionInfo
+ * as JSON text. One interface for the embedded store (SQLite) and a cluster's (PostgreSQL).
+ */
+export interface EventRecord {
+  at: number;
+  type: HistoryEventType;
+  sessionId: string;
+  username: string;
+  project: string;
+  clientAddress: string;
+  detail: Record<string, unknown>;
+}
+
+/** An event as read back, with its store-assigned sequence (ties on `at` page by it). */
+export interface StoredEvent extends EventRecord {
+  seq: number;
+}
+
+export interface EndedRecord {
+  id: string;
+  project: string;
+  username: string;
+  clientAddress: string;
+  createdAt: number;
+  endedAt: number;
+  endReason: EndReason;
+  /** The final SessionInfo with endedAt and endReason, as JSON. */
+  info: string;
+}
+
+/** A live session as saved for a restart: enough to bring it back, resumable, counters exact. */
+export type LiveRecord = SavedSession;
+
+export interface WriteBatch {
+  events: EventRecord[];
+  ended: EndedRecord[];
+  /** Live sessions to save (insert or replace). */
+  live: LiveRecord[];
+  /** Live sessions no longer live (ended): forget their saved state. */
+  gone: string[];
+}
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface EndedQuery extends TimeRange {
+  /** Keyset: rows strictly after (endedAt, id) in newest-first order. */
+  after: readonly [endedAt: number, id: string] | undefined;
+  limit: number;
+}
+
+export interface EventsQuery extends TimeRange {
+  after: readonly [at: number, seq: number] | undefined;
+  sessionId: string | undefined;
+  types: readonly HistoryEventType[] | undefined;
+  limit: number;
+}
+
+export interface HistoryStore {
+  /** Where it keeps things, for the start-up log line (never a password). */
+  readonly description: string;
+  write(batch: WriteBatch): Promise<void>;
+  /** Ended sessions whose life overlaps the range, newest end first. */
+  ended(q: EndedQuery): Promise<EndedRecord[]>;
+  /** Events inside the range, newest first. */
+  events(q: EventsQuery): Promise<StoredEvent[]>;
+  /** Deletes up to `max` rows older than `before`; returns how many went. */
+  prune(before: number, max: number): Promise<number>;
+  /** Every saved live session (to restore after a restart). */
+  loadLive(): Promise<LiveRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+import { compileFilter } from '../filters/regex.js';
+import { endedSessions, events, HistoryParamError } from '../history/query.js';
+import { invalidParams } from './errors.js';
+import type { HandlerTable } from './router.js';
+
+/** A bad time or cursor is the caller's mistake: -32602 naming it. */
+function named<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    throw err instanceof HistoryParamError ? invalidParams(`Invalid params: ${err.message}`) : err;
+  });
+}
+
+/** 1.1 history: ended sessions and events, newest first, in pages. */
+export const historyHandlers: HandlerTable = {
+  'sessions.history'({ ctx }, p) {
+    const q = p ?? {};
+    const user = compileFilter('usernameFilter', q.usernameFilter);
+    const project = compileFilter('projectFilter', q.projectFilter);
+    // What happened a moment ago is asked for too: write what is buffered first.
+    return named(ctx.history.journal.flush().then(() => endedSessions(ctx.history.store, q, user, project)));
+  },
+
+  'sessions.events'({ ctx }, p) {
+    const q = p ?? {};
+    const user = compileFilter('usernameFilter', q.usernameFilter);
+    return named(ctx.history.journal.flush().then(() => events(ctx.history.store, q, user)));
+  },
+};

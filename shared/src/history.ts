@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { SessionInfo } from './session-info.js';
+
+/** 1.1 history: what is kept of every session and event, and how it is asked for. */
+export const HISTORY_EVENT_TYPES = [
+  'session.start',
+  'session.end',
+  'login',
+  'logout',
+  'login.failed',
+  'page.open',
+  'page.close',
+  'admin.action',
+] as const;
+export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
+
+/** `timeout`: no socket for the session timeout; `closed`: by an admin. */
+export type EndReason = 'timeout' | 'closed';
+
+export interface EndedSessionInfo extends SessionInfo {
+  /** ISO 8601 time the session ended. */
+  endedAt: string;
+  endReason: EndReason;
+}
+
+export interface HistoryEvent {
+  /** ISO 8601 time of the event. */
+  at: string;
+  type: HistoryEventType;
+  sessionId: string;
+  username: string;
+  project: string;
+  clientAddress: string;
+  /** What else the event says: pageId/path/title, roles, reason, action and target… */
+  detail: Record<string, unknown>;
+}
+
+export const HISTORY_LIMITS = {
+  defaultLimit: 1_000,
+  maxLimit: 10_000,
+  cursorMaxLength: 512,
+} as const;
+
+/** ISO 8601 time or epoch ms; checked for a real time by the server (naming the field). */
+const time = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]).optional();
+const filter = z.string().nullable().optional();
+const limit = z.number().int().min(1).max(HISTORY_LIMITS.maxLimit).optional();
+const cursor = z.string().min(1).max(HISTORY_LIMITS.cursorMaxLength).nullable().optional();
+
+export const historyParamsSchemas = {
+  'sessions.history': z
+    .object({ from: time, to: time, usernameFilter: filter, projectFilter: filter, limit, cursor })
+    .strict()
+    .optional(),
+  'sessions.events': z
+    .object({
+      from: time,
+      to: time,
+      sessionId: z.string().min(1).max(128).optional(),
+      usernameFilter: filter,
+      types: z.array(z.enum(HISTORY_EVENT_TYPES)).max(HISTORY_EVENT_TYPES.length).optional(),
+      limit,
+      cursor,
+    })
+    .strict()
+    .optional(),
+} as const;
+
+export interface HistoryResults {
+  'sessions.history': { sessions: EndedSessionInfo[]; next: string | null };
+  'sessions.events': { events: HistoryEvent[]; next: string | null };
+}
