@@ -7,6 +7,7 @@ import type { RateLimit } from './sessions/rate-limit.js';
 import type { ClusterBackend } from './cluster/backend.js';
 import type { Feeds } from './feeds.js';
 import type { Connection } from './transport/connection.js';
+import type { AppStats } from './app/traffic.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
 export interface TrackerContext {
@@ -21,4 +22,6 @@ export interface TrackerContext {
   readonly rateLimit: RateLimit;
   /** The rest of the cluster: SingleNode until (and unless) Redis is up. */
   cluster: ClusterBackend;
+  /** 1.1: per app method totals for /metrics (set once the app hub exists). */
+  appStats?: AppStats;
 }

@@ -27,6 +27,11 @@ import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
 import { Heartbeat } from './transport/heartbeat.js';
 import { refuse, UpgradeHandler } from './transport/upgrade.js';
+import type { IncomingMessage as AppRequest } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { AppContract } from '@session-tracker/shared';
+import { AppHub, typedApp, type TypedApp } from './app/hub.js';
+import type { AppHandler, HandleOptions, PushTarget, TrackedSocket } from './app/types.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -43,6 +48,8 @@ export class SessionTracker {
   private readonly heartbeat: Heartbeat;
   private readonly forwarded: RequestListener[];
   private closing: Promise<void> | undefined;
+  /** The app's own traffic (contract 1.1): handle, push, track. */
+  private readonly appHub: AppHub;
   /** Resolves once the tracker is fully up (in cluster mode: Redis client created). */
   readonly ready: Promise<void>;
 
@@ -64,11 +71,18 @@ export class SessionTracker {
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit);
-    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers }, this.log, options.maxBatch);
+    const router = new RpcRouter(
+      { ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers, 'session.ticket': (call) => this.appHub.ticketHandler(call, undefined) },
+      this.log,
+      options.maxBatch,
+    );
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
     this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
+    this.appHub = new AppHub(this.ctx, trustList(options.trustProxy));
+    this.ctx.appStats = this.appHub.stats;
+    router.app = this.appHub.handlers;
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
     this.ready = options.redisUrl === undefined ? Promise.resolve() : this.startCluster(options.redisUrl);
@@ -99,6 +113,39 @@ export class SessionTracker {
       runLocal: (action) => runLocalAction(this.ctx, action),
     });
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
+  }
+
+  /**
+   * Serves `app.<name>` (contract 1.1). The handler gets the params (checked by `schema` when
+   * given: a failure answers -32602 naming the field) and the calling session. An error thrown
+   * with a `code` from -32099 to -32000 (or positive) and a `message` reaches the client as it is;
+   * any other throw answers -32603 and is logged. Returns a function that removes the handler.
+   */
+  handle<P = unknown, R = unknown>(name: string, handler: AppHandler<P, R>, options?: HandleOptions<P>): () => void {
+    return this.appHub.handle(name, handler, options);
+  }
+
+  /**
+   * Sends the notification `app.<name>` to every socket the target selects: `{sessionId}`,
+   * `{sessionId, pageId}` (the socket owning the page) or `{usernameFilter?, projectFilter?}`
+   * (whole-value RE2; `{}` is everyone). Resolves to the number of sockets reached.
+   */
+  push(target: PushTarget, name: string, params?: unknown): Promise<number> {
+    return this.appHub.push(target, name, params);
+  }
+
+  /**
+   * Hands a socket the app accepted on its own WebSocket server to the session its
+   * `?sessionTicket=` names (else to a session of its own, project from `?project=`): its data
+   * messages count for that session both ways, and it keeps the session connected while open.
+   */
+  track(socket: WebSocket, request: AppRequest): TrackedSocket {
+    return this.appHub.track(socket, request);
+  }
+
+  /** `handle` and `push` typed by the app's declared contract (the same map the SDK takes). */
+  app<A extends AppContract>(): TypedApp<A> {
+    return typedApp<A>(this.appHub);
   }
 
   /** Sessions listed now, connected or not. */

@@ -4,3 +4,4 @@ export * from './jsonrpc.js';
 export * from './methods.js';
 export * from './session-info.js';
 export * from './json-schema.js';
+export * from './app.js';

@@ -1,4 +1,4 @@
-import type { DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
+import type { AppMethodTraffic, DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
 import type { PartView } from './views.js';
 
 /**
@@ -26,6 +26,8 @@ export interface PartRecord {
   totalBytesSent: number;
   totalBytesReceived: number;
   messagesSent: number;
+  /** 1.1: per app method traffic of this part (absent in records from older nodes). */
+  traffic?: Record<string, AppMethodTraffic>;
   lastCommAt: number;
   /** Bumped by every change other than counters (pages, login, state): feeds report it. */
   rev: number;
