@@ -110,7 +110,7 @@ export class SessionTracker {
       flushMs: o.clusterFlushMs,
       log: this.log,
       registry: this.registry,
-      runLocal: (action) => runLocalAction(this.ctx, action),
+      runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
     });
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }

@@ -9,6 +9,17 @@ import { deliver, pushText, selectSockets } from './push.js';
 import { Tickets } from './tickets.js';
 import { trackSocket } from './tracked.js';
 import { AppStats } from './traffic.js';
+import type { ActionReply, ClusterAction } from '../cluster/types.js';
+
+/** The target as plain strings, for the wire between nodes. */
+function plainTarget(t: PushTarget): Record<string, string | null | undefined> {
+  const out: Record<string, string | null | undefined> = {};
+  for (const key of ['sessionId', 'pageId', 'usernameFilter', 'projectFilter'] as const) {
+    const v = (t as Record<string, unknown>)[key];
+    if (typeof v === 'string' || v === null) out[key] = v;
+  }
+  return out;
+}
 import type { AppHandler, AppSession, HandleOptions, PushTarget, TrackedSocket } from './types.js';
 
 /** The app's own traffic on one tracker (contract 1.1): handlers, pushes, tickets, tracked sockets. */
@@ -30,10 +41,30 @@ export class AppHub {
     return this.handlers.handle(name, handler, options);
   }
 
-  /** Sends `app.<name>` to every socket the target selects; resolves to the sockets reached. */
+  /**
+   * Sends `app.<name>` to every socket the target selects; resolves to the sockets reached. In
+   * cluster mode the other nodes get it over the existing request bus (the nodes holding the
+   * session, or every live node for filters) and their counts add up.
+   */
   async push(target: PushTarget, name: string, params?: unknown): Promise<number> {
     const text = pushText(name, params);
-    return deliver(this.ctx, selectSockets(this.ctx, target), name, text, this.stats);
+    const here = deliver(this.ctx, selectSockets(this.ctx, target), name, text, this.stats);
+    const { cluster, options } = this.ctx;
+    if (cluster.mode === 'single') return here;
+    const sid = typeof target.sessionId === 'string' ? target.sessionId : '';
+    const replies = await cluster.act({ kind: 'push', sid, target: plainTarget(target), name, text }, options.clusterTimeoutMs);
+    return replies.reduce((n, r) => n + r.delivered, here);
+  }
+
+  /** Another node's push, delivered to this node's sockets. */
+  runLocalPush(action: Extract<ClusterAction, { kind: 'push' }>): ActionReply {
+    let delivered = 0;
+    try {
+      delivered = deliver(this.ctx, selectSockets(this.ctx, action.target as PushTarget), action.name, action.text, this.stats);
+    } catch (err) {
+      this.ctx.log.warn({ err, event: 'app.push' }, 'a push from another node could not be delivered');
+    }
+    return { node: this.ctx.cluster.nodeId, found: delivered > 0, delivered };
   }
 
   track(ws: WebSocket, req: IncomingMessage): TrackedSocket {

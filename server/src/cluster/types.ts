@@ -70,7 +70,9 @@ export type PartForm = 'views' | 'parts';
 export type ClusterAction =
   | { kind: 'close'; sid: string; message: string }
   | { kind: 'closePage'; sid: string; pageId: string; message: string }
-  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined };
+  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined }
+  /** 1.1: an app push (server/src/app/push.ts); `sid` is "" for a push by filters (every node). */
+  | { kind: 'push'; sid: string; target: Record<string, string | null | undefined>; name: string; text: string };
 
 /** A node's answer to an action: how many sockets it reached, or that it had nothing. */
 export interface ActionReply {
