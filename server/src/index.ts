@@ -1,4 +1,5 @@
-export { SessionTracker, attachSessionTracker, startServer, type RunningServer } from './server.js';
+export { SessionTracker, attachSessionTracker, instrumentSocketIO, startServer, type RunningServer } from './server.js';
+export type { SocketIOServerLike, EngineSocketLike } from './app/socketio.js';
 export { DEFAULT_OPTIONS, resolveOptions, type ServerOptions } from './options.js';
 export { RpcError } from './rpc/errors.js';
 export { parseDevice } from './sessions/device.js';

@@ -32,6 +32,7 @@ import type { WebSocket } from 'ws';
 import type { AppContract } from '@session-tracker/shared';
 import { AppHub, typedApp, type TypedApp } from './app/hub.js';
 import type { AppHandler, HandleOptions, PushTarget, TrackedSocket } from './app/types.js';
+import type { SocketIOServerLike } from './app/socketio.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -143,6 +144,14 @@ export class SessionTracker {
     return this.appHub.track(socket, request);
   }
 
+  /**
+   * Counts every engine.io packet of each Socket.IO 4 connection of `io` for the session named by
+   * `auth.sessionTicket` in its handshake (else a session of its own). Returns the way to stop.
+   */
+  instrumentSocketIO(io: SocketIOServerLike): () => void {
+    return this.appHub.instrumentSocketIO(io);
+  }
+
   /** `handle` and `push` typed by the app's declared contract (the same map the SDK takes). */
   app<A extends AppContract>(): TypedApp<A> {
     return typedApp<A>(this.appHub);
@@ -199,6 +208,11 @@ export class SessionTracker {
     for (const l of this.forwarded) this.httpServer.on('request', l);
     this.log.info({ event: 'tracker.closed' }, 'session tracker closed');
   }
+}
+
+/** Socket.IO in one line: `instrumentSocketIO(io, tracker)` (see `SessionTracker.instrumentSocketIO`). */
+export function instrumentSocketIO(io: SocketIOServerLike, tracker: SessionTracker): () => void {
+  return tracker.instrumentSocketIO(io);
 }
 
 /** Attaches a tracker to an existing HTTP server (path `/ws`, plus `/healthz` and `/sdk.js`). */

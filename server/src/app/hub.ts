@@ -8,6 +8,7 @@ import { AppHandlers } from './handlers.js';
 import { deliver, pushText, selectSockets } from './push.js';
 import { Tickets } from './tickets.js';
 import { trackSocket } from './tracked.js';
+import { instrumentSocketIO, type SocketIOServerLike } from './socketio.js';
 import { AppStats } from './traffic.js';
 import type { ActionReply, ClusterAction } from '../cluster/types.js';
 
@@ -69,6 +70,10 @@ export class AppHub {
 
   track(ws: WebSocket, req: IncomingMessage): TrackedSocket {
     return trackSocket(this.ctx, this.tickets, this.trusted, ws, req);
+  }
+
+  instrumentSocketIO(io: SocketIOServerLike): () => void {
+    return instrumentSocketIO(this.ctx, this.tickets, this.trusted, io);
   }
 
   /** The router's handler of `session.ticket`. */

@@ -15,7 +15,7 @@ import type { TrackedSocket } from './types.js';
  * session like the tracker's own sockets (keeps it connected, closes with it on an admin close)
  * but carries the app's protocol: the tracker never writes its own frames onto it.
  */
-class TrackedConnection extends Connection {
+export class TrackedConnection extends Connection {
   override sendText(): void {}
   override sendStream(_raw: RawJson): void {}
 }
@@ -24,7 +24,7 @@ export function isTracked(c: Connection): boolean {
   return c instanceof TrackedConnection;
 }
 
-function byteLengthOf(data: unknown): number {
+export function byteLengthOf(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (Buffer.isBuffer(data)) return data.length;
   if (data instanceof ArrayBuffer) return data.byteLength;
@@ -45,23 +45,33 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Hands an app socket to a session: the one its ticket names, else a session of its own. */
-export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, ws: WebSocket, req: IncomingMessage): TrackedSocket {
+/** What an app socket's handshake says: its ticket, and the project and scope for a session of its own. */
+export interface AppHandshake {
+  ticket: string | null | undefined;
+  project: string | null | undefined;
+  scope: string | null | undefined;
+}
+
+export function handshakeOf(req: IncomingMessage): AppHandshake {
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://localhost');
   } catch {
     url = new URL('http://localhost/');
   }
-  const now = Date.now();
-  const named = tickets.take(url.searchParams.get('sessionTicket'));
+  return { ticket: url.searchParams.get('sessionTicket'), project: url.searchParams.get('project'), scope: url.searchParams.get('scope') };
+}
+
+/** The session a ticket names (it is used up), else a new session of its own. */
+export function sessionFor(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, h: AppHandshake, req: IncomingMessage, now: number): { session: Session; joined: boolean } {
+  const named = tickets.take(h.ticket);
   let session: Session | undefined = named === undefined ? undefined : ctx.registry.get(named);
   const joined = session !== undefined && !session.ended;
   if (!joined) {
-    const asked = url.searchParams.get('project') ?? DEFAULTS.project;
+    const asked = h.project ?? DEFAULTS.project;
     const project = isValidProject(asked) ? asked : DEFAULTS.project;
     if (project !== asked) ctx.log.warn({ event: 'track.project', project: asked.slice(0, 140) }, 'tracked socket: invalid ?project=, using the default');
-    const scope = url.searchParams.get('scope') ?? DEFAULTS.scope;
+    const scope = h.scope ?? DEFAULTS.scope;
     session = ctx.registry.open(
       {
         project,
@@ -73,7 +83,32 @@ export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: Bloc
       now,
     ).session;
   }
-  const s = session as Session;
+  return { session: session as Session, joined };
+}
+
+/** A data message from the app's client: the byte rule, as on the tracker's own sockets. */
+export function countInbound(ctx: TrackerContext, s: Session, bytes: number): void {
+  const at = Date.now();
+  s.recentBytesSent = bytes;
+  s.totalBytesSent += bytes;
+  s.messagesSent++;
+  s.lastCommAt = at;
+  s.recentAt = at;
+  ctx.stats.bytesFromClients += bytes;
+  ctx.stats.messagesFromClients++;
+}
+
+/** A data message the app sent to its client. */
+export function countOutbound(ctx: TrackerContext, s: Session, bytes: number): void {
+  s.totalBytesReceived += bytes;
+  ctx.stats.bytesToClients += bytes;
+  ctx.stats.messagesToClients++;
+}
+
+/** Hands an app socket to a session: the one its ticket names, else a session of its own. */
+export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, ws: WebSocket, req: IncomingMessage): TrackedSocket {
+  const now = Date.now();
+  const { session: s, joined } = sessionFor(ctx, tickets, trusted, handshakeOf(req), req, now);
   if (ws.readyState !== 1) return { sessionId: s.id, joined };
   const conn = new TrackedConnection(ws, s, ctx);
   ctx.registry.attach(s, conn);
@@ -81,16 +116,7 @@ export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: Bloc
 
   // Every data message the app's client sends counts for the session, as on the tracker's own socket.
   ws.on('message', (data: RawData) => {
-    if (conn.closed) return;
-    const bytes = rawLength(data);
-    const at = Date.now();
-    s.recentBytesSent = bytes;
-    s.totalBytesSent += bytes;
-    s.messagesSent++;
-    s.lastCommAt = at;
-    s.recentAt = at;
-    ctx.stats.bytesFromClients += bytes;
-    ctx.stats.messagesFromClients++;
+    if (!conn.closed) countInbound(ctx, s, rawLength(data));
   });
   const alive = (): void => {
     s.lastCommAt = Date.now();
@@ -100,12 +126,7 @@ export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: Bloc
   // And every one the app sends on it: ws has no "sent" event, so its send is wrapped.
   const send = ws.send;
   ws.send = function (this: WebSocket, data: unknown, ...rest: unknown[]): void {
-    if (ws.readyState === 1 && !conn.closed) {
-      const bytes = byteLengthOf(data);
-      s.totalBytesReceived += bytes;
-      ctx.stats.bytesToClients += bytes;
-      ctx.stats.messagesToClients++;
-    }
+    if (ws.readyState === 1 && !conn.closed) countOutbound(ctx, s, byteLengthOf(data));
     (send as (...args: unknown[]) => void).call(this, data, ...rest);
   } as WebSocket['send'];
   ws.once('close', () => {
