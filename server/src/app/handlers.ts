@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
-import { APP_PREFIX, describeIssues, ErrorCode, failure, type JsonRpcResponse } from '@session-tracker/shared';
-import { isMethodName } from '@session-tracker/shared';
+import { APP_PREFIX, describeIssues, ErrorCode, failure, isMethodName } from '@session-tracker/shared';
 import type { z } from 'zod';
 import { RawJson, RawResponse } from '../rpc/raw-json.js';
+import type { AppDispatch, Outcome } from '../rpc/router.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
 import { countReceived, countSent, type AppStats } from './traffic.js';
 import type { AppHandler, AppSession, HandleOptions } from './types.js';
 
-type Outcome = JsonRpcResponse | RawResponse | undefined;
 type InboundId = string | number | null | undefined;
 
 interface Entry {
@@ -42,7 +41,7 @@ function sessionView(s: Session): AppSession {
 }
 
 /** The app's handlers, and the dispatch of `app.*` calls that the router hands over. */
-export class AppHandlers {
+export class AppHandlers implements AppDispatch {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
