@@ -125,9 +125,10 @@ export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: Bloc
   ws.on('ping', alive);
   // And every one the app sends on it: ws has no "sent" event, so its send is wrapped.
   const send = ws.send;
-  ws.send = function (this: WebSocket, data: unknown, ...rest: unknown[]): void {
+  // Fixed arity (ws sorts out a callback given as `options`): no rest array per message.
+  ws.send = function (this: WebSocket, data: unknown, options?: unknown, cb?: unknown): void {
     if (ws.readyState === 1 && !conn.closed) countOutbound(ctx, s, byteLengthOf(data));
-    (send as (...args: unknown[]) => void).call(this, data, ...rest);
+    (send as (d: unknown, o?: unknown, c?: unknown) => void).call(this, data, options, cb);
   } as WebSocket['send'];
   ws.once('close', () => {
     if (conn.closed) return;
