@@ -120,10 +120,11 @@ describe('tracked sockets (tracker.track)', () => {
 
     // lastComm moves with the tracked socket alone.
     await sleep(300);
-    expect((await infoOf(admin, c.sessionId)).lastComm).toBeGreaterThanOrEqual(250);
+    const idle = (await infoOf(admin, c.sessionId)).lastComm;
+    expect(idle).toBeGreaterThanOrEqual(250);
     t.send('tick');
     await waitFor(() => t.stats.messages.length === 5, 'the echo');
-    expect((await infoOf(admin, c.sessionId)).lastComm).toBeLessThan(250);
+    expect((await infoOf(admin, c.sessionId)).lastComm).toBeLessThan(idle);
     t.ws.close();
     await t.closed;
   });
