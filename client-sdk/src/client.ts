@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  type MethodName,
   type Dataset,
   type LoginResult,
   type MethodResults,
@@ -13,7 +14,10 @@ import { SessionFeed } from './feed.js';
 import { randomId } from './ids.js';
 import type { ClientOptions } from './options.js';
 import { PageTracker, type PageTrackerHandle, type TrackPageOptions } from './pages/tracker.js';
-import { isDataset } from './rpc/results.js';
+import { isContractMethod, isDataset } from './rpc/results.js';
+import type { CallArgs } from './core.js';
+import type { AnyApp, AppCallName, AppCallOptions, AppCallParams, AppCallResult, AppContract, AppNotificationName, AppPushName } from './app/types.js';
+import { checkAppName, checkCallOptions } from './app/checks.js';
 
 export interface OpenPageOptions {
   /** Default: a random UUID. The same ID is re-announced after every reconnect. */
@@ -33,8 +37,14 @@ export interface SessionInfoQuery extends SessionFilters {
   format?: 'list' | 'dataset';
 }
 
-/** The session-tracker client: one session (shared by tabs through the resume token), typed calls, events. */
-export class SessionTrackerClient extends ClientCore {
+/** `call()` arguments for an app method: params may be left out when they may be undefined. */
+export type AppCallArgs<P> = undefined extends P ? [params?: P, options?: AppCallOptions] : [params: P, options?: AppCallOptions];
+
+/**
+ * The session-tracker client: one session (shared by tabs through the resume token), typed calls,
+ * events. `A` is the app's own contract (1.1), declared once: it types `call`, `notify` and `onPush`.
+ */
+export class SessionTrackerClient<A extends AppContract = AnyApp> extends ClientCore {
   private tracker: PageTracker | null = null;
 
   constructor(options: ClientOptions) {
@@ -77,6 +87,48 @@ export class SessionTrackerClient extends ClientCore {
         throw err;
       },
     );
+  }
+
+  /** Any contract method, typed from `@session-tracker/shared`. */
+  override call<M extends MethodName>(method: M, ...args: CallArgs<M>): Promise<MethodResults[M]>;
+  /**
+   * 1.1: the app method `app.<name>`, typed by the app's contract. Made while reconnecting, it
+   * waits in the bounded queue (`maxQueuedCalls`, else `QUEUE_FULL`) and goes out after the
+   * resume, in order; if its socket dies before the answer it rejects with `DISCONNECTED` and is
+   * never resent. A contract method name (`session.self`...) always means the contract method.
+   */
+  override call<N extends AppCallName<A>>(name: N, ...args: AppCallArgs<AppCallParams<A, N>>): Promise<AppCallResult<A, N>>;
+  override call(name: string, params?: unknown, options?: AppCallOptions): Promise<unknown> {
+    if (isContractMethod(name)) return super.call(name, ...([params] as CallArgs<typeof name>));
+    try {
+      checkAppName(name, 'call');
+      return this.requestApp(name, params, checkCallOptions(options, name), false);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** 1.1: the app notification `app.<name>` (no answer). Resolves once written; queued like calls. */
+  notify<N extends AppNotificationName<A>>(name: N, ...args: undefined extends A['notifications'][N] ? [params?: A['notifications'][N]] : [params: A['notifications'][N]]): Promise<void> {
+    try {
+      checkAppName(name, 'notify');
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.requestApp(name, args[0], undefined, true) as Promise<void>;
+  }
+
+  /** 1.1: runs `handler` for every `app.<name>` push; returns the function that stops it. */
+  onPush<N extends AppPushName<A>>(name: N, handler: (params: A['pushes'][N]) => void): () => void {
+    return this.appPushes.on(name, handler as (params: unknown) => void);
+  }
+
+  /**
+   * 1.1: a single-use ticket naming this session (valid `expiresInMs`, 60 s by default), for a
+   * socket your app opens to its own server as `?sessionTicket=<ticket>` (see `tracker.track`).
+   */
+  ticket(): Promise<MethodResults['session.ticket']> {
+    return this.request('session.ticket', undefined);
   }
 
   /** Logs the session in with a JWT or the server's admin token (`-32001` when refused). */
@@ -216,7 +268,10 @@ export class SessionTrackerClient extends ClientCore {
   }
 }
 
-/** Creates a client; it connects at once unless `autoConnect: false`. */
-export function createClient(options: ClientOptions): SessionTrackerClient {
-  return new SessionTrackerClient(options);
+/**
+ * Creates a client; it connects at once unless `autoConnect: false`. `createClient<MyApp>(...)`
+ * types the app's own calls, notifications and pushes by its contract (see `AppContract`).
+ */
+export function createClient<A extends AppContract = AnyApp>(options: ClientOptions): SessionTrackerClient<A> {
+  return new SessionTrackerClient<A>(options);
 }

@@ -22,6 +22,7 @@ import { parseFrame, type ServerMessage } from './rpc/frames.js';
 import { readNotification, type TypedNotification } from './rpc/notifications.js';
 import { SafeStore, resumeTokenKey } from './storage.js';
 import { TimerSlot } from './timers.js';
+import { APP_PREFIX, AppPushes } from './app/pushes.js';
 
 /** Events, with their payloads. Subscribe with `client.on(name, fn)`. */
 export interface ClientEvents {
@@ -55,6 +56,8 @@ export class ClientCore {
   private readonly token: ResumeToken;
   private readonly unwatchToken: (() => void) | null;
   private welcomeParams: WelcomeParams | null = null;
+  /** 1.1: handlers of the app's pushes (`client.onPush`). */
+  protected readonly appPushes = new AppPushes();
   private closing = false;
 
   constructor(clientOptions: ClientOptions) {
@@ -193,6 +196,14 @@ export class ClientCore {
     return this.channel.call(method, params, this.conn.state === 'connected');
   }
 
+  /** 1.1: an app call or notification (`app.<name>`), in the same bounded queue as every call. */
+  protected requestApp(name: string, params: unknown, timeoutMs: number | undefined, notify: boolean): Promise<unknown> {
+    const method = `${APP_PREFIX}${name}`;
+    if (this.conn.state === 'closed') return Promise.reject(new ClientError('CLOSED', `${method}: the client was closed`));
+    const now = this.conn.state === 'connected';
+    return notify ? this.channel.notify(method, params, now, timeoutMs) : this.channel.callApp(method, params, now, timeoutMs);
+  }
+
   /**
    * Tells the server about a page in the registry: now when connected, else at the next
    * welcome. A drop mid-call waits for the re-announcement instead of failing.
@@ -246,6 +257,7 @@ export class ClientCore {
 
   private handleMessage(message: ServerMessage): void {
     if (message.kind === 'notification') {
+      if (message.method.startsWith(APP_PREFIX)) return this.appPushes.emit(message.method, message.params, this.logger);
       const notification = readNotification(message.method, message.params);
       if (notification === undefined) this.logger.debug('session-tracker: unknown notification', { method: message.method });
       else if (notification === null) this.emitter.emit('error', new ClientError('PROTOCOL_ERROR', `${message.method}: params do not fit the contract`, message.params));

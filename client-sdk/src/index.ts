@@ -1,4 +1,5 @@
-export { createClient, SessionTrackerClient, type OpenPageOptions, type SessionFilters, type SessionInfoQuery } from './client.js';
+export { createClient, SessionTrackerClient, type AppCallArgs, type OpenPageOptions, type SessionFilters, type SessionInfoQuery } from './client.js';
+export type { AnyApp, AppCall, AppContract, AppCallOptions } from './app/types.js';
 export type { ClientEvents, CallArgs } from './core.js';
 export type { ClientOptions } from './options.js';
 export { SessionFeed, type FeedChange, type SessionFeedEvents } from './feed.js';
@@ -36,4 +37,5 @@ export type {
   SessionStats,
   SessionsChanged,
   WelcomeParams,
+  AppMethodTraffic,
 } from '@session-tracker/shared';

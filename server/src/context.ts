@@ -8,6 +8,7 @@ import type { ClusterBackend } from './cluster/backend.js';
 import type { Feeds } from './feeds.js';
 import type { Connection } from './transport/connection.js';
 import type { History } from './history/index.js';
+import type { AppStats } from './app/traffic.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
 export interface TrackerContext {
@@ -24,4 +25,6 @@ export interface TrackerContext {
   readonly history: History;
   /** The rest of the cluster: SingleNode until (and unless) Redis is up. */
   cluster: ClusterBackend;
+  /** 1.1: per app method totals for /metrics (set once the app hub exists). */
+  appStats?: AppStats;
 }

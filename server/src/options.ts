@@ -51,6 +51,8 @@ export interface ServerOptions {
   closeTimeoutMs: number;
   /** Unsent bytes past which a socket's live feed is held back (slow consumer). Default 4 MiB. */
   feedHighWaterMark: number;
+  /** How long a `session.ticket` stays valid (single use, for `tracker.track`). Default 60 000 ms. */
+  appTicketTtlMs: number;
   /** Bearer token that GET /metrics requires; open when absent. */
   metricsToken: string | undefined;
   /** Redis URL: turns cluster mode on (redis://, rediss://, redis+sentinel://, redis+cluster://). */
@@ -107,6 +109,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 2_000,
   feedHighWaterMark: 4 * 1024 * 1024,
+  appTicketTtlMs: 60_000,
   metricsToken: undefined,
   redisUrl: undefined,
   redisPrefix: 'st',
@@ -156,6 +159,7 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('clusterBeatMs', o.clusterBeatMs, 50);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(o.redisPrefix)) throw new RangeError('option redisPrefix: 1 to 64 of letters, digits, _ . : -');
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);
+  positiveInt('appTicketTtlMs', o.appTicketTtlMs, 1);
   if (!o.path.startsWith('/')) throw new RangeError(`option path must start with "/", got ${o.path}`);
   if (o.adminToken !== undefined && o.adminToken.length < 16) {
     throw new RangeError('option adminToken must be at least 16 characters');

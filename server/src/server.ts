@@ -30,6 +30,12 @@ import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
 import { Heartbeat } from './transport/heartbeat.js';
 import { refuse, UpgradeHandler } from './transport/upgrade.js';
+import type { IncomingMessage as AppRequest } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { AppContract } from '@session-tracker/shared';
+import { AppHub, typedApp, type TypedApp } from './app/hub.js';
+import type { AppHandler, HandleOptions, PushTarget, TrackedSocket } from './app/types.js';
+import type { SocketIOServerLike } from './app/socketio.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -46,6 +52,8 @@ export class SessionTracker {
   private readonly heartbeat: Heartbeat;
   private readonly forwarded: RequestListener[];
   private closing: Promise<void> | undefined;
+  /** The app's own traffic (contract 1.1): handle, push, track. */
+  private readonly appHub: AppHub;
   /** Resolves once the tracker is fully up (in cluster mode: Redis client created). */
   readonly ready: Promise<void>;
 
@@ -69,11 +77,25 @@ export class SessionTracker {
     const history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log);
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
     history.journal.watchLive({ live: () => liveRecords(this.registry) });
-    const router = new RpcRouter({ ...pageHandlers, ...authHandlers(auth), ...queryHandlers, ...adminHandlers, ...historyHandlers }, this.log, options.maxBatch);
+    const router = new RpcRouter(
+      {
+        ...pageHandlers,
+        ...authHandlers(auth),
+        ...queryHandlers,
+        ...adminHandlers,
+        ...historyHandlers,
+        'session.ticket': (call) => this.appHub.ticketHandler(call, undefined),
+      },
+      this.log,
+      options.maxBatch,
+    );
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
     this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, history, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
+    this.appHub = new AppHub(this.ctx, trustList(options.trustProxy));
+    this.ctx.appStats = this.appHub.stats;
+    router.app = this.appHub.handlers;
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
     this.log.info({ event: 'history.open', store: history.store.description, keepLive: options.redisUrl === undefined && options.dataDir !== undefined && options.dataDir !== IN_MEMORY }, 'history store open');
@@ -102,7 +124,7 @@ export class SessionTracker {
       flushMs: o.clusterFlushMs,
       log: this.log,
       registry: this.registry,
-      runLocal: (action) => runLocalAction(this.ctx, action),
+      runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
     });
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }
@@ -115,6 +137,47 @@ export class SessionTracker {
     let restored = 0;
     for (const s of saved) if (this.registry.restore(s, now)) restored++;
     if (restored > 0) this.log.info({ event: 'history.restored', sessions: restored }, 'sessions restored from the last run');
+  }
+
+  /**
+   * Serves `app.<name>` (contract 1.1). The handler gets the params (checked by `schema` when
+   * given: a failure answers -32602 naming the field) and the calling session. An error thrown
+   * with a `code` from -32099 to -32000 (or positive) and a `message` reaches the client as it is;
+   * any other throw answers -32603 and is logged. Returns a function that removes the handler.
+   */
+  handle<P = unknown, R = unknown>(name: string, handler: AppHandler<P, R>, options?: HandleOptions<P>): () => void {
+    return this.appHub.handle(name, handler, options);
+  }
+
+  /**
+   * Sends the notification `app.<name>` to every socket the target selects: `{sessionId}`,
+   * `{sessionId, pageId}` (the socket owning the page) or `{usernameFilter?, projectFilter?}`
+   * (whole-value RE2; `{}` is everyone). Resolves to the number of sockets reached.
+   */
+  push(target: PushTarget, name: string, params?: unknown): Promise<number> {
+    return this.appHub.push(target, name, params);
+  }
+
+  /**
+   * Hands a socket the app accepted on its own WebSocket server to the session its
+   * `?sessionTicket=` names (else to a session of its own, project from `?project=`): its data
+   * messages count for that session both ways, and it keeps the session connected while open.
+   */
+  track(socket: WebSocket, request: AppRequest): TrackedSocket {
+    return this.appHub.track(socket, request);
+  }
+
+  /**
+   * Counts every engine.io packet of each Socket.IO 4 connection of `io` for the session named by
+   * `auth.sessionTicket` in its handshake (else a session of its own). Returns the way to stop.
+   */
+  instrumentSocketIO(io: SocketIOServerLike): () => void {
+    return this.appHub.instrumentSocketIO(io);
+  }
+
+  /** `handle` and `push` typed by the app's declared contract (the same map the SDK takes). */
+  app<A extends AppContract>(): TypedApp<A> {
+    return typedApp<A>(this.appHub);
   }
 
   /** Sessions listed now, connected or not. */
@@ -171,6 +234,11 @@ export class SessionTracker {
     for (const l of this.forwarded) this.httpServer.on('request', l);
     this.log.info({ event: 'tracker.closed' }, 'session tracker closed');
   }
+}
+
+/** Socket.IO in one line: `instrumentSocketIO(io, tracker)` (see `SessionTracker.instrumentSocketIO`). */
+export function instrumentSocketIO(io: SocketIOServerLike, tracker: SessionTracker): () => void {
+  return tracker.instrumentSocketIO(io);
 }
 
 /** Attaches a tracker to an existing HTTP server (path `/ws`, plus `/healthz` and `/sdk.js`). */

@@ -5,3 +5,4 @@ export * from './methods.js';
 export * from './session-info.js';
 export * from './json-schema.js';
 export * from './history.js';
+export * from './app.js';

@@ -23,6 +23,8 @@ export const paramsSchemas = {
   'session.self': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   /** 1.1: a client that has heard nothing for heartbeatMs asks whether the socket still carries. */
   'session.ping': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
+  /** 1.1: a single-use ticket naming this session, for a socket the app accepts itself. */
+  'session.ticket': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   getSessionInfo: z
     .union([
       // Trailing elements are optional: [], [user] and [user, project] all fit.
@@ -98,6 +100,7 @@ export interface MethodResults {
   'auth.logout': { username: string };
   'session.self': SessionInfo;
   'session.ping': { serverTime: number };
+  'session.ticket': { ticket: string; expiresInMs: number };
   getSessionInfo: SessionInfo[] | Dataset;
   getSessionStats: SessionStats;
   'sessions.watch': { subscription: string; sessions: SessionInfo[] };

@@ -1,3 +1,4 @@
+import type { AppMethodTraffic } from './app.js';
 import type { SessionScope } from './limits.js';
 
 export type SessionState = 'connected' | 'disconnected';
@@ -42,6 +43,11 @@ export interface SessionInfo {
   pages: PageInfo[];
   device: DeviceInfo;
   roles: string[];
+  /**
+   * 1.1: messages and bytes each way per app method (at most 32 names, the rest under `_other`).
+   * A 1.1 server always sends it; optional here so readers of older servers keep compiling.
+   */
+  traffic?: Record<string, AppMethodTraffic>;
 }
 
 export type DatasetColumnType = 'String' | 'Boolean' | 'Date' | 'Integer';

@@ -104,6 +104,7 @@ describe('method map', () => {
         'auth.logout',
         'session.self',
         'session.ping',
+        'session.ticket',
         'getSessionInfo',
         'getSessionStats',
         'sessions.watch',

@@ -2,11 +2,14 @@ import type { JsonRpcErrorObject, JsonRpcId, MethodName, MethodResults } from '@
 import { ClientError, RpcError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { TimerSlot, type Timers } from '../timers.js';
-import { isResultOf } from './results.js';
+import { isContractMethod, isResultOf } from './results.js';
 
 interface Entry {
-  readonly method: MethodName;
+  /** A contract method, or `app.<name>` (1.1: the app's own traffic, results unchecked). */
+  readonly method: string;
   readonly params: unknown;
+  /** A notification: sent without an id, settled once it is written. */
+  readonly notify?: boolean;
   readonly timer: TimerSlot;
   /** The request id once the call went out on a socket. */
   id: number | null;
@@ -27,6 +30,12 @@ export interface ChannelOptions {
 }
 
 /** Pending calls: queued ones (not yet sent) and in-flight ones (sent, awaiting their response). */
+export interface CallOptions {
+  timeoutMs?: number | undefined;
+  /** false: a call the socket cannot take now fails with DISCONNECTED instead of waiting. */
+  queue?: boolean;
+}
+
 export class RpcChannel {
   private nextId = 1;
   private readonly inFlight = new Map<number, Entry>();
@@ -46,20 +55,30 @@ export class RpcChannel {
    * Sends the call at once when `sendNow`, else queues it until `flush()`. With
    * `queue: false` a call the socket cannot take fails with `DISCONNECTED` instead.
    */
-  call<M extends MethodName>(
-    method: M,
-    params: unknown,
-    sendNow: boolean,
-    options: { timeoutMs?: number; queue?: boolean } = {},
-  ): Promise<MethodResults[M]> {
-    return new Promise<MethodResults[M]>((resolve, reject) => {
+  call<M extends MethodName>(method: M, params: unknown, sendNow: boolean, options: CallOptions = {}): Promise<MethodResults[M]> {
+    return this.enqueue(method, params, sendNow, options, false) as Promise<MethodResults[M]>;
+  }
+
+  /** An app method (`app.<name>`): queued and timed like any call; its result is the app's own. */
+  callApp(method: string, params: unknown, sendNow: boolean, timeoutMs?: number): Promise<unknown> {
+    return this.enqueue(method, params, sendNow, { timeoutMs }, false);
+  }
+
+  /** A notification: in the same queue (so in order with calls), settled once written. */
+  notify(method: string, params: unknown, sendNow: boolean, timeoutMs?: number): Promise<void> {
+    return this.enqueue(method, params, sendNow, { timeoutMs }, true) as Promise<void>;
+  }
+
+  private enqueue(method: string, params: unknown, sendNow: boolean, options: CallOptions, notify: boolean): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       const entry: Entry = {
         method,
         params,
+        notify,
         timer: new TimerSlot(this.options.timers),
         id: null,
         settled: false,
-        resolve: (value) => resolve(value as MethodResults[M]),
+        resolve,
         reject,
       };
       const ms = options.timeoutMs ?? this.options.callTimeoutMs;
@@ -94,7 +113,7 @@ export class RpcChannel {
   }
 
   /** True when a call matching `predicate` waits in the queue. */
-  hasQueued(predicate: (method: MethodName, params: unknown) => boolean): boolean {
+  hasQueued(predicate: (method: string, params: unknown) => boolean): boolean {
     return this.queued.some((e) => !e.settled && predicate(e.method, e.params));
   }
 
@@ -107,7 +126,7 @@ export class RpcChannel {
     if ('error' in outcome) {
       const { code, message, data } = outcome.error;
       this.fail(entry, new RpcError(code, message, data, entry.method));
-    } else if (isResultOf(entry.method, outcome.result)) {
+    } else if (!isContractMethod(entry.method) || isResultOf(entry.method, outcome.result)) {
       this.succeed(entry, outcome.result);
     } else {
       this.fail(entry, new ClientError('INVALID_RESPONSE', `${entry.method}: the result does not have the shape of the contract`, outcome.result));
@@ -130,6 +149,7 @@ export class RpcChannel {
   }
 
   private transmit(entry: Entry): boolean {
+    if (entry.notify === true) return this.transmitNotification(entry);
     const id = this.nextId++;
     let text: string;
     try {
@@ -146,6 +166,21 @@ export class RpcChannel {
     this.inFlight.delete(id);
     entry.id = null;
     return false;
+  }
+
+  private transmitNotification(entry: Entry): boolean {
+    let text: string;
+    try {
+      const frame: Record<string, unknown> = { jsonrpc: '2.0', method: entry.method };
+      if (entry.params !== undefined) frame['params'] = entry.params;
+      text = JSON.stringify(frame);
+    } catch (err) {
+      this.fail(entry, err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
+    if (!this.options.send(text)) return false;
+    this.succeed(entry, undefined);
+    return true;
   }
 
   private timeout(entry: Entry, ms: number): void {

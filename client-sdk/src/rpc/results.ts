@@ -41,6 +41,7 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'auth.logout': (v) => hasFields(v, { username: isString }),
   'session.self': isSessionInfo,
   'session.ping': (v) => hasFields(v, { serverTime: isNumber }),
+  'session.ticket': (v) => hasFields(v, { ticket: isString, expiresInMs: isNumber }),
   getSessionInfo: (v) => sessionList(v) || isDataset(v),
   getSessionStats: (v) =>
     hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),
@@ -55,4 +56,9 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
 
 export function isResultOf<M extends MethodName>(method: M, value: unknown): value is MethodResults[M] {
   return RESULT_CHECKS[method](value);
+}
+
+/** True for the contract's own method names (anything else goes to the app as `app.<name>`). */
+export function isContractMethod(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(RESULT_CHECKS, name);
 }

@@ -1,5 +1,6 @@
 import type { PageInfo, SessionInfo } from '@session-tracker/shared';
 import type { PartRecord } from './types.js';
+import { mergeTraffic } from '../app/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
 export interface ClusterSessionInfo extends SessionInfo {
@@ -45,6 +46,7 @@ export function partInfo(p: PartRecord, now: number): SessionInfo {
     pages,
     device: p.device,
     roles: p.roles,
+    traffic: p.traffic ?? {},
   };
 }
 
@@ -91,6 +93,7 @@ export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts
     state: connected ? 'connected' : 'disconnected',
     pages: pageList,
     roles: login.info.roles,
+    traffic: mergeTraffic(group.map((p) => p.info.traffic)),
     node: active.facts.node,
     nodes: [...new Set(group.map((p) => p.facts.node))],
     confirmed,

@@ -1,5 +1,6 @@
 import type { Session } from '../sessions/session.js';
 import type { PartRecord } from './types.js';
+import { trafficOf } from '../app/traffic.js';
 
 /** This node's part of a session, as a record. */
 export function toPart(s: Session, node: string, now: number): PartRecord {
@@ -25,6 +26,7 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
     totalBytesSent: s.totalBytesSent,
     totalBytesReceived: s.totalBytesReceived,
     messagesSent: s.messagesSent,
+    traffic: trafficOf(s),
     lastCommAt: s.lastCommAt,
     rev: s.changes,
     state: s.state,

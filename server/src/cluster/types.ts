@@ -1,4 +1,4 @@
-import type { DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
+import type { AppMethodTraffic, DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
 import type { PartView } from './views.js';
 
 /**
@@ -26,6 +26,8 @@ export interface PartRecord {
   totalBytesSent: number;
   totalBytesReceived: number;
   messagesSent: number;
+  /** 1.1: per app method traffic of this part (absent in records from older nodes). */
+  traffic?: Record<string, AppMethodTraffic>;
   lastCommAt: number;
   /** Bumped by every change other than counters (pages, login, state): feeds report it. */
   rev: number;
@@ -68,7 +70,9 @@ export type PartForm = 'views' | 'parts';
 export type ClusterAction =
   | { kind: 'close'; sid: string; message: string }
   | { kind: 'closePage'; sid: string; pageId: string; message: string }
-  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined };
+  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined }
+  /** 1.1: an app push (server/src/app/push.ts); `sid` is "" for a push by filters (every node). */
+  | { kind: 'push'; sid: string; target: Record<string, string | null | undefined>; name: string; text: string };
 
 /** A node's answer to an action: how many sockets it reached, or that it had nothing. */
 export interface ActionReply {

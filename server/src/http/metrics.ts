@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { TrackerContext } from '../context.js';
 import { safeEqual } from '../sessions/tokens.js';
+import type { AppStats, MethodTotals } from '../app/traffic.js';
 
 /** Project names come from clients: past this many label values the rest fold into `_other`. */
 const MAX_PROJECT_LABELS = 50;
@@ -118,7 +119,40 @@ export function createMetrics(ctx: TrackerContext): Registry {
       for (const [status, n] of stats.refusedUpgrades) this.inc({ status: String(status) }, n);
     },
   });
+  if (ctx.appStats !== undefined) appMetrics(registry, ctx.appStats);
   return registry;
+}
+
+/** 1.1: app calls, errors, pushes and bytes by method (registered names; the rest `_other`). */
+function appMetrics(registry: Registry, app: AppStats): void {
+  const byMethod = (name: string, help: string, read: (t: MethodTotals) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ['method'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [method, t] of app.byMethod) this.inc({ method }, read(t));
+      },
+    });
+  };
+  byMethod('session_tracker_app_calls_total', 'App calls and notifications received, by method', (t) => t.calls);
+  byMethod('session_tracker_app_errors_total', 'App calls answered with an error, by method', (t) => t.errors);
+  byMethod('session_tracker_app_pushes_total', 'App pushes delivered (one per socket reached), by method', (t) => t.pushes);
+  new Counter({
+    name: 'session_tracker_app_bytes_total',
+    help: 'Payload bytes of app traffic, by method and direction (in: from clients, out: to clients)',
+    labelNames: ['method', 'direction'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [method, t] of app.byMethod) {
+        this.inc({ method, direction: 'in' }, t.bytesIn);
+        this.inc({ method, direction: 'out' }, t.bytesOut);
+      }
+    },
+  });
 }
 
 /** GET /metrics, behind an optional bearer token. */

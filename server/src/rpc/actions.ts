@@ -22,7 +22,8 @@ function afterResponse(ctx: TrackerContext, fn: () => void): void {
 export function runLocalAction(ctx: TrackerContext, action: ClusterAction): ActionReply {
   const s = ctx.registry.get(action.sid);
   const none: ActionReply = { node: ctx.cluster.nodeId, found: false, delivered: 0 };
-  if (!s) return none;
+  // App pushes are the app hub's (server.ts routes them there before this).
+  if (!s || action.kind === 'push') return none;
   if (action.kind === 'close') {
     const sockets = [...s.sockets];
     // Ends now: unlisted, and its resume token is dead.

@@ -37,7 +37,12 @@ export type MethodHandler<M extends MethodName> = (
 
 export type HandlerTable = { [M in MethodName]?: MethodHandler<M> };
 
-type Outcome = JsonRpcResponse | RawResponse | undefined;
+export type Outcome = JsonRpcResponse | RawResponse | undefined;
+
+/** Serves the `app.*` names (1.1, the app's own traffic): server/src/app/handlers.ts. */
+export interface AppDispatch {
+  dispatch(conn: Connection, method: string, params: unknown, id: string | number | null | undefined, frameBytes: number): Outcome | Promise<Outcome>;
+}
 
 const MAX_NAME_IN_ERROR = 64;
 
@@ -53,6 +58,10 @@ export class RpcRouter {
   private readonly check: Validators = validators();
   /** Everything a call needs about its method, in one lookup. */
   private readonly methods = new Map<string, MethodEntry>();
+  /** The app's handlers, once the tracker has set them. */
+  app: AppDispatch | undefined;
+  /** Bytes of the frame being handled when it holds one call alone, else -1 (per-method traffic). */
+  private frameBytes = -1;
 
   constructor(
     handlers: HandlerTable,
@@ -92,7 +101,9 @@ export class RpcRouter {
       conn.send(failure(null, ErrorCode.ParseError, text));
       return;
     }
+    this.frameBytes = frame.length;
     const pending = this.handleText(conn, frame.toString('utf8'));
+    this.frameBytes = -1;
     if (pending === undefined) return;
     conn.busy = true;
     pending.then(
@@ -164,6 +175,7 @@ export class RpcRouter {
           if (answers.length > 0) conn.send(answers);
           return undefined;
         }
+        this.frameBytes = -1;
         return this.runBatch(conn, msg.calls);
       case 'single': {
         const out = this.execute(conn, msg.call);
@@ -198,6 +210,7 @@ export class RpcRouter {
   private dispatch(conn: Connection, method: string, params: unknown, id: InboundId): Outcome | Promise<Outcome> {
     const entry = this.methods.get(method);
     if (!entry) {
+      if (this.app !== undefined && method.startsWith('app.')) return this.app.dispatch(conn, method, params, id, this.frameBytes);
       const shown = method.length > MAX_NAME_IN_ERROR ? `${method.slice(0, MAX_NAME_IN_ERROR)}…` : method;
       return this.fail(conn, id, ErrorCode.MethodNotFound, `Method not found: ${shown}`);
     }

@@ -1,4 +1,5 @@
 import type { Session } from './session.js';
+import { trafficJson } from '../app/traffic.js';
 
 /** JSON pieces of the fields fixed for a session's life. */
 export interface FixedJson {
@@ -33,7 +34,7 @@ export function sessionInfoJson(s: Session, now: number): string {
     `${f.address},"lastComm":${Math.max(0, now - s.lastCommAt)},${f.scope},"activePages":${s.pages.size},` +
     `"recentBytesSent":${s.recentBytesSent},"totalBytesSent":${s.totalBytesSent},${p.ids},"authorized":${s.loggedIn},` +
     `"totalBytesReceived":${s.totalBytesReceived},"messagesSent":${s.messagesSent},${f.creation},"state":"${s.state}",` +
-    `${p.pages},${f.device},"roles":${JSON.stringify(s.roles)}}`
+    `${p.pages},${f.device},"roles":${JSON.stringify(s.roles)},"traffic":${trafficJson(s)}}`
   );
 }
 

@@ -1,4 +1,4 @@
-import { UNAUTHENTICATED, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
+import { UNAUTHENTICATED, type AppMethodTraffic, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
 import type { Connection } from '../transport/connection.js';
 import type { Bucket } from './rate-limit.js';
 import type { FixedJson, PagesJson } from './info-json.js';
@@ -70,6 +70,8 @@ export class Session {
   totalBytesSent = 0;
   totalBytesReceived = 0;
   messagesSent = 0;
+  /** 1.1: per app method traffic (server/src/app/traffic.ts); undefined until the first app message. */
+  appTraffic: Map<string, AppMethodTraffic> | undefined;
   lastCommAt: number;
   /** When the most recent data message came (recentBytesSent's time). */
   recentAt = 0;
