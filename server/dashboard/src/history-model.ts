@@ -158,7 +158,7 @@ export function describeDetail(type: string, d: Record<string, unknown>): string
       const parts = [str(d['action']) ?? 'action'];
       const who = [str(d['username']), str(d['project'])].filter((p) => p !== null).join(' · ');
       const target = str(d['sessionId']);
-      if (target !== null) parts.push(`on ${who === '' ? '' : `${who} `}(${target})`);
+      if (target !== null) parts.push(who === '' ? `on session ${target}` : `on ${who} (${target})`);
       const page = str(d['pageId']);
       if (page !== null) parts.push(`page ${page}`);
       const message = str(d['message']);

@@ -1,8 +1,7 @@
 /**
- * The History view: the views' navigation (kept in the URL hash, so a reload stays on the
- * view), the ended sessions of a time window (`sessions.history`, newest end first), the
- * events of everyone (`sessions.events`), both a page of PAGE_SIZE at a time, and the
- * timeline of one session. Failures say what went wrong: a -32602 next to the field it
+ * The History and Events views: the ended sessions of a time window (`sessions.history`,
+ * newest end first), the events of everyone (`sessions.events`), both a page of PAGE_SIZE
+ * at a time, and the timeline of one session. Failures say what went wrong: a -32602 next to the field it
  * names, the other ones (not an admin, no connection) in the list's status line.
  */
 import type { EndedSessionInfo, HistoryEvent } from '@session-tracker/shared';
@@ -10,7 +9,7 @@ import { byId, h, setText } from './dom.js';
 import { renderEvents } from './events.js';
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatExactBytes } from './format.js';
 import { HistoryForm } from './history-form.js';
-import { PAGE_SIZE, VIEWS, endReasonText, hashOf, historyErrorField, viewFromHash, windowParams, type View } from './history-model.js';
+import { PAGE_SIZE, endReasonText, historyErrorField, windowParams } from './history-model.js';
 import { Pager } from './pager.js';
 import { TimelineView, type TimelineSubject } from './timeline.js';
 
@@ -43,26 +42,32 @@ export interface HistoryApi {
   events(query: EventsQuery): Promise<{ events: HistoryEvent[]; next: string | null }>;
 }
 
-const TITLES: Record<View, string> = { sessions: 'Sessions', history: 'History', events: 'Events' };
+export type HistoryMode = 'history' | 'events';
 
-export class HistoryController {
-  private view: View = 'sessions';
-  private readonly live = byId('live-panel');
-  private readonly panel = byId('history-panel');
-  private readonly heading = byId('history-heading');
-  private readonly summary = byId('history-summary');
-  private readonly workspace = byId('history-workspace');
+export class HistoryPanel {
+  private view: HistoryMode = 'history';
+  private readonly heading: HTMLElement;
+  private readonly summary: HTMLElement;
+  private readonly workspace: HTMLElement;
   private readonly tbody: HTMLTableSectionElement;
   private readonly form: HistoryForm;
   private readonly ended: Pager<EndedSessionInfo>;
   private readonly events: Pager<HistoryEvent>;
   private readonly timeline: TimelineView;
   /** The view's lists were read since the sign-in (a view shown again is read again). */
-  private loadedFor: View | null = null;
+  private loadedFor: HistoryMode | null = null;
   /** The ended sessions shown, by ID (for the row that was chosen). */
   private readonly rows = new Map<string, EndedSessionInfo>();
 
-  constructor(private readonly api: HistoryApi) {
+  /** Fills `root` from the page's #history-template. */
+  constructor(
+    private readonly api: HistoryApi,
+    root: HTMLElement,
+  ) {
+    root.replaceChildren(byId('history-template', HTMLTemplateElement).content.cloneNode(true));
+    this.heading = byId('history-heading');
+    this.summary = byId('history-summary');
+    this.workspace = byId('history-workspace');
     this.tbody = byId('history-table', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
     this.form = new HistoryForm(byId('history-form', HTMLFormElement), () => this.search());
     // Before the lists: their first (empty) render asks which session the timeline shows.
@@ -93,20 +98,16 @@ export class HistoryController {
       const s = tr === null ? undefined : this.rows.get(tr.getAttribute('data-session-id') ?? '');
       if (s) this.openTimeline(endedSubject(s));
     });
-    window.addEventListener('hashchange', () => this.setView(viewFromHash(location.hash), true));
-    this.setView(viewFromHash(location.hash), false);
   }
 
-  /** Signed in: the view the hash names is shown and read. */
-  signedIn(): void {
+  /** A new sign-in: the next show reads the lists again. */
+  invalidate(): void {
     this.loadedFor = null;
-    this.setView(viewFromHash(location.hash), false);
-    if (this.view !== 'sessions') this.heading.focus({ preventScroll: true });
   }
 
   /** Signed out: nothing of the history stays on the page. */
   signedOut(): void {
-    this.loadedFor = null;
+    this.invalidate();
     this.ended.clear();
     this.events.clear();
     this.closeTimeline(false);
@@ -114,9 +115,8 @@ export class HistoryController {
     setText(this.summary, '');
   }
 
-  /** The timeline of a session, in the History view (from the live details panel too). */
+  /** The timeline of a session (from the live details panel too). */
   openTimeline(subject: TimelineSubject): void {
-    if (this.view === 'sessions') location.hash = hashOf('history');
     this.workspace.classList.add('has-details');
     for (const tr of this.tbody.rows) tr.classList.toggle('is-selected', tr.dataset['sessionId'] === subject.id);
     this.timeline.show(subject);
@@ -133,33 +133,21 @@ export class HistoryController {
     }
   }
 
-  private setView(view: View, focus: boolean): void {
-    const changed = view !== this.view;
+  /** Shows one of the two views; reads its list unless it was read since the sign-in. */
+  show(view: HistoryMode, focus: boolean): void {
     this.view = view;
-    for (const v of VIEWS) {
-      const link = byId(`nav-${v}`);
-      if (v === view) link.setAttribute('aria-current', 'page');
-      else link.removeAttribute('aria-current');
-    }
-    this.live.hidden = view !== 'sessions';
-    this.panel.hidden = view === 'sessions';
-    document.title = `${TITLES[view]} · session-tracker admin`;
-    if (view === 'sessions') {
-      if (focus && changed) byId('sessions-heading').focus({ preventScroll: true });
-      return;
-    }
     setText(this.heading, view === 'history' ? 'History' : 'Events');
     byId('ended-wrap').hidden = view !== 'history';
     byId('events-wrap').hidden = view !== 'events';
     this.form.setMode(view === 'history' ? 'sessions' : 'events');
-    if (focus && changed) this.heading.focus({ preventScroll: true });
+    if (focus) this.heading.focus({ preventScroll: true });
     if (this.api.signedIn && this.loadedFor !== view) this.search();
     else if (this.api.signedIn && this.timeline.sessionId !== null) this.timeline.refresh();
   }
 
   /** Reads the first page of the view's list for the form's values. */
   private search(): void {
-    if (!this.api.signedIn || this.view === 'sessions') return;
+    if (!this.api.signedIn) return;
     const values = this.form.values;
     this.form.clearErrors();
     const now = Date.now();
@@ -193,8 +181,11 @@ export class HistoryController {
   private errorText(err: unknown): string | null {
     if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) {
       const field = historyErrorField(err.message);
-      if (field !== null && (field !== 'project' || this.view === 'history')) {
-        this.form.setError(field, err.message);
+      const preset = this.form.values.window.preset;
+      // A time the server refused is shown where it was entered: "at" holds both ends.
+      const shown = field === 'from' || field === 'to' ? (preset === 'custom' ? field : preset === 'at' ? 'at' : null) : field;
+      if (shown !== null && (shown !== 'project' || this.view === 'history')) {
+        this.form.setError(shown, err.message);
         return null;
       }
       return `The server refused the query: ${err.message}`;
