@@ -5,7 +5,8 @@
  * username filter narrows them, a bad pattern shows the server's error next to the field,
  * "Load more" follows the cursor past the first 100, a session's timeline lists its events
  * in order, the views survive a reload through the URL hash, the events list narrows by type,
- * and the live details panel links to the timeline of a live session.
+ * the live details panel links to the timeline of a live session, and with the server gone
+ * the list says so under the not-live banner, and reads again once it is back.
  * Screenshots: test/artifacts/dashboard-history.png (1,440 px, timeline open),
  * dashboard-events.png (1,440 px) and dashboard-history-narrow.png (700 px).
  */
@@ -155,6 +156,8 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
     expect(await page.textContent('#hist-username-error')).toMatch(/usernameFilter/);
     expect(await page.getAttribute('#hist-username', 'aria-invalid')).toBe('true');
     expect(await historyIds(page)).toEqual([]);
+    expect(await page.textContent('#history-state')).toBe('Correct the field marked above to search.');
+    expect(await page.textContent('#history-count')).toBe('');
     await page.fill('#hist-username', 'b.*');
     await waitFor(async () => (await historyIds(page)).join() === bob, 'only bob');
     expect(await page.isHidden('#hist-username-error')).toBe(true);
@@ -238,4 +241,36 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
     expect(await page.textContent('#timeline .details-sub')).toContain('live');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('says the server is unreachable under the not-live banner, and searches again once it is back', async () => {
+    let own = await startTestServer({ sessionTimeoutMs: TIMEOUT_MS });
+    const port = own.port;
+    const context = await browser.newContext({ viewport: { width: 1_280, height: 800 } });
+    try {
+      const p = await context.newPage();
+      p.setDefaultTimeout(10_000);
+      await p.goto(`${own.url}/admin#history`);
+      await p.getByLabel('Admin token or JWT').fill(ADMIN_TOKEN);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.waitForSelector('#history-panel:not([hidden])');
+      await waitFor(async () => (await p.textContent('#history-state')) === 'No ended sessions in this window', 'the empty history');
+
+      await own.close();
+      await p.waitForSelector('#stale-banner:not([hidden])');
+      await p.click('#history-form button[type="submit"]');
+      await waitFor(async () => (await p.textContent('#history-state'))?.startsWith('Could not reach the server'), 'the unreachable state');
+      expect(await p.getAttribute('#history-state', 'data-kind')).toBe('error');
+      expect(await p.textContent('#history-count')).toBe('');
+
+      own = await startTestServer({ port, sessionTimeoutMs: TIMEOUT_MS });
+      // The SDK's reconnect backoff decides when (as in dashboard-faults.test.ts).
+      await p.waitForSelector('#stale-banner', { state: 'hidden', timeout: 40_000 });
+      await p.click('#history-form button[type="submit"]');
+      await waitFor(async () => (await p.textContent('#history-state')) === 'No ended sessions in this window', 'the history again');
+      expect(await p.isHidden('#live-panel')).toBe(true);
+    } finally {
+      await context.close();
+      await own.close();
+    }
+  }, 90_000);
 });

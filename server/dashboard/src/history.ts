@@ -82,7 +82,7 @@ export class HistoryPanel {
       render: (items, append) => this.renderEnded(items, append),
       emptyText: () => 'No ended sessions in this window',
       errorText: (err) => this.errorText(err),
-      after: (count, more) => setText(byId('history-count'), `${formatCount(count)} session${count === 1 ? '' : 's'}${more ? ' so far' : ''}`),
+      after: (r) => setText(byId('history-count'), r === null ? '' : `${formatCount(r.count)} session${r.count === 1 ? '' : 's'}${r.more ? ' so far' : ''}`),
     });
     const eventsList = byId('events-list');
     this.events = new Pager<HistoryEvent>({
@@ -91,7 +91,7 @@ export class HistoryPanel {
       render: (items, append) => renderEvents(eventsList, items, append, { withSession: true, onSession: (e) => this.openTimeline(subjectOf(e)) }),
       emptyText: () => 'No events in this window',
       errorText: (err) => this.errorText(err),
-      after: (count, more) => setText(byId('events-count'), `${formatCount(count)}${more ? ' so far' : ''}`),
+      after: (r) => setText(byId('events-count'), r === null ? '' : `${formatCount(r.count)}${r.more ? ' so far' : ''}`),
     });
     this.tbody.addEventListener('click', (ev) => {
       const tr = (ev.target as Element).closest('tr[data-session-id]');

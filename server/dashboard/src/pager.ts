@@ -20,8 +20,8 @@ export interface PagerOptions<T> {
   emptyText(): string;
   /** The words for a failure, or null when it was shown elsewhere (next to a field). */
   errorText(err: unknown): string | null;
-  /** After every page (or failure): the count and whether more is left. */
-  after?(count: number, more: boolean): void;
+  /** After every page: the count and whether more is left; null after a failure. */
+  after?(result: { count: number; more: boolean } | null): void;
 }
 
 export class Pager<T> {
@@ -29,6 +29,8 @@ export class Pager<T> {
   private fetch: ((cursor: string | null) => Promise<Page<T>>) | null = null;
   private next: string | null = null;
   private count = 0;
+  /** The last load failed (its count is not one to show). */
+  private failed = false;
 
   constructor(private readonly options: PagerOptions<T>) {
     options.more.addEventListener('click', () => void this.load(true));
@@ -55,6 +57,7 @@ export class Pager<T> {
     this.options.render([], false);
     this.setState(text, text === '' ? null : 'error');
     this.options.more.hidden = true;
+    this.options.after?.(null);
   }
 
   private setState(text: string, kind: 'loading' | 'empty' | 'error' | null): void {
@@ -78,6 +81,7 @@ export class Pager<T> {
       more.hidden = true;
       this.setState('Loading…', 'loading');
     }
+    this.failed = false;
     try {
       const page = await fetch(append ? this.next : null);
       if (seq !== this.seq) return;
@@ -93,15 +97,17 @@ export class Pager<T> {
     } catch (err) {
       if (seq !== this.seq) return;
       const text = this.options.errorText(err);
+      this.failed = true;
       if (!append) this.options.render([], false);
-      this.setState(text ?? '', text === null ? null : 'error');
+      // Shown next to a field: the list says where to look.
+      this.setState(text ?? 'Correct the field marked above to search.', text === null ? 'empty' : 'error');
       if (!append) this.next = null;
     } finally {
       if (seq === this.seq) {
         more.disabled = false;
         setText(more, 'Load more');
         more.hidden = this.next === null;
-        this.options.after?.(this.count, this.next !== null);
+        this.options.after?.(this.failed && !append ? null : { count: this.count, more: this.next !== null });
       }
     }
   }
