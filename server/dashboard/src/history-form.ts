@@ -91,6 +91,15 @@ export class HistoryForm {
   /** The events list has no project filter (the server keeps none per event); it has types. */
   setMode(mode: 'sessions' | 'events'): void {
     byId('hist-project-row').hidden = mode === 'events';
+    // "Connected at" is a question about sessions: for events, the moment becomes a start.
+    const at = this.preset.querySelector<HTMLOptionElement>('option[value="at"]');
+    if (at !== null) at.disabled = at.hidden = mode === 'events';
+    if (mode === 'events' && this.preset.value === 'at') {
+      this.from.value = this.at.value;
+      this.to.value = '';
+      this.preset.value = 'custom';
+      this.presetChanged();
+    }
     this.types.hidden = mode !== 'events';
     setText(byId('hist-window-hint'), mode === 'events' ? 'Events that happened in the window' : 'Sessions whose life overlaps the window');
   }
