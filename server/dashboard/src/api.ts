@@ -111,6 +111,11 @@ export class DashboardApi {
     return this.token !== null;
   }
 
+  /** Connected now: a call made otherwise waits in the SDK's queue until it times out. */
+  get connected(): boolean {
+    return this.client.state === 'connected';
+  }
+
   get currentFilters(): FilterValues {
     return { ...this.filters };
   }

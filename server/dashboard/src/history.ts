@@ -38,6 +38,7 @@ export interface EventsQuery {
 /** What the view needs of DashboardApi (api.ts). */
 export interface HistoryApi {
   readonly signedIn: boolean;
+  readonly connected: boolean;
   history(query: HistoryQuery): Promise<{ sessions: EndedSessionInfo[]; next: string | null }>;
   events(query: EventsQuery): Promise<{ events: HistoryEvent[]; next: string | null }>;
 }
@@ -156,6 +157,11 @@ export class HistoryPanel {
     if (!window.ok) {
       this.form.setError(window.field, window.message);
       pager.clear('Fix the time window to search.');
+      return;
+    }
+    if (!this.api.connected) {
+      // Said at once, rather than after the SDK's call timeout.
+      pager.clear('Not connected to the server: search again once the connection is back.');
       return;
     }
     this.loadedFor = this.view;
