@@ -2,13 +2,14 @@
 // Builds the admin dashboard (served at /admin) into server/dist/dashboard/:
 //   app.js          the TypeScript in dashboard/src, type-checked, then bundled and minified (esbuild)
 //   index.html      copied from dashboard/public
-//   dashboard.css   copied from dashboard/public
+//   dashboard.css   dashboard/public/dashboard.css and history.css, one after the other
+//                   (the server serves one stylesheet; the sources stay one subject per file)
 // At runtime the page uses the SDK from /sdk.js (window.SessionTracker); the dashboard
 // imports only its types, so nothing from node_modules ends up in app.js.
 // `--no-typecheck` skips the tsc pass (esbuild alone only strips types).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +44,9 @@ const result = await build({
 });
 const foreign = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith(relative(process.cwd(), join(here, 'src'))));
 if (foreign.length > 0) throw new Error(`dashboard: app.js should hold only dashboard/src, found ${foreign.slice(0, 3).join(', ')}`);
-for (const file of ['index.html', 'dashboard.css']) await copyFile(join(here, 'public', file), join(outdir, file));
+await copyFile(join(here, 'public', 'index.html'), join(outdir, 'index.html'));
+const css = await Promise.all(['dashboard.css', 'history.css'].map((file) => readFile(join(here, 'public', file), 'utf8')));
+await writeFile(join(outdir, 'dashboard.css'), css.join('\n'));
 for (const file of ['app.js', 'index.html', 'dashboard.css']) {
   const { size } = await stat(join(outdir, file));
   console.log(`${relative(process.cwd(), join(outdir, file))}  ${(size / 1024).toFixed(1)} KiB`);

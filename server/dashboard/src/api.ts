@@ -4,7 +4,7 @@
  * `login(token)`, a `sessions.watch` subscription (snapshot, then diffs) that is made
  * again after every reconnect or filter change, and the admin actions.
  */
-import type { LoginResult, SessionInfo, SessionsChanged, SessionTrackerClient, StateChange } from '@session-tracker/client';
+import type { LoginResult, MethodResults, ParamsOf, SessionInfo, SessionsChanged, SessionTrackerClient, StateChange } from '@session-tracker/client';
 import type { FilterValues } from './filters.js';
 
 /** The project the dashboard's own session is listed under. */
@@ -111,6 +111,11 @@ export class DashboardApi {
     return this.token !== null;
   }
 
+  /** Connected now: a call made otherwise waits in the SDK's queue until it times out. */
+  get connected(): boolean {
+    return this.client.state === 'connected';
+  }
+
   get currentFilters(): FilterValues {
     return { ...this.filters };
   }
@@ -164,6 +169,16 @@ export class DashboardApi {
 
   closePage(sessionId: string, pageId: string, message: string): Promise<unknown> {
     return this.client.closeRemotePage(sessionId, pageId, message === '' ? undefined : message);
+  }
+
+  /** One page of ended sessions, newest end first (admins only; -32602 names a bad param). */
+  history(query: NonNullable<ParamsOf<'sessions.history'>>): Promise<MethodResults['sessions.history']> {
+    return this.client.sessionHistory(query);
+  }
+
+  /** One page of events, newest first. */
+  events(query: NonNullable<ParamsOf<'sessions.events'>>): Promise<MethodResults['sessions.events']> {
+    return this.client.sessionEvents(query);
   }
 
   /** Re-reads uptime and last comm of the listed sessions (see RESYNC_MS). */

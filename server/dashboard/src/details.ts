@@ -55,6 +55,8 @@ export interface DetailsOptions {
   onClose(): void;
   onTerminate(sessionId: string): void;
   onClosePage(sessionId: string, pageId: string): void;
+  /** Opens the session's timeline (its events so far) in the History view. */
+  onTimeline(info: SessionInfo): void;
 }
 
 /** A moment in both clocks: epoch ms (to show) and local monotonic ms (to stop the clocks at). */
@@ -75,6 +77,7 @@ export class DetailsView {
   private readonly subtitle: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly terminate: HTMLButtonElement;
+  private readonly timeline: HTMLButtonElement;
   private readonly list: HTMLDListElement;
   private readonly extra: HTMLDListElement;
   private readonly pagesHeading: HTMLElement;
@@ -102,6 +105,10 @@ export class DetailsView {
     this.terminate.addEventListener('click', () => {
       if (this.entry && this.ended === null && this.staleAt === null) options.onTerminate(this.entry.info.id);
     });
+    this.timeline = h('button', { type: 'button', class: 'btn', id: 'details-timeline' }, 'Timeline');
+    this.timeline.addEventListener('click', () => {
+      if (this.entry) options.onTimeline(this.entry.info);
+    });
     this.list = h('dl', { class: 'fields' });
     for (const f of FIELDS) {
       const dd = h('dd', { class: f.mono ? 'mono' : null });
@@ -120,7 +127,7 @@ export class DetailsView {
     root.replaceChildren(
       h('div', { class: 'details-head' }, h('div', {}, this.title, this.subtitle), close),
       this.notice,
-      h('div', { class: 'details-actions' }, this.terminate),
+      h('div', { class: 'details-actions' }, this.terminate, this.timeline),
       h('section', { class: 'details-section', 'aria-labelledby': 'details-pages' }, this.pagesHeading, this.pagesList, this.noPages),
       h('section', { class: 'details-section', 'aria-labelledby': 'details-fields' }, h('h3', { id: 'details-fields' }, 'All fields'), this.list, this.extra),
     );

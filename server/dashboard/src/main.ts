@@ -14,6 +14,7 @@ import { formatCount, formatDevice, formatTime } from './format.js';
 import { Liveness, endedText, type Gap } from './liveness.js';
 import { SessionStore, filterErrorField, totals, type Entry, type StoreChanges } from './model.js';
 import { TableView } from './table.js';
+import { Views } from './views.js';
 
 const E_INVALID_PARAMS = -32602;
 const E_TOKEN = -32001;
@@ -77,6 +78,7 @@ const details = new DetailsView(byId('details'), {
   onClose: closeDetails,
   onTerminate: (id) => void terminate(id),
   onClosePage: (sessionId, pageId) => void closePage(sessionId, pageId),
+  onTimeline: (info) => views.openTimeline({ id: info.id, username: info.username, project: info.project, note: 'live' }),
 });
 
 const table = new TableView(byId('sessions-table', HTMLTableElement), byId('session-count'), byId('sessions-empty'), {
@@ -213,6 +215,7 @@ const api = new DashboardApi({
   },
 });
 renderState({ newState: api.client.state, oldState: 'disconnected' });
+const views = new Views(api);
 el.reconnect.addEventListener('click', () => api.client.connect());
 
 // ---- Sign-in / sign-out ---------------------------------------------------------------
@@ -225,6 +228,7 @@ function showSignIn(error: string | null): void {
   closeDetails();
   el.filtersForm.reset();
   filters.clearErrors();
+  views.signedOut();
   el.dashboardView.hidden = true;
   el.account.hidden = true;
   el.signinView.hidden = false;
@@ -242,6 +246,8 @@ function showDashboard(username: string): void {
   el.who.textContent = username;
   el.token.value = '';
   byId('sessions-heading').focus();
+  // The view the URL hash names (#history, #events), read now that the server answers.
+  views.signedIn();
 }
 
 async function signIn(token: string): Promise<void> {
