@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
-import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, stablePort, startTestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import { RawClient } from '../support/ws-client.js';
 
@@ -85,7 +85,8 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard under faults', () =
   }, 60_000);
 
   it('while the server is down, everything is marked stale under a banner saying since when; live again once it is back', async () => {
-    let tracker = await startTestServer();
+    // Restarted on the same port below: one outside the ephemeral range, so nothing takes it meanwhile.
+    let tracker = await startTestServer({ port: await stablePort() });
     const port = tracker.port;
     const client = await RawClient.connect(tracker.wsUrl, { project: 'Plant' });
     const page = await signIn(tracker);
@@ -113,6 +114,8 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard under faults', () =
       expect(Math.min(apart, 86_400_000 - apart)).toBeLessThanOrEqual(2_000);
       expect(await page.textContent('#stale-banner')).toMatch(/Reconnecting|Connecting|Disconnected/);
       // Rows: none claims "connected"; the last known state is in the title; the body is dimmed.
+      // (The banner shows at once; the rows are restyled on the next animation frame.)
+      await waitFor(async () => (await stateCells(page)).every((c) => c === 'unknown'), 'the rows to go stale', 5_000);
       expect(await stateCells(page)).toEqual(['unknown', 'unknown']);
       expect(await page.getAttribute(`tr[data-session-id="${client.sessionId}"] td.c-state`, 'title')).toMatch(/Last known: connected/);
       expect(await opacity()).toBeLessThan(1);
@@ -130,6 +133,7 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard under faults', () =
       // The server is back on the same port: the SDK reconnects, the dashboard watches again.
       tracker = await startTestServer({ port });
       await page.waitForSelector('#stale-banner', { state: 'hidden', timeout: 40_000 });
+      await waitFor(async () => (await stateCells(page)).length === 1, 'the new snapshot in the rows', 5_000);
       const cells = await stateCells(page);
       expect(cells).toEqual(['connected']); // a new server: only the dashboard's new session
       expect(await opacity()).toBe(1);

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { createClient, type SessionInfo, type SessionTrackerClient } from '@session-tracker/client';
-import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, stablePort, startTestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { pageRecord, startBrowserApp, type BrowserApp } from '../support/browser-app.js';
@@ -146,7 +146,8 @@ describe.skipIf(CHROMIUM === undefined)('tabs of one browser converge on one ses
 
   it('after a server restart that lost the session, the tabs come back in one new session', async () => {
     // A tracker of its own, restarted on the same port with nothing remembered.
-    const first = await startTestServer({ sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    // Restarted on the same port below: one outside the ephemeral range, so nothing takes it meanwhile.
+    const first = await startTestServer({ sessionTimeoutMs: SESSION_TIMEOUT_MS, port: await stablePort() });
     const port = first.port;
     await using own = await startBrowserApp({
       sdkUrl: `${tracker.url}/sdk.js`,

@@ -13,7 +13,7 @@ import {
   type SessionsChanged,
   type StateChange,
 } from '@session-tracker/client';
-import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, stablePort, startTestServer } from '../support/server.js';
 import { ClientPool, trackedWebSocket } from '../support/sdk.js';
 import { waitFor } from '../support/wait.js';
 
@@ -149,7 +149,8 @@ describe('the server ends the session or goes away', () => {
   });
 
   it('1001 on shutdown: reconnects with backoff once a server listens on the port again', async () => {
-    await using first = await startTestServer();
+    // Restarted on the same port below: one outside the ephemeral range, so nothing takes it meanwhile.
+    await using first = await startTestServer({ port: await stablePort() });
     const port = first.port;
     const { WebSocket: Tracked, sockets } = trackedWebSocket();
     const states: StateChange[] = [];
