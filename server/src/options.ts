@@ -78,6 +78,8 @@ export interface ServerOptions {
   historyFlushMs: number;
   /** History records held unwritten while the store fails; past it the oldest events are dropped. Default 100 000. */
   historyMaxPending: number;
+  /** In memory (no dataDir), history rows kept per table (events; ended sessions), oldest dropped first. Default 20 000 (about 25 MiB at most). */
+  historyMemoryRows: number;
   /** pino level. Default `info`. */
   logLevel: string;
   /** A pino logger to use instead of creating one. */
@@ -121,6 +123,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   historyDays: 30,
   historyFlushMs: 1_000,
   historyMaxPending: 100_000,
+  historyMemoryRows: 20_000,
   logLevel: 'info',
   logger: undefined,
 });
@@ -156,6 +159,7 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('historyDays', o.historyDays, 0);
   positiveInt('historyFlushMs', o.historyFlushMs, 10);
   positiveInt('historyMaxPending', o.historyMaxPending, 100);
+  positiveInt('historyMemoryRows', o.historyMemoryRows, 100);
   positiveInt('clusterBeatMs', o.clusterBeatMs, 50);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(o.redisPrefix)) throw new RangeError('option redisPrefix: 1 to 64 of letters, digits, _ . : -');
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);

@@ -95,3 +95,24 @@ describe('SqliteStore + scan', () => {
     expect(() => parseTime('from', 'last tuesday', 0)).toThrow(/from/);
   });
 });
+
+describe('SqliteStore in memory', () => {
+  it('keeps at most about maxRows per table, dropping the oldest', async () => {
+    const store = new SqliteStore(undefined, 100);
+    for (let i = 0; i < 50; i++) {
+      await store.write({
+        events: Array.from({ length: 10 }, (_, j) => ev(i * 10 + j, 'u')),
+        ended: [{ id: `s${i}`, project: 'P', username: 'u', clientAddress: 'a', createdAt: i, endedAt: i, endReason: 'timeout', info: '{}' }],
+        live: [],
+        gone: [],
+      });
+    }
+    const all = await events(store, { limit: 10_000 }, undefined);
+    expect(all.events.length).toBeGreaterThanOrEqual(100);
+    expect(all.events.length).toBeLessThanOrEqual(110);
+    // The newest are kept.
+    expect(all.events[0]?.detail['n']).toBe(499);
+    expect((await endedSessions(store, { limit: 10_000 }, undefined, undefined)).sessions).toHaveLength(50);
+    await store.close();
+  });
+});

@@ -10,6 +10,8 @@ export interface HistoryOptions {
   historyDays: number;
   historyFlushMs: number;
   historyMaxPending: number;
+  /** Rows kept per table when in memory (events; ended sessions), oldest dropped first. */
+  historyMemoryRows: number;
   /** Live sessions are kept across restarts (a data directory, and not cluster mode: Redis does it there). */
   keepLive: boolean;
 }
@@ -26,7 +28,7 @@ export const IN_MEMORY = ':memory:';
 
 export function openHistory(o: HistoryOptions, log: Logger): History {
   const dataDir = o.dataDir === IN_MEMORY ? undefined : o.dataDir;
-  const store = new SqliteStore(dataDir);
+  const store = new SqliteStore(dataDir, dataDir === undefined ? o.historyMemoryRows : Number.POSITIVE_INFINITY);
   const journal = new HistoryJournal(store, log, {
     flushMs: o.historyFlushMs,
     retentionMs: o.historyDays * 24 * 60 * 60 * 1000,

@@ -71,8 +71,19 @@ export class SqliteStore implements HistoryStore {
   private readonly upsertLive: Database.Statement;
   private readonly deleteLive: Database.Statement;
   private readonly writeTx: (batch: WriteBatch) => void;
+  /** Rows per table, kept in step with writes: trimming must not count a big table each flush. */
+  private eventRows = 0;
+  private endedRows = 0;
 
-  constructor(dataDir: string | undefined) {
+  /**
+   * `maxRows` bounds each table (events, ended sessions), oldest first. In memory that is the
+   * only bound there is besides the retention: without it a long-running tracker's history
+   * would grow for `historyDays` in RAM.
+   */
+  constructor(
+    dataDir: string | undefined,
+    private readonly maxRows = Number.POSITIVE_INFINITY,
+  ) {
     if (dataDir === undefined) {
       this.db = new Database(':memory:');
       this.description = 'sqlite in memory';
@@ -95,6 +106,8 @@ export class SqliteStore implements HistoryStore {
     );
     this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
     this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
+    this.eventRows = (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    this.endedRows = (this.db.prepare('SELECT COUNT(*) AS n FROM ended_sessions').get() as { n: number }).n;
     this.writeTx = this.db.transaction((batch: WriteBatch) => {
       for (const e of batch.events) {
         this.insertEvent.run(e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail));
@@ -109,7 +122,25 @@ export class SqliteStore implements HistoryStore {
 
   write(batch: WriteBatch): Promise<void> {
     this.writeTx(batch);
+    this.eventRows += batch.events.length;
+    this.endedRows += batch.ended.length;
+    this.trim();
     return Promise.resolve();
+  }
+
+  /** Drops the oldest rows past maxRows, once a table is a tenth over (so not on every write). */
+  private trim(): void {
+    const slack = Math.max(1, Math.floor(this.maxRows / 10));
+    if (this.eventRows > this.maxRows + slack) {
+      const over = this.eventRows - this.maxRows;
+      this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq ASC LIMIT ?)').run(over);
+      this.eventRows -= over;
+    }
+    if (this.endedRows > this.maxRows + slack) {
+      const over = this.endedRows - this.maxRows;
+      this.db.prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions ORDER BY ended_at ASC LIMIT ?)').run(over);
+      this.endedRows -= over;
+    }
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {
@@ -170,6 +201,8 @@ export class SqliteStore implements HistoryStore {
     const a = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? LIMIT ?)').run(before, max);
     const left = Math.max(0, max - a.changes);
     const b = left > 0 ? this.db.prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions WHERE ended_at < ? LIMIT ?)').run(before, left) : { changes: 0 };
+    this.eventRows -= a.changes;
+    this.endedRows -= b.changes;
     return Promise.resolve(a.changes + b.changes);
   }
 
