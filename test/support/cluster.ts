@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { expectResult } from './contract.js';
 import { userToken } from './jwt.js';
 import type { RedisServer } from './redis.js';
@@ -89,4 +90,39 @@ export async function connectWithLogin(wsUrl: string, user: string, options: { p
   const c = await RawClient.connect(wsUrl, options);
   expectResult(await c.call('auth.login', { token: await userToken(user) }));
   return c;
+}
+
+/** A node's record of a session as Redis holds it (default key prefix), or undefined. */
+export async function storedPart(redisUrl: string, sid: string, node: string): Promise<any> {
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const text = await r.hget(`{st}:parts:${sid}`, node);
+    return text ? JSON.parse(text) : undefined;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Waits until `node`'s record of session `sid` is in Redis (and passes `check`): a node
+ * writes a new session within moments, but a test that freezes or kills the node must not
+ * do it before that write landed.
+ */
+export function untilStored(redisUrl: string, sid: string, node: string, check: (part: any) => boolean = () => true, timeoutMs?: number): Promise<any> {
+  return until(`${node}'s record of ${sid} in redis`, async () => {
+    const p = await storedPart(redisUrl, sid, node);
+    return p && check(p) ? p : undefined;
+  }, timeoutMs);
+}
+
+/** Whether Redis still lists `node` among the cluster's nodes. */
+export async function nodeListed(redisUrl: string, node: string): Promise<boolean> {
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    return (await r.sismember('{st}:nodes', node)) === 1;
+  } finally {
+    r.disconnect();
+  }
 }

@@ -34,9 +34,15 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
   };
 }
 
-/** A part as seen now: a connected part of a node that no longer beats is disconnected, whatever it said last. */
+/**
+ * A part as seen now: the part of a node that no longer beats holds no open pages and is not
+ * connected, whatever it said last (its sockets died with it). Its counters stay. This holds
+ * on every node from the moment the node's key expires, before the reaper retires the part.
+ */
 export function asSeen(p: PartRecord, isAlive: (node: string) => boolean): PartRecord {
-  return p.state === 'connected' && !isAlive(p.node) ? { ...p, state: 'disconnected' } : p;
+  if (p.state === 'retired' || isAlive(p.node)) return p;
+  if (p.state === 'connected') return { ...p, state: 'disconnected', pages: [] };
+  return p.pages.length > 0 ? { ...p, pages: [] } : p;
 }
 
 /** A record from Redis or another node, checked for the fields every reader relies on. */

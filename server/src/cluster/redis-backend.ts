@@ -5,7 +5,7 @@ import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
 import { ChangeStream, type ChangeListener } from './change-stream.js';
 import { connectRedis, deadline, type RedisClient } from './connect.js';
-import { Keys } from './keys.js';
+import { Keys, LOCK_SCRIPT } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
 import { asSeen, parsePart, toPart } from './records.js';
@@ -138,10 +138,11 @@ export class RedisBackend implements ClusterBackend {
 
   private async beatOnce(): Promise<void> {
     if (this.command.status !== 'ready' || this.stopped || this.beatWaiting) return this.lost();
+    let lapsed = false;
     try {
       this.beatWaiting = true;
       const work = (async () => {
-        await this.members.beat(Date.now());
+        lapsed = await this.members.beat(Date.now());
         await this.stream.renew();
         await this.members.refresh();
       })().finally(() => (this.beatWaiting = false));
@@ -152,12 +153,15 @@ export class RedisBackend implements ClusterBackend {
       return this.lost();
     }
     this.reachable = true;
-    if (!this.wasReady) {
-      // Back after an outage (or first start).
+    if (!this.wasReady || lapsed) {
+      // Back after an outage (or first start), or after a pause long enough for the others
+      // to count this node dead: the reaper may have retired its parts and forgotten it, so
+      // every live session is announced again.
+      if (this.wasReady) this.o.log.warn({ event: 'cluster.rejoined', node: this.nodeId }, 'this node was counted dead: announcing its sessions again');
+      else this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       this.wasReady = true;
-      this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       await this.writer.rewriteAll();
-      // Feeds may have missed changes while Redis was away.
+      // Feeds may have missed changes meanwhile.
       if (this.stream.listening) this.stream.emit({ kind: 'resync' });
     }
   }
@@ -169,18 +173,25 @@ export class RedisBackend implements ClusterBackend {
     this.wasReady = false;
   }
 
-  /** One node at a time ends sessions whose every part is gone: dead nodes leave no zombies. */
+  /**
+   * One node at a time (by a lock its holder renews, so a pass comes every reap period)
+   * ends sessions whose every part is gone and retires dead nodes' parts of sessions that
+   * live on elsewhere: dead nodes leave no zombies and no phantom pages.
+   */
   private async reap(): Promise<void> {
     if (!this.ready) return;
     const k = this.keys;
-    const got = await this.command.set(k.reaperLock, this.nodeId, 'PX', Math.max(2_000, this.o.beatMs * 4), 'NX');
-    if (got !== 'OK') return;
+    const held = await this.command.eval(LOCK_SCRIPT, 1, k.reaperLock, this.nodeId, String(Math.max(2_000, this.o.beatMs * 4)));
+    if (held !== 1) return;
     const now = Date.now();
     const beats = await this.members.beats();
+    // Whether a node beats is decided again inside each script, atomically with what it does.
     for (const n of this.members.known) {
-      if (this.members.alive.has(n) || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
-      const { ended, forgotten } = await this.store.reapNode(n, now);
+      if (n === this.nodeId || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
+      const { ended, retired, forgotten } = await this.store.reapNode(n, now, this.o.nodeTtlMs);
       this.stream.ended(ended);
+      this.writer.announceRetired(retired);
+      if (retired.length > 0) this.o.log.info({ event: 'cluster.retired', node: n, parts: retired.length }, "dead node's parts of sessions that live on elsewhere retired");
       if (forgotten) this.o.log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
     }
     this.stream.ended(await this.store.reapRetired(now));
@@ -195,13 +206,14 @@ export class RedisBackend implements ClusterBackend {
     return same.reduce((a, b) => (b.loginAt > a.loginAt ? b : a));
   }
 
-  async partsOf(sid: string): Promise<PartRecord[]> {
-    if (!this.ready) return [];
+  async partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }> {
+    const beating = this.members.alive;
+    if (!this.ready) return { parts: [], beating };
     const all = await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'session parts').catch((err: unknown) => {
       this.trouble(err);
       return new Map<string, PartRecord>();
     });
-    return [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p));
+    return { parts: [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p)), beating };
   }
 
   /** See records.ts asSeen: by this node's view of who beats. */
@@ -211,7 +223,7 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
-    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed) => viewOfPart(p, now, confirmed));
+    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
     return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
@@ -229,7 +241,7 @@ export class RedisBackend implements ClusterBackend {
     form: PartForm,
     timeoutMs: number,
     decode: (body: string) => T[],
-    stored: (p: PartRecord, confirmed: boolean) => T,
+    stored: (p: PartRecord, confirmed: boolean, beating: boolean) => T,
   ) {
     const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
     if (!this.ready) return none;
@@ -248,30 +260,51 @@ export class RedisBackend implements ClusterBackend {
     const answered = [...w.answered];
     const silent = [...this.members.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
     const unconfirmedNodes: string[] = [];
-    try {
-      const keep = prefilter(filters);
-      const fromRedis = (async () => {
-        const got = await Promise.all(silent.map((n) => this.store.partsOfNode(n, keep)));
-        return { got, retired: await this.store.retiredParts(keep) };
-      })();
-      const { got, retired } = await deadline(fromRedis, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)), 'stored parts');
-      silent.forEach((n, i) => {
-        const g = got[i];
-        if (!g) return;
-        // A silent node counts as unconfirmed when it is alive or still holds sessions.
-        if (this.members.alive.has(n) || g.held > 0) unconfirmedNodes.push(n);
-        for (const p of g.parts) items.push(stored(this.asSeen(p), false));
-      });
-      // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
-      if (retired.length > 0) {
-        const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
-        for (const p of retired) if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(p, !unconfirmedNodes.includes(p.node)));
+    const keep = prefilter(filters);
+    // Each read has its own deadline: one slow read loses only its own parts, and says so.
+    const budget = Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0));
+    const [got, retiredRead] = await Promise.all([
+      Promise.allSettled(silent.map((n) => deadline(this.store.partsOfNode(n, keep), budget, 'stored parts'))),
+      deadline(this.store.retiredParts(keep), budget, 'retired parts').then(
+        (parts) => parts,
+        (err: unknown) => {
+          this.trouble(err);
+          return undefined;
+        },
+      ),
+    ]);
+    let degraded = retiredRead === undefined;
+    const alive = this.members.alive;
+    // Sessions with a part on a beating node: a dead node's parts of these only add counters.
+    const living = new Set(items.map((x) => x.sid));
+    silent.forEach((n, i) => {
+      const g = got[i];
+      if (alive.has(n) && g?.status === 'fulfilled') for (const p of g.value.parts) living.add(p.sid);
+    });
+    silent.forEach((n, i) => {
+      const g = got[i];
+      if (g?.status !== 'fulfilled') {
+        // Its sessions are missing from the answer: the node is named, the answer degraded.
+        this.trouble(g?.reason);
+        unconfirmedNodes.push(n);
+        degraded = true;
+        return;
       }
-      return { items, unconfirmedNodes, degraded: false, answered };
-    } catch (err) {
-      this.trouble(err);
-      return { items, unconfirmedNodes, degraded: true, answered };
+      // A silent node is unconfirmed while it beats, or while it is dead but holds the only
+      // live part of some session (one whose clients may still resume it).
+      const beating = alive.has(n);
+      const holdsLive = () => g.value.parts.some((p) => p.state !== 'retired' && !living.has(p.sid) && !this.o.registry.get(p.sid));
+      if (beating || holdsLive()) unconfirmedNodes.push(n);
+      for (const p of g.value.parts) items.push(stored(this.asSeen(p), false, beating));
+    });
+    // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
+    if (retiredRead && retiredRead.length > 0) {
+      const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
+      for (const p of retiredRead) {
+        if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(this.asSeen(p), !unconfirmedNodes.includes(p.node), this.members.alive.has(p.node)));
+      }
     }
+    return { items, unconfirmedNodes, degraded, answered };
   }
 
   /** This node's answer to a query: its parts matching the filters, one per line. */
@@ -285,13 +318,13 @@ export class RedisBackend implements ClusterBackend {
 
   async act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]> {
     if (!this.ready) return [];
-    // Ask the nodes that hold parts of the session (a part written moments ago may not be
-    // there yet: then every live node).
+    // Ask the beating nodes that hold parts of the session: a dead node has no sockets and
+    // never answers. A part written moments ago may not be there yet: then every live node.
     const holders = await deadline(this.store.holders(action.sid), READ_WAIT_MS, 'holders').catch((err: unknown) => {
       this.trouble(err);
-      return [];
+      return { all: [], beating: [] };
     });
-    const expected = new Set((holders.length > 0 ? holders : [...this.members.alive]).filter((n) => n !== this.nodeId));
+    const expected = new Set((holders.all.length > 0 ? holders.beating : [...this.members.alive]).filter((n) => n !== this.nodeId));
     return (await this.requests.action(action, expected, timeoutMs)).replies;
   }
 

@@ -7,7 +7,7 @@ import type { Connection } from '../transport/connection.js';
 import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
 import { toPart } from './records.js';
-import type { ClusterChange, ClusterFilters, PartRecord } from './types.js';
+import type { ClusterChange, ClusterFilters } from './types.js';
 import { partJson, viewOfSession, type SessionView } from './views.js';
 
 /** What a feed needs of a session: its filters' fields, its order and its JSON. */
@@ -193,14 +193,17 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     const mirror = this.mirror;
     const local = this.ctx.registry.get(sid);
     const remote = mirror?.partsOf(sid, local !== undefined) ?? [];
-    const confirmed = (p: PartRecord) => p.state === 'retired' || p.node === self || !mirror || mirror.isAlive(p.node);
+    // Remote parts come from their nodes' own writes: a part is unconfirmed when its node died.
+    const beating = (node: string) => node === self || !mirror || mirror.isAlive(node);
     if (local && remote.length === 0) return viewOfSession(local, self, now);
     const only = remote[0];
-    if (!local && only && remote.length === 1) return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, confirmed(only)) };
+    if (!local && only && remote.length === 1) {
+      return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, only.state === 'retired' || beating(only.node)) };
+    }
     const parts = local ? [...remote, toPart(local, self, now)] : remote;
-    const [v] = mergeParts(parts, new Set(), now);
+    const dead = new Set(parts.filter((p) => !beating(p.node)).map((p) => p.node));
+    const [v] = mergeParts(parts, dead, now, beating);
     if (!v) return undefined;
-    v.confirmed = parts.every(confirmed);
     return { sid, createdAt: parts[0]?.createdAt ?? 0, username: v.username, project: v.project, json: JSON.stringify(v) };
   }
 

@@ -59,6 +59,13 @@ export class PartWriter {
     return this.flushing;
   }
 
+  /** Tells feeds about parts the reaper retired for a dead node (this node's feeds too). */
+  announceRetired(parts: readonly PartRecord[]): void {
+    if (parts.length === 0) return;
+    this.publishParts(parts.map((p) => JSON.stringify(p)));
+    if (this.o.stream.listening) this.o.stream.emit({ kind: 'parts', parts: [...parts] });
+  }
+
   /**
    * Back after an outage (or first start): every part is written again, and parts Redis
    * holds for this node that it no longer has (they ended meanwhile, or belong to its
