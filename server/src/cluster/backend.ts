@@ -18,6 +18,8 @@ export interface ClusterBackend {
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
   /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
   partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;
+  /** What Redis holds of one node's parts of `sids` (undefined: Redis out of reach). */
+  storedParts(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[] | undefined>;
   /** Runs an admin action on the other nodes that hold parts of a session. */
   act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]>;
   /** An admin ended a session: forget it everywhere. */
@@ -46,6 +48,9 @@ export class SingleNode implements ClusterBackend {
   }
   async partsOf(): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }> {
     return { parts: [], beating: new Set([this.nodeId]) };
+  }
+  async storedParts(): Promise<undefined> {
+    return undefined;
   }
   async act(): Promise<ActionReply[]> {
     return [];

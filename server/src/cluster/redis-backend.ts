@@ -316,6 +316,14 @@ export class RedisBackend implements ClusterBackend {
     return sessions.map((s) => JSON.stringify(toPart(s, this.nodeId, now))).join('\n');
   }
 
+  async storedParts(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[] | undefined> {
+    if (!this.ready) return undefined;
+    return deadline(this.store.partsAt(node, sids), READ_WAIT_MS, 'stored parts').catch((err: unknown) => {
+      this.trouble(err);
+      return undefined;
+    });
+  }
+
   async act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]> {
     if (!this.ready) return [];
     // Ask the beating nodes that hold parts of the session: a dead node has no sockets and

@@ -25,6 +25,16 @@ export class PartStore {
     return out;
   }
 
+  /** One node's parts of the given sessions (undefined where it has none). */
+  async partsAt(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[]> {
+    const pipe = this.command.pipeline();
+    for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
+    return ((await pipe.exec()) ?? []).map(([err, text]) => {
+      if (err) throw err; // "not there" must mean not there
+      return parsePart(text as string | null);
+    });
+  }
+
   /** The session a resume token names, if Redis knows it. */
   sessionOfToken(tokenHash: string): Promise<string | null> {
     return this.command.hget(this.keys.tokens, tokenHash);

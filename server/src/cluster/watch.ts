@@ -142,18 +142,38 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     const mirror = this.mirror;
     if (!mirror) return;
     if (c.kind === 'parts') mirror.put(c.parts, this.moved);
-    else if (c.kind === 'nodes') mirror.setAlive(c.alive, this.moved);
     else if (c.kind === 'ended') {
       for (const sid of c.sids) {
         mirror.drop(sid);
         this.moved.add(sid);
       }
+    } else if (c.kind === 'nodes') {
+      const died = mirror.setAlive(c.alive, this.moved);
+      if (died.length > 0) void this.recheck(mirror, died).catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed recheck failed'));
     } else {
       // Redis was away: events may be lost. Refill from a fresh query.
       for (const sid of mirror.sids()) this.moved.add(sid);
       this.mirror = mirror.emptied();
       this.held = [];
       void this.fill().catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed refill failed'));
+    }
+    this.schedule();
+  }
+
+  /**
+   * Nodes died: what they sent the mirror may never have reached Redis (a node that dies
+   * within a flush interval of a change), and no reaper would ever end a session Redis never
+   * had. Their parts are checked against Redis: the mirror keeps what Redis holds.
+   */
+  private async recheck(mirror: PartMirror, nodes: readonly string[]): Promise<void> {
+    for (const node of nodes) {
+      const sids = mirror.sidsOf(node);
+      if (sids.length === 0) continue;
+      const asked = Date.now();
+      const stored = await this.ctx.cluster.storedParts(node, sids);
+      // Redis away (a resync follows), or the mirror was replaced meanwhile.
+      if (!stored || this.mirror !== mirror) return;
+      mirror.settle(node, sids, stored, asked, this.moved);
     }
     this.schedule();
   }
