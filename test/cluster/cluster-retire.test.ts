@@ -166,4 +166,36 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       r.disconnect();
     }
   });
+
+  it('a resume on a node that held a part of the session before (retired) keeps that part\'s counters: totals never drop', async () => {
+    await using redis = await RedisServer.start();
+    await using a = await tracker(redis, 'a', { clusterTimeoutMs: 300 });
+    const r = new Redis(redis.url);
+    try {
+      await using tab = await RawClient.connect(a.wsUrl);
+      const mine = await until('the part on a', () => storedPart(r, tab.sessionId, 'a'));
+      // Node b held a tab of this session, died, and the reaper retired its part and forgot it.
+      const old: Part = { ...mine, node: 'b', state: 'retired', pages: [], messagesSent: 9, totalBytesSent: 5_000, totalBytesReceived: 100 };
+      await r.multi().hset(K(`parts:${tab.sessionId}`), 'b', JSON.stringify(old)).sadd(K('retired'), tab.sessionId).exec();
+      await using admin = await connectAdmin(a);
+      const before = await find(admin, tab.sessionId);
+      expect(before.messagesSent).toBeGreaterThanOrEqual(9);
+      // b starts again under its old name; a tab of the session comes back to it.
+      await using b = await tracker(redis, 'b', { clusterTimeoutMs: 300 });
+      await using tab2 = await RawClient.connect(b.wsUrl, { resume: tab.welcome.resumeToken });
+      expect(tab2.welcome).toMatchObject({ resumed: true, sessionId: tab.sessionId });
+      const now = await until("b's new part", async () => {
+        const p = await storedPart(r, tab.sessionId, 'b');
+        return p?.state === 'connected' ? p : undefined;
+      });
+      expect(now.messagesSent).toBeGreaterThanOrEqual(9);
+      expect(now.totalBytesSent).toBeGreaterThanOrEqual(5_000);
+      const after = await find(admin, tab.sessionId);
+      expect(after.messagesSent).toBeGreaterThanOrEqual(before.messagesSent);
+      expect(after.totalBytesSent).toBeGreaterThanOrEqual(before.totalBytesSent);
+      expect(after.totalBytesReceived).toBeGreaterThanOrEqual(before.totalBytesReceived);
+    } finally {
+      r.disconnect();
+    }
+  });
 });

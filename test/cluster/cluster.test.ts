@@ -63,7 +63,10 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
 
   it('a SIGKILLed node: its clients resume on another node with session ID, login and counters', async () => {
     await using redis = await RedisServer.start();
-    const [a, b, c] = await threeNodes(redis);
+    // A session timeout longer than the node TTL (2.5 s), as in production (60 s vs 5 s): with
+    // the 2 s of FAST the session is past its timeout the moment its node counts as dead, and
+    // the first reaper pass ends it before it can be seen disconnected or resumed.
+    const [a, b, c] = await threeNodes(redis, ['--session-timeout', '8000']);
     await using _a = a, _b = b, _c = c;
     const victim = await connectWithLogin(b.wsUrl, 'operator1', { project: 'Plant' });
     await victim.call('page.open', { pageId: 'main', path: '/main' });

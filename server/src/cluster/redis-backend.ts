@@ -36,6 +36,9 @@ const QUERY_BUDGET_MS = 1_900;
 /** Single reads on a caller's path (resume, session.self, actions). */
 const READ_WAIT_MS = 1_000;
 
+/** Claims whose join never came (the socket went first) are forgotten past this many. */
+const CARRIED_MAX = 1_000;
+
 /** How long a starting node waits for Redis before it serves alone (degraded) and retries. */
 const START_WAIT_MS = 2_000;
 
@@ -50,6 +53,11 @@ export class RedisBackend implements ClusterBackend {
   private readonly requests: Requests;
   private readonly timers: NodeJS.Timeout[] = [];
   private wasReady = false;
+  /**
+   * When this node's view of the cluster became current (start, back after an outage or a
+   * pause). Until a node TTL later it does not reap: the others' beats may predate the outage.
+   */
+  private readySince = 0;
   /** False once a beat failed or timed out, until one goes through. */
   private reachable = true;
   private stopped = false;
@@ -82,9 +90,22 @@ export class RedisBackend implements ClusterBackend {
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
+      if (change === 'added') this.carry(s);
       if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.writer.flushSoon();
       else if (change === 'removed') this.writer.ended(s, this.ready);
     });
+  }
+
+  /** Counters of this node's earlier part of a session being joined here (see claim). */
+  private readonly carried = new Map<string, PartRecord>();
+
+  private carry(s: Session): void {
+    const old = this.carried.get(s.id);
+    if (!old) return;
+    this.carried.delete(s.id);
+    s.totalBytesSent += old.totalBytesSent;
+    s.totalBytesReceived += old.totalBytesReceived;
+    s.messagesSent += old.messagesSent;
   }
 
   static async start(o: RedisBackendOptions): Promise<RedisBackend> {
@@ -160,6 +181,7 @@ export class RedisBackend implements ClusterBackend {
       if (this.wasReady) this.o.log.warn({ event: 'cluster.rejoined', node: this.nodeId }, 'this node was counted dead: announcing its sessions again');
       else this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       this.wasReady = true;
+      this.readySince = Date.now();
       await this.writer.rewriteAll();
       // Feeds may have missed changes meanwhile.
       if (this.stream.listening) this.stream.emit({ kind: 'resync' });
@@ -179,7 +201,7 @@ export class RedisBackend implements ClusterBackend {
    * live on elsewhere: dead nodes leave no zombies and no phantom pages.
    */
   private async reap(): Promise<void> {
-    if (!this.ready) return;
+    if (!this.ready || Date.now() - this.readySince < this.o.nodeTtlMs) return;
     const k = this.keys;
     const held = await this.command.eval(LOCK_SCRIPT, 1, k.reaperLock, this.nodeId, String(Math.max(2_000, this.o.beatMs * 4)));
     if (held !== 1) return;
@@ -201,8 +223,16 @@ export class RedisBackend implements ClusterBackend {
     if (!this.ready) return undefined;
     const sid = await deadline(this.store.sessionOfToken(tokenHash), READ_WAIT_MS, 'resume');
     if (!sid) return undefined;
-    const same = [...(await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'resume')).values()].filter((p) => p.project === project && p.tokenHash === tokenHash);
+    const parts = await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'resume');
+    const same = [...parts.values()].filter((p) => p.project === project && p.tokenHash === tokenHash);
     if (same.length === 0) return undefined;
+    // A part this node name held before (retired by the reaper, or left by its previous run)
+    // is overwritten by the part the join makes: its counters go into that part.
+    const own = parts.get(this.nodeId);
+    if (own && own.tokenHash === tokenHash) {
+      if (this.carried.size >= CARRIED_MAX) this.carried.clear();
+      this.carried.set(sid, own);
+    }
     return same.reduce((a, b) => (b.loginAt > a.loginAt ? b : a));
   }
 
