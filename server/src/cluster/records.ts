@@ -1,5 +1,6 @@
 import type { Session } from '../sessions/session.js';
-import type { PartRecord } from './types.js';
+import { compileFilter } from '../filters/regex.js';
+import type { ClusterFilters, PartRecord } from './types.js';
 
 /** This node's part of a session, as a record. */
 export function toPart(s: Session, node: string, now: number): PartRecord {
@@ -61,4 +62,21 @@ export function parsePart(text: string | null | undefined): PartRecord | undefin
   } catch {
     return undefined;
   }
+}
+
+/** Project and username filters applied to parts before they travel. */
+export function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
+  const user = compileFilter('usernameFilter', f.usernameFilter);
+  const project = compileFilter('projectFilter', f.projectFilter);
+  return (p) => (!user || user(p.username)) && (!project || project(p.project));
+}
+
+/** Reads a 'parts' reply: one record per line. */
+export function decodeParts(body: string): PartRecord[] {
+  const out: PartRecord[] = [];
+  if (body) for (const line of body.split('\n')) {
+    const p = parsePart(line);
+    if (p) out.push(p);
+  }
+  return out;
 }

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { compileFilter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
 import { ChangeStream, type ChangeListener } from './change-stream.js';
-import { connectRedis, deadline, type RedisClient } from './connect.js';
-import { Keys, LOCK_SCRIPT } from './keys.js';
+import { connectRedis, deadline, readyWithin, type RedisClient } from './connect.js';
+import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
-import { asSeen, parsePart, toPart } from './records.js';
+import { asSeen, decodeParts, prefilter, toPart } from './records.js';
+import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
@@ -64,6 +64,7 @@ export class RedisBackend implements ClusterBackend {
   private readonly unlisten: () => void;
   private readonly stream: ChangeStream;
   private readonly store: PartStore;
+  private readonly reaper: Reaper;
 
   private constructor(
     private readonly o: RedisBackendOptions,
@@ -87,6 +88,7 @@ export class RedisBackend implements ClusterBackend {
     this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
     const { registry, log } = o;
     this.writer = new PartWriter({ command, keys: this.keys, nodeId: o.nodeId, registry, store: this.store, stream: this.stream, log, canWrite: () => this.ready && this.wasReady });
+    this.reaper = new Reaper({ command, keys: this.keys, nodeId: o.nodeId, members: this.members, store: this.store, stream: this.stream, writer: this.writer, log, nodeTtlMs: o.nodeTtlMs, lockMs: Math.max(2_000, o.beatMs * 4) });
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
@@ -195,28 +197,10 @@ export class RedisBackend implements ClusterBackend {
     this.wasReady = false;
   }
 
-  /**
-   * One node at a time (by a lock its holder renews, so a pass comes every reap period)
-   * ends sessions whose every part is gone and retires dead nodes' parts of sessions that
-   * live on elsewhere: dead nodes leave no zombies and no phantom pages.
-   */
+  /** The reaper's pass, on a node whose view of the cluster is current (see readySince). */
   private async reap(): Promise<void> {
     if (!this.ready || Date.now() - this.readySince < this.o.nodeTtlMs) return;
-    const k = this.keys;
-    const held = await this.command.eval(LOCK_SCRIPT, 1, k.reaperLock, this.nodeId, String(Math.max(2_000, this.o.beatMs * 4)));
-    if (held !== 1) return;
-    const now = Date.now();
-    const beats = await this.members.beats();
-    // Whether a node beats is decided again inside each script, atomically with what it does.
-    for (const n of this.members.known) {
-      if (n === this.nodeId || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
-      const { ended, retired, forgotten } = await this.store.reapNode(n, now, this.o.nodeTtlMs);
-      this.stream.ended(ended);
-      this.writer.announceRetired(retired);
-      if (retired.length > 0) this.o.log.info({ event: 'cluster.retired', node: n, parts: retired.length }, "dead node's parts of sessions that live on elsewhere retired");
-      if (forgotten) this.o.log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
-    }
-    this.stream.ended(await this.store.reapRetired(now));
+    await this.reaper.pass();
   }
 
   async claim(tokenHash: string, project: string): Promise<PartRecord | undefined> {
@@ -411,35 +395,4 @@ export class RedisBackend implements ClusterBackend {
     this.subscriber.disconnect();
     this.command.disconnect();
   }
-}
-
-/** Project and username filters applied to parts before they travel. */
-function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
-  const user = compileFilter('usernameFilter', f.usernameFilter);
-  const project = compileFilter('projectFilter', f.projectFilter);
-  return (p) => (!user || user(p.username)) && (!project || project(p.project));
-}
-
-/** Resolves when the client is ready, or after `ms` (it keeps trying in the background). */
-function readyWithin(client: RedisClient, ms: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.on('ready', done);
-  });
-}
-
-/** Reads a 'parts' reply: one record per line. */
-function decodeParts(body: string): PartRecord[] {
-  const out: PartRecord[] = [];
-  if (body) for (const line of body.split('\n')) {
-    const p = parsePart(line);
-    if (p) out.push(p);
-  }
-  return out;
 }
