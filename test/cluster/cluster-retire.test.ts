@@ -198,4 +198,31 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       r.disconnect();
     }
   });
+
+  it("retires a live node's part left disconnected past the timeout (its previous run's) while the session lives on elsewhere", async () => {
+    await using redis = await RedisServer.start();
+    await using a = await tracker(redis, 'a', { clusterTimeoutMs: 300 });
+    await using admin = await connectAdmin(a);
+    const r = new Redis(redis.url);
+    try {
+      await using tab = await RawClient.connect(a.wsUrl);
+      const mine = await until('the part on a', () => storedPart(r, tab.sessionId, 'a'));
+      // Node "b" restarted under its name: the part of its previous run was rewritten as
+      // disconnected (an orphan, in the retired set); its client resumed on a long ago.
+      const orphan: Part = { ...mine, node: 'b', state: 'disconnected', disconnectedAt: Date.now() - 10_000, pages: [], messagesSent: 4 };
+      await plant(r, orphan, Date.now(), { beating: true });
+      await r.sadd(K('retired'), tab.sessionId);
+      const retired = await until('orphan retired', async () => {
+        const p = await storedPart(r, tab.sessionId, 'b');
+        return p?.state === 'retired' ? p : undefined;
+      });
+      expect(retired).toMatchObject({ messagesSent: 4, pages: [] });
+      expect(await r.sismember(K('nodeparts:b'), tab.sessionId)).toBe(0);
+      const s = await find(admin, tab.sessionId);
+      expect(s).toMatchObject({ nodes: ['a'], node: 'a', state: 'connected' });
+      expect(s.messagesSent).toBeGreaterThanOrEqual(4);
+    } finally {
+      r.disconnect();
+    }
+  });
 });

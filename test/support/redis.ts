@@ -17,6 +17,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every redis-server this test process started and has not seen exit: they die with it (see cluster.ts). */
+const servers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of servers) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+});
+
 /** A private redis-server on its own port (never a shared one), no persistence. */
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -41,6 +50,8 @@ export class RedisServer {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...this.extra];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    servers.add(child);
+    child.once('exit', () => servers.delete(child));
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);

@@ -87,7 +87,9 @@ end
 
 /**
  * Decides, atomically, whether a session still has a live part (see live_until); when it has
- * none it ends the session everywhere and returns 1.
+ * none it ends the session everywhere and returns 1. When it lives, parts left disconnected
+ * past the timeout (a node's previous run, whose clients resumed elsewhere) are retired
+ * (their node holds nothing of it any more) and returned: {0, part, ...}; otherwise 0.
  * KEYS: parts(sid), tokens, retired. ARGV: sid, now, timeoutMs, prefix, [node, partJson]
  * (with the last two, that part is first written as retired).
  */
@@ -102,12 +104,29 @@ if #all == 0 then
   redis.call('SREM', KEYS[3], sid)
   return 1
 end
+local live, expired = false, {}
 for i = 1, #all, 2 do
-  local u = live_until(prefix, all[i], cjson.decode(all[i + 1]), timeout)
-  if u ~= nil and u > now then return 0 end
+  local p = cjson.decode(all[i + 1])
+  local u = live_until(prefix, all[i], p, timeout)
+  if u ~= nil and u > now then live = true
+  elseif u ~= nil and p.state == 'disconnected' then table.insert(expired, i) end
 end
-end_session(all, sid, prefix)
-return 1
+if not live then
+  end_session(all, sid, prefix)
+  return 1
+end
+if #expired == 0 then return 0 end
+-- A disconnected part has no pages: only its state changes. The pattern cannot occur inside
+-- a JSON string (its quotes would be escaped), so the first match is the part's own state.
+local out = {0}
+for _, i in ipairs(expired) do
+  local json = (string.gsub(all[i + 1], '"state":"disconnected"', '"state":"retired"', 1))
+  redis.call('HSET', KEYS[1], all[i], json)
+  redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid)
+  table.insert(out, json)
+end
+redis.call('SADD', KEYS[3], sid)
+return out
 `;
 
 /** What REAP_PART_SCRIPT did with a dead node's part of one session. */

@@ -43,6 +43,8 @@ export class Reaper {
       if (retired.length > 0) log.info({ event: 'cluster.retired', node: n, parts: retired.length }, "dead node's parts of sessions that live on elsewhere retired");
       if (forgotten) log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
     }
-    stream.ended(await store.reapRetired(now));
+    const { ended, retired } = await store.reapRetired(now);
+    stream.ended(ended);
+    this.o.writer.announceRetired(retired);
   }
 }

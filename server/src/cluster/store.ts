@@ -88,7 +88,18 @@ export class PartStore {
   async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
     const k = this.keys;
     const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
-    return (await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)) === 1;
+    return PartStore.checked(await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)).ended;
+  }
+
+  /** CHECK_SCRIPT's answer: ended, or the parts it retired. */
+  private static checked(r: unknown): { ended: boolean; retired: PartRecord[] } {
+    if (r === 1) return { ended: true, retired: [] };
+    const retired: PartRecord[] = [];
+    if (Array.isArray(r)) for (const text of r.slice(1)) {
+      const p = parsePart(typeof text === 'string' ? text : undefined);
+      if (p) retired.push(p);
+    }
+    return { ended: false, retired };
   }
 
   /** Ends a session at once, everywhere (admin close). */
@@ -175,14 +186,25 @@ export class PartStore {
     return out;
   }
 
-  /** Ends sessions whose live parts are all gone, among those with retired parts. */
-  async reapRetired(now: number): Promise<string[]> {
+  /**
+   * Among sessions with retired or orphaned parts: ends those whose live parts are all gone,
+   * and retires the parts left disconnected past the timeout of those that live on.
+   */
+  async reapRetired(now: number): Promise<{ ended: string[]; retired: PartRecord[] }> {
     const k = this.keys;
+    const out = { ended: [] as string[], retired: [] as PartRecord[] };
     const sids = await this.command.srandmember(k.retired, REAP_BATCH);
-    if (sids.length === 0) return [];
+    if (sids.length === 0) return out;
     const pipe = this.command.pipeline();
     for (const sid of sids) pipe.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.sessionTimeoutMs), k.prefix);
     const res = (await pipe.exec()) ?? [];
-    return sids.filter((_, i) => res[i]?.[1] === 1);
+    sids.forEach((sid, i) => {
+      const r = res[i];
+      if (!r || r[0]) return;
+      const { ended, retired } = PartStore.checked(r[1]);
+      if (ended) out.ended.push(sid);
+      else for (const p of retired) out.retired.push(p);
+    });
+    return out;
   }
 }
