@@ -138,7 +138,9 @@ export class SimClient {
         await sleep(100 + this.random() * 400);
       }
       this.idle = this.paused && this.connected;
-      await sleep(this.paused ? 50 : 200 + this.random() * 600);
+      // About one action a second each: 100 clients are a real load without starving the
+      // other test file that runs beside this one on a 2-core machine.
+      await sleep(this.paused ? 50 : 500 + this.random() * 1_000);
     }
   }
 
