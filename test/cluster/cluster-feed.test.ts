@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { connectAdmin, expectResult } from '../support/contract.js';
-import { threeNodes, until } from '../support/cluster.js';
+import { list, threeNodes, until, untilStored } from '../support/cluster.js';
 import { hasRedis, RedisServer } from '../support/redis.js';
 import { RawClient, sleep } from '../support/ws-client.js';
 
@@ -54,12 +54,38 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     await until('c visible', async () => (expectResult(await admin.call('getSessionStats', {})).sessions === 2 ? true : undefined));
     const watch = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant' }));
     expect(watch.sessions.map((s: any) => s.id)).toEqual([onC.sessionId]);
+    // Reaped means reaped from Redis: c must die after its record landed there (see the next test).
+    await untilStored(redis.url, onC.sessionId, 'node-c');
     await c.kill('SIGKILL');
     const dead = await feed(watch.subscription, (p) => has(p.updated, onC.sessionId, (s) => !s.confirmed), 10_000);
     expect(dead.updated.find((s: any) => s.id === onC.sessionId)).toMatchObject({ state: 'disconnected', confirmed: false, node: 'node-c' });
     // Its client never comes back: the session ends after the timeout, reaped by a living node.
     await feed(watch.subscription, (p) => p.removed.includes(onC.sessionId), 15_000);
     void b;
+  });
+
+  it("drops a dead node's session that never reached Redis, as the cluster query does", async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis, ['--session-timeout', '6000']);
+    await using _a = a, _b = b, _c = c;
+    await using admin = await connectAdmin(a);
+    const feed = feedOf(admin);
+    const onC = await RawClient.connect(c.wsUrl, { project: 'Plant' });
+    await untilStored(redis.url, onC.sessionId, 'node-c');
+    const watch = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant' }));
+    expect(watch.sessions.map((s: any) => s.id)).toEqual([onC.sessionId]);
+    // c dies before its write of the session landed (here: the write is taken back while c
+    // is frozen, so nothing can write it again): no reaper will ever end what Redis never had.
+    c.child.kill('SIGSTOP');
+    const r = new Redis(redis.url);
+    try {
+      await r.multi().del(`{st}:parts:${onC.sessionId}`).srem('{st}:nodeparts:node-c', onC.sessionId).exec();
+    } finally {
+      r.disconnect();
+    }
+    await c.kill('SIGKILL');
+    await feed(watch.subscription, (p) => p.removed.includes(onC.sessionId), 10_000);
+    expect((await list(admin, { projectFilter: 'Plant' })).map((s) => s.id)).toEqual([]);
   });
 
   it('keeps feeding after Redis restarts, and two watchers on two nodes see the same sessions', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { expectResult } from './contract.js';
 import { userToken } from './jwt.js';
 import type { RedisServer } from './redis.js';
@@ -8,6 +9,19 @@ import { ADMIN_TOKEN, JWT_SECRET } from './server.js';
 import { RawClient, sleep } from './ws-client.js';
 
 const BIN = fileURLToPath(new URL('../../server/bin/session-tracker.js', import.meta.url));
+
+/**
+ * Every node process this test process started and has not seen exit. A test that fails or
+ * times out part-way never disposes what it started; leaked nodes would beat on and load the
+ * machine for every later test. They die with the test process.
+ */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+});
 
 /** One tracker node in its own process, so it can be SIGKILLed or SIGSTOPped for real. */
 export class NodeProcess {
@@ -27,9 +41,14 @@ export class NodeProcess {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const node = new NodeProcess(name, child);
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     child.stdout?.on('data', (d: Buffer) => (node.stdout += d.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${name} did not start: ${node.stderr}`)), 15_000);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`node ${name} did not start: ${node.stderr}`));
+      }, 15_000);
       child.stderr?.on('data', (d: Buffer) => {
         node.stderr += d.toString();
         const m = /listening on (http:\/\/[^\s]+)/.exec(node.stderr);
@@ -77,8 +96,15 @@ export async function until<T>(what: string, read: () => Promise<T | undefined>,
 }
 
 export async function threeNodes(redis: RedisServer, extra: string[] = []): Promise<[NodeProcess, NodeProcess, NodeProcess]> {
-  const [a, b, c] = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => NodeProcess.start(n, redis.url, [...FAST, ...extra])));
-  return [a, b, c] as [NodeProcess, NodeProcess, NodeProcess];
+  const started = await Promise.allSettled(['node-a', 'node-b', 'node-c'].map((n) => NodeProcess.start(n, redis.url, [...FAST, ...extra])));
+  const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // The test never gets the ones that did start: stop them here.
+    await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+    throw failed.reason;
+  }
+  return nodes as [NodeProcess, NodeProcess, NodeProcess];
 }
 
 export async function list(admin: RawClient, params: unknown = {}): Promise<any[]> {
@@ -89,4 +115,39 @@ export async function connectWithLogin(wsUrl: string, user: string, options: { p
   const c = await RawClient.connect(wsUrl, options);
   expectResult(await c.call('auth.login', { token: await userToken(user) }));
   return c;
+}
+
+/** A node's record of a session as Redis holds it (default key prefix), or undefined. */
+export async function storedPart(redisUrl: string, sid: string, node: string): Promise<any> {
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const text = await r.hget(`{st}:parts:${sid}`, node);
+    return text ? JSON.parse(text) : undefined;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Waits until `node`'s record of session `sid` is in Redis (and passes `check`): a node
+ * writes a new session within moments, but a test that freezes or kills the node must not
+ * do it before that write landed.
+ */
+export function untilStored(redisUrl: string, sid: string, node: string, check: (part: any) => boolean = () => true, timeoutMs?: number): Promise<any> {
+  return until(`${node}'s record of ${sid} in redis`, async () => {
+    const p = await storedPart(redisUrl, sid, node);
+    return p && check(p) ? p : undefined;
+  }, timeoutMs);
+}
+
+/** Whether Redis still lists `node` among the cluster's nodes. */
+export async function nodeListed(redisUrl: string, node: string): Promise<boolean> {
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    return (await r.sismember('{st}:nodes', node)) === 1;
+  } finally {
+    r.disconnect();
+  }
 }

@@ -4,18 +4,40 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A free TCP port on 127.0.0.1, from the kernel. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports for private redis-servers: below the kernel's ephemeral range (32768-60999 on Linux). */
+const PORT_MIN = 10_000;
+const PORT_SPAN = 12_000;
+
+/** Whether a port is free to listen on at 127.0.0.1 now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
+
+/**
+ * A free TCP port on 127.0.0.1 for a redis-server, with its Redis Cluster bus port (port +
+ * 10000) free too. Both lie below the ephemeral range: a port the kernel hands out for
+ * listen(0) is also what it hands to outgoing connections, and a busy test (hundreds of
+ * client sockets) took such a port between the check and redis-server's bind.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = PORT_MIN + Math.floor(Math.random() * PORT_SPAN);
+    if ((await canListen(port)) && (await canListen(port + 10_000))) return port;
+  }
+}
+
+/** Every redis-server this test process started and has not seen exit: they die with it (see cluster.ts). */
+const servers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of servers) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+});
 
 /** A private redis-server on its own port (never a shared one), no persistence. */
 export class RedisServer {
@@ -41,6 +63,8 @@ export class RedisServer {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...this.extra];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    servers.add(child);
+    child.once('exit', () => servers.delete(child));
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);

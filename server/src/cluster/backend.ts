@@ -16,8 +16,10 @@ export interface ClusterBackend {
   remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
-  /** Other nodes' parts of one session (from Redis). */
-  partsOf(sid: string): Promise<PartRecord[]>;
+  /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
+  partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;
+  /** What Redis holds of one node's parts of `sids` (undefined: Redis out of reach). */
+  storedParts(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[] | undefined>;
   /** Runs an admin action on the other nodes that hold parts of a session. */
   act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]>;
   /** An admin ended a session: forget it everywhere. */
@@ -44,8 +46,11 @@ export class SingleNode implements ClusterBackend {
   async remoteParts(): Promise<RemoteParts> {
     return { parts: [], unconfirmedNodes: [], degraded: false, answered: [] };
   }
-  async partsOf(): Promise<PartRecord[]> {
-    return [];
+  async partsOf(): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }> {
+    return { parts: [], beating: new Set([this.nodeId]) };
+  }
+  async storedParts(): Promise<undefined> {
+    return undefined;
   }
   async act(): Promise<ActionReply[]> {
     return [];

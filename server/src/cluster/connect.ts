@@ -66,3 +66,17 @@ export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T>
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
+
+/** Resolves when the client is ready, or after `ms` (it keeps trying in the background). */
+export function readyWithin(client: RedisClient, ms: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.on('ready', done);
+  });
+}

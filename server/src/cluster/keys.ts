@@ -54,14 +54,46 @@ export class Keys {
 }
 
 /**
- * Decides, atomically, whether a session still has a live part; when it has none it ends
- * the session everywhere (parts, token, indexes) and returns 1.
- * A part is live when it is connected on a beating node, or disconnected (or its node
- * silent) for less than the session timeout. Retired parts only keep counters.
+ * Lua shared by the scripts below (KEYS[1]: parts(sid), KEYS[2]: tokens, KEYS[3]: retired).
+ * `live_until`: until when a part keeps its session alive. A retired part never does
+ * (it only keeps counters); a connected part on a beating node does without end; otherwise
+ * the session timeout runs from when it disconnected or, if its node is silent, from the
+ * node's last beat (whichever came first). `end_session` ends it everywhere: parts, token,
+ * indexes.
+ */
+const LIVE_LUA = `
+local function live_until(prefix, node, p, timeout)
+  if p.state == 'retired' then return nil end
+  local beating = redis.call('EXISTS', '{' .. prefix .. '}:node:' .. node) == 1
+  local since = nil
+  if p.state == 'disconnected' then since = tonumber(p.disconnectedAt) end
+  if not beating then
+    local beat = tonumber(redis.call('HGET', '{' .. prefix .. '}:beats', node) or '0')
+    if since == nil or beat < since then since = beat end
+  end
+  if since == nil then return math.huge end
+  return since + timeout
+end
+local function end_session(all, sid, prefix)
+  for i = 1, #all, 2 do
+    redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid)
+    local p = cjson.decode(all[i + 1])
+    if p.tokenHash then redis.call('HDEL', KEYS[2], p.tokenHash) end
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[3], sid)
+end
+`;
+
+/**
+ * Decides, atomically, whether a session still has a live part (see live_until); when it has
+ * none it ends the session everywhere and returns 1. When it lives, parts left disconnected
+ * past the timeout (a node's previous run, whose clients resumed elsewhere) are retired
+ * (their node holds nothing of it any more) and returned: {0, part, ...}; otherwise 0.
  * KEYS: parts(sid), tokens, retired. ARGV: sid, now, timeoutMs, prefix, [node, partJson]
  * (with the last two, that part is first written as retired).
  */
-export const CHECK_SCRIPT = `
+export const CHECK_SCRIPT = `${LIVE_LUA}
 local sid, now, timeout, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 if ARGV[5] then
   redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
@@ -72,38 +104,111 @@ if #all == 0 then
   redis.call('SREM', KEYS[3], sid)
   return 1
 end
-local tokenHash = nil
+local live, expired = false, {}
 for i = 1, #all, 2 do
-  local node = all[i]
   local p = cjson.decode(all[i + 1])
-  tokenHash = p.tokenHash
-  if p.state ~= 'retired' then
-    local beating = redis.call('EXISTS', '{' .. prefix .. '}:node:' .. node) == 1
-    local since = nil
-    if p.state == 'disconnected' then since = p.disconnectedAt end
-    if not beating then
-      local beat = tonumber(redis.call('HGET', '{' .. prefix .. '}:beats', node) or '0')
-      if since == nil or beat < since then since = beat end
-    end
-    if since == nil or now - since < timeout then return 0 end
+  local u = live_until(prefix, all[i], p, timeout)
+  if u ~= nil and u > now then live = true
+  elseif u ~= nil and p.state == 'disconnected' then table.insert(expired, i) end
+end
+if not live then
+  end_session(all, sid, prefix)
+  return 1
+end
+if #expired == 0 then return 0 end
+-- A disconnected part has no pages: only its state changes. The pattern cannot occur inside
+-- a JSON string (its quotes would be escaped), so the first match is the part's own state.
+local out = {0}
+for _, i in ipairs(expired) do
+  local json = (string.gsub(all[i + 1], '"state":"disconnected"', '"state":"retired"', 1))
+  redis.call('HSET', KEYS[1], all[i], json)
+  redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid)
+  table.insert(out, json)
+end
+redis.call('SADD', KEYS[3], sid)
+return out
+`;
+
+/** What REAP_PART_SCRIPT did with a dead node's part of one session. */
+export const REAPED = { kept: 0, ended: 1, dropped: 2, retired: 3 } as const;
+
+/**
+ * The reaper's decision on a dead node's part of one session, atomic with the decision
+ * whether the session lives: nothing while the node beats again (it was slow, or came back);
+ * the session ends when no part is live; the part is retired (ARGV[8]: the same part with no
+ * pages, not connected, counters kept) when another part keeps the session alive at least as
+ * long as it would, and only if it is still what the reaper read (ARGV[7]); a part already
+ * retired (or missing) leaves the node's index. Then the node holds nothing of the session.
+ * Otherwise the part stays: it is what keeps its session listed and resumable.
+ * KEYS: parts(sid), tokens, retired, nodeParts(node).
+ * ARGV: sid, now, timeoutMs, prefix, node, nodeTtlMs, partAsRead, retiredPart.
+ * Returns a REAPED value.
+ */
+export const REAP_PART_SCRIPT = `${LIVE_LUA}
+local sid, now, timeout, prefix, dead, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+if redis.call('EXISTS', '{' .. prefix .. '}:node:' .. dead) == 1 then return 0 end
+local beat = tonumber(redis.call('HGET', '{' .. prefix .. '}:beats', dead) or '0')
+if now - beat < ttl then return 0 end
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then
+  redis.call('SREM', KEYS[3], sid)
+  redis.call('SREM', KEYS[4], sid)
+  return 1
+end
+local mine, mineUntil, best = nil, nil, nil
+for i = 1, #all, 2 do
+  local u = live_until(prefix, all[i], cjson.decode(all[i + 1]), timeout)
+  if all[i] == dead then
+    mine, mineUntil = all[i + 1], u
+  elseif u ~= nil and u > now and (best == nil or u > best) then
+    best = u
   end
 end
-for i = 1, #all, 2 do redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid) end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[3], sid)
-if tokenHash then redis.call('HDEL', KEYS[2], tokenHash) end
+if best == nil and (mineUntil == nil or mineUntil <= now) then
+  end_session(all, sid, prefix)
+  return 1
+end
+if mine == nil or mineUntil == nil then
+  redis.call('SREM', KEYS[4], sid)
+  return 2
+end
+if best ~= nil and best >= mineUntil then
+  if mine ~= ARGV[7] then return 0 end
+  redis.call('HSET', KEYS[1], dead, ARGV[8])
+  redis.call('SADD', KEYS[3], sid)
+  redis.call('SREM', KEYS[4], sid)
+  return 3
+end
+return 0
+`;
+
+/**
+ * Forgets a dead node that holds nothing, atomically with the checks: it does not beat, its
+ * last beat is older than the node TTL, its index is empty. Returns 1 when it was forgotten.
+ * KEYS: nodes, beats, nodeParts(node), alive(node). ARGV: node, now, nodeTtlMs.
+ */
+export const FORGET_SCRIPT = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+local beat = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if tonumber(ARGV[2]) - beat < tonumber(ARGV[3]) then return 0 end
+if redis.call('SCARD', KEYS[3]) > 0 then return 0 end
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+return 1
+`;
+
+/** Takes the reaper lock, or renews it for its holder. KEYS: reaperLock. ARGV: node, ttlMs. Returns 1 when held. */
+export const LOCK_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
 /** Ends a session at once (admin close). KEYS: parts(sid), tokens, retired. ARGV: sid, prefix. */
-export const END_SCRIPT = `
+export const END_SCRIPT = `${LIVE_LUA}
 local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  redis.call('SREM', '{' .. ARGV[2] .. '}:nodeparts:' .. all[i], ARGV[1])
-  local p = cjson.decode(all[i + 1])
-  if p.tokenHash then redis.call('HDEL', KEYS[2], p.tokenHash) end
-end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[3], ARGV[1])
+end_session(all, ARGV[1], ARGV[2])
 return #all / 2
 `;

@@ -20,15 +20,21 @@ export class Membership {
     private readonly moved: (alive: ReadonlySet<string>) => void,
   ) {}
 
-  /** This node's heartbeat: its key with a TTL, and its place in the node list. */
-  async beat(now: number): Promise<void> {
+  /**
+   * This node's heartbeat: its key with a TTL, and its place in the node list. Returns true
+   * when its key had expired: the others counted it dead meanwhile (a long pause), and the
+   * reaper may have retired its parts or forgotten it.
+   */
+  async beat(now: number): Promise<boolean> {
     const k = this.keys;
-    await this.command
+    const res = await this.command
       .multi()
+      .exists(k.alive(this.nodeId))
       .set(k.alive(this.nodeId), JSON.stringify({ node: this.nodeId, pid: process.pid, at: now }), 'PX', this.ttlMs)
       .sadd(k.nodes, this.nodeId)
       .hset(k.beats, this.nodeId, String(now))
       .exec();
+    return res?.[0]?.[1] === 0;
   }
 
   async refresh(): Promise<void> {

@@ -4,11 +4,11 @@ import { mergeTraffic } from '../app/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
 export interface ClusterSessionInfo extends SessionInfo {
-  /** The node holding the session's most recently active sockets. */
+  /** The node of the live part most recently heard from. */
   node: string;
-  /** Every node holding a part of it. */
+  /** Every node holding a live part of it (see mergeInfos). */
   nodes: string[];
-  /** False when some part came from Redis instead of its live node (slow or dead node). */
+  /** False when some live part came from Redis instead of its node (a slow or frozen node). */
   confirmed: boolean;
 }
 
@@ -20,6 +20,23 @@ export interface PartFacts {
   recentAt: number;
   lastCommAt: number;
   state: PartRecord['state'];
+  /** The part came from its node itself, not from what Redis holds of it. */
+  confirmed: boolean;
+  /** Its node beats (this node, a node that answered, or one whose key has not expired). */
+  beating: boolean;
+}
+
+/**
+ * The parts a session's state, pages, node, nodes and confirmed come from: its live parts
+ * (not retired, on a beating node). A dead node's part only adds its counters while the
+ * session lives on elsewhere, whether or not the reaper has retired it yet. A session with
+ * no live part (its only node died) shows its unretired parts: disconnected, unconfirmed,
+ * still naming the dead node until it resumes or times out.
+ */
+export function liveParts<T extends { facts: PartFacts }>(group: readonly T[]): readonly T[] {
+  const kept = group.filter((p) => p.facts.state !== 'retired');
+  const live = kept.filter((p) => p.facts.beating);
+  return live.length > 0 ? live : kept.length > 0 ? kept : group;
 }
 
 /** One part alone as a SessionInfo (a retired part shows as disconnected). */
@@ -51,20 +68,18 @@ export function partInfo(p: PartRecord, now: number): SessionInfo {
 }
 
 /**
- * One session's parts merged into one view: counters add up, pages join, the latest login
- * wins, connected if any part is, `node` is the part most recently heard from. Pure.
+ * One session's parts merged into one view: counters of every part add up (totals never
+ * drop when a part retires), the latest login wins; pages join, state, node, nodes and
+ * confirmed come from the live parts only (liveParts). Pure.
  */
-export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts }[], confirmed: boolean, now: number): ClusterSessionInfo {
+export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts }[], now: number): ClusterSessionInfo {
   const first = group[0];
   if (!first) throw new RangeError('mergeInfos: no parts');
   let login = first;
   let recent = first;
-  let active = first;
   let totalBytesSent = 0;
   let totalBytesReceived = 0;
   let messagesSent = 0;
-  let connected = false;
-  const pages = new Map<string, PageInfo>();
   for (const part of group) {
     const { info, facts } = part;
     totalBytesSent += info.totalBytesSent;
@@ -72,8 +87,17 @@ export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts
     messagesSent += info.messagesSent;
     if (facts.loginAt > login.facts.loginAt) login = part;
     if (facts.recentAt > recent.facts.recentAt) recent = part;
+  }
+  const live = liveParts(group);
+  let active = live[0] ?? first;
+  let connected = false;
+  let confirmed = true;
+  const pages = new Map<string, PageInfo>();
+  for (const part of live) {
+    const { info, facts } = part;
     if (facts.lastCommAt > active.facts.lastCommAt) active = part;
     if (facts.state === 'connected') connected = true;
+    if (!facts.confirmed) confirmed = false;
     for (const pg of info.pages) pages.set(pg.id, pg);
   }
   const pageList = [...pages.values()];
@@ -95,16 +119,16 @@ export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts
     roles: login.info.roles,
     traffic: mergeTraffic(group.map((p) => p.info.traffic)),
     node: active.facts.node,
-    nodes: [...new Set(group.map((p) => p.facts.node))],
+    nodes: [...new Set(live.map((p) => p.facts.node))],
     confirmed,
   };
 }
 
 /**
  * Merges part records into views, one per session, in creation order. Parts of nodes in
- * `unconfirmed` make their session unconfirmed.
+ * `unconfirmed` came from Redis; parts of nodes that are not `beating` are dead ones.
  */
-export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySet<string>, now: number): ClusterSessionInfo[] {
+export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySet<string>, now: number, beating: (node: string) => boolean = () => true): ClusterSessionInfo[] {
   const bySid = new Map<string, PartRecord[]>();
   for (const p of parts) {
     const list = bySid.get(p.sid);
@@ -113,8 +137,8 @@ export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySe
   }
   const out: ClusterSessionInfo[] = [];
   for (const group of bySid.values()) {
-    const confirmed = group.every((p) => !unconfirmed.has(p.node));
-    out.push(mergeInfos(group.map((p) => ({ info: partInfo(p, now), facts: p })), confirmed, now));
+    const facts = (p: PartRecord): PartFacts => ({ ...p, confirmed: !unconfirmed.has(p.node), beating: beating(p.node) });
+    out.push(mergeInfos(group.map((p) => ({ info: partInfo(p, now), facts: facts(p) })), now));
   }
   out.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
   return out;

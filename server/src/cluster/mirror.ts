@@ -37,16 +37,49 @@ export class PartMirror {
     this.bySid.delete(sid);
   }
 
-  /** New membership; adds to `moved` the sessions with parts on nodes that died or came back. */
-  setAlive(alive: ReadonlySet<string>, moved: Set<string>): void {
+  /**
+   * New membership; adds to `moved` the sessions with parts on nodes that died or came back.
+   * Returns the nodes that died.
+   */
+  setAlive(alive: ReadonlySet<string>, moved: Set<string>): string[] {
     const before = this.alive;
     this.alive = new Set(alive);
-    if (!before) return;
+    if (!before) return [];
     const flipped = new Set<string>();
+    const died: string[] = [];
     for (const n of alive) if (!before.has(n)) flipped.add(n);
-    for (const n of before) if (!alive.has(n)) flipped.add(n);
-    if (flipped.size === 0) return;
+    for (const n of before) {
+      if (alive.has(n)) continue;
+      flipped.add(n);
+      died.push(n);
+    }
+    if (flipped.size === 0) return died;
     for (const [sid, byNode] of this.bySid) for (const n of byNode.keys()) if (flipped.has(n)) moved.add(sid);
+    return died;
+  }
+
+  /** Sessions this node holds a part of, in the mirror. */
+  sidsOf(node: string): string[] {
+    const out: string[] = [];
+    for (const [sid, byNode] of this.bySid) if (byNode.has(node)) out.push(sid);
+    return out;
+  }
+
+  /**
+   * What Redis holds of a node's parts of `sids` (read at `asked`): those it has are stored
+   * like any write; those it lacks leave the mirror, unless written since the read.
+   */
+  settle(node: string, sids: readonly string[], stored: readonly (PartRecord | undefined)[], asked: number, moved: Set<string>): void {
+    sids.forEach((sid, i) => {
+      const p = stored[i];
+      if (p) return this.put([p], moved);
+      const byNode = this.bySid.get(sid);
+      const held = byNode?.get(node);
+      if (!byNode || !held || held.flushedAt > asked) return;
+      byNode.delete(node);
+      if (byNode.size === 0) this.bySid.delete(sid);
+      moved.add(sid);
+    });
   }
 
   isAlive(node: string): boolean {

@@ -1,8 +1,11 @@
-import type { ClusterStatus, Dataset, SessionStats } from '@session-tracker/shared';
+import type { ClusterStatus, Dataset, SessionInfo, SessionStats } from '@session-tracker/shared';
 import { SESSION_DATASET_COLUMNS } from '@session-tracker/shared';
 import type { TrackerContext } from '../context.js';
 import { compileFilter } from '../filters/regex.js';
+import { toSessionInfo } from '../sessions/info.js';
 import type { Session } from '../sessions/session.js';
+import { mergeParts } from './merge.js';
+import { toPart } from './records.js';
 import type { ClusterFilters } from './types.js';
 import { assemble, viewsOfSessions, type SessionView } from './views.js';
 
@@ -44,4 +47,16 @@ export function clusterStats(answer: ClusterAnswer): SessionStats {
     byProject[s.project] = (byProject[s.project] ?? 0) + 1;
   }
   return { sessions: answer.sessions.length, users: users.size, pages, byProject, cluster: answer.status };
+}
+
+/**
+ * session.self in cluster mode: this node's part merged with the parts other nodes hold of
+ * the same session (other tabs, or before a failover), a dead node's only by its counters.
+ */
+export async function clusterSelf(ctx: TrackerContext, session: Session): Promise<SessionInfo> {
+  const { parts: others, beating } = await ctx.cluster.partsOf(session.id);
+  const now = Date.now();
+  const self = ctx.cluster.nodeId;
+  const [merged] = mergeParts([toPart(session, self, now), ...others], new Set(), now, (n) => n === self || beating.has(n));
+  return merged ?? toSessionInfo(session, now);
 }

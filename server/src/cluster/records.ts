@@ -1,5 +1,6 @@
 import type { Session } from '../sessions/session.js';
-import type { PartRecord } from './types.js';
+import { compileFilter } from '../filters/regex.js';
+import type { ClusterFilters, PartRecord } from './types.js';
 import { trafficOf } from '../app/traffic.js';
 
 /** This node's part of a session, as a record. */
@@ -36,9 +37,15 @@ export function toPart(s: Session, node: string, now: number): PartRecord {
   };
 }
 
-/** A part as seen now: a connected part of a node that no longer beats is disconnected, whatever it said last. */
+/**
+ * A part as seen now: the part of a node that no longer beats holds no open pages and is not
+ * connected, whatever it said last (its sockets died with it). Its counters stay. This holds
+ * on every node from the moment the node's key expires, before the reaper retires the part.
+ */
 export function asSeen(p: PartRecord, isAlive: (node: string) => boolean): PartRecord {
-  return p.state === 'connected' && !isAlive(p.node) ? { ...p, state: 'disconnected' } : p;
+  if (p.state === 'retired' || isAlive(p.node)) return p;
+  if (p.state === 'connected') return { ...p, state: 'disconnected', pages: [] };
+  return p.pages.length > 0 ? { ...p, pages: [] } : p;
 }
 
 /** A record from Redis or another node, checked for the fields every reader relies on. */
@@ -57,4 +64,21 @@ export function parsePart(text: string | null | undefined): PartRecord | undefin
   } catch {
     return undefined;
   }
+}
+
+/** Project and username filters applied to parts before they travel. */
+export function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
+  const user = compileFilter('usernameFilter', f.usernameFilter);
+  const project = compileFilter('projectFilter', f.projectFilter);
+  return (p) => (!user || user(p.username)) && (!project || project(p.project));
+}
+
+/** Reads a 'parts' reply: one record per line. */
+export function decodeParts(body: string): PartRecord[] {
+  const out: PartRecord[] = [];
+  if (body) for (const line of body.split('\n')) {
+    const p = parsePart(line);
+    if (p) out.push(p);
+  }
+  return out;
 }

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { compileFilter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
 import { ChangeStream, type ChangeListener } from './change-stream.js';
-import { connectRedis, deadline, type RedisClient } from './connect.js';
+import { connectRedis, deadline, readyWithin, type RedisClient } from './connect.js';
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
-import { asSeen, parsePart, toPart } from './records.js';
+import { asSeen, decodeParts, prefilter, toPart } from './records.js';
+import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
@@ -36,6 +36,9 @@ const QUERY_BUDGET_MS = 1_900;
 /** Single reads on a caller's path (resume, session.self, actions). */
 const READ_WAIT_MS = 1_000;
 
+/** Claims whose join never came (the socket went first) are forgotten past this many. */
+const CARRIED_MAX = 1_000;
+
 /** How long a starting node waits for Redis before it serves alone (degraded) and retries. */
 const START_WAIT_MS = 2_000;
 
@@ -50,12 +53,18 @@ export class RedisBackend implements ClusterBackend {
   private readonly requests: Requests;
   private readonly timers: NodeJS.Timeout[] = [];
   private wasReady = false;
+  /**
+   * When this node's view of the cluster became current (start, back after an outage or a
+   * pause). Until a node TTL later it does not reap: the others' beats may predate the outage.
+   */
+  private readySince = 0;
   /** False once a beat failed or timed out, until one goes through. */
   private reachable = true;
   private stopped = false;
   private readonly unlisten: () => void;
   private readonly stream: ChangeStream;
   private readonly store: PartStore;
+  private readonly reaper: Reaper;
 
   private constructor(
     private readonly o: RedisBackendOptions,
@@ -79,12 +88,26 @@ export class RedisBackend implements ClusterBackend {
     this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
     const { registry, log } = o;
     this.writer = new PartWriter({ command, keys: this.keys, nodeId: o.nodeId, registry, store: this.store, stream: this.stream, log, canWrite: () => this.ready && this.wasReady });
+    this.reaper = new Reaper({ command, keys: this.keys, nodeId: o.nodeId, members: this.members, store: this.store, stream: this.stream, writer: this.writer, log, nodeTtlMs: o.nodeTtlMs, lockMs: Math.max(2_000, o.beatMs * 4) });
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
+      if (change === 'added') this.carry(s);
       if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.writer.flushSoon();
       else if (change === 'removed') this.writer.ended(s, this.ready);
     });
+  }
+
+  /** Counters of this node's earlier part of a session being joined here (see claim). */
+  private readonly carried = new Map<string, PartRecord>();
+
+  private carry(s: Session): void {
+    const old = this.carried.get(s.id);
+    if (!old) return;
+    this.carried.delete(s.id);
+    s.totalBytesSent += old.totalBytesSent;
+    s.totalBytesReceived += old.totalBytesReceived;
+    s.messagesSent += old.messagesSent;
   }
 
   static async start(o: RedisBackendOptions): Promise<RedisBackend> {
@@ -138,10 +161,11 @@ export class RedisBackend implements ClusterBackend {
 
   private async beatOnce(): Promise<void> {
     if (this.command.status !== 'ready' || this.stopped || this.beatWaiting) return this.lost();
+    let lapsed = false;
     try {
       this.beatWaiting = true;
       const work = (async () => {
-        await this.members.beat(Date.now());
+        lapsed = await this.members.beat(Date.now());
         await this.stream.renew();
         await this.members.refresh();
       })().finally(() => (this.beatWaiting = false));
@@ -152,12 +176,16 @@ export class RedisBackend implements ClusterBackend {
       return this.lost();
     }
     this.reachable = true;
-    if (!this.wasReady) {
-      // Back after an outage (or first start).
+    if (!this.wasReady || lapsed) {
+      // Back after an outage (or first start), or after a pause long enough for the others
+      // to count this node dead: the reaper may have retired its parts and forgotten it, so
+      // every live session is announced again.
+      if (this.wasReady) this.o.log.warn({ event: 'cluster.rejoined', node: this.nodeId }, 'this node was counted dead: announcing its sessions again');
+      else this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       this.wasReady = true;
-      this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
+      this.readySince = Date.now();
       await this.writer.rewriteAll();
-      // Feeds may have missed changes while Redis was away.
+      // Feeds may have missed changes meanwhile.
       if (this.stream.listening) this.stream.emit({ kind: 'resync' });
     }
   }
@@ -169,39 +197,37 @@ export class RedisBackend implements ClusterBackend {
     this.wasReady = false;
   }
 
-  /** One node at a time ends sessions whose every part is gone: dead nodes leave no zombies. */
+  /** The reaper's pass, on a node whose view of the cluster is current (see readySince). */
   private async reap(): Promise<void> {
-    if (!this.ready) return;
-    const k = this.keys;
-    const got = await this.command.set(k.reaperLock, this.nodeId, 'PX', Math.max(2_000, this.o.beatMs * 4), 'NX');
-    if (got !== 'OK') return;
-    const now = Date.now();
-    const beats = await this.members.beats();
-    for (const n of this.members.known) {
-      if (this.members.alive.has(n) || now - Number(beats[n] ?? 0) < this.o.nodeTtlMs) continue;
-      const { ended, forgotten } = await this.store.reapNode(n, now);
-      this.stream.ended(ended);
-      if (forgotten) this.o.log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
-    }
-    this.stream.ended(await this.store.reapRetired(now));
+    if (!this.ready || Date.now() - this.readySince < this.o.nodeTtlMs) return;
+    await this.reaper.pass();
   }
 
   async claim(tokenHash: string, project: string): Promise<PartRecord | undefined> {
     if (!this.ready) return undefined;
     const sid = await deadline(this.store.sessionOfToken(tokenHash), READ_WAIT_MS, 'resume');
     if (!sid) return undefined;
-    const same = [...(await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'resume')).values()].filter((p) => p.project === project && p.tokenHash === tokenHash);
+    const parts = await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'resume');
+    const same = [...parts.values()].filter((p) => p.project === project && p.tokenHash === tokenHash);
     if (same.length === 0) return undefined;
+    // A part this node name held before (retired by the reaper, or left by its previous run)
+    // is overwritten by the part the join makes: its counters go into that part.
+    const own = parts.get(this.nodeId);
+    if (own && own.tokenHash === tokenHash) {
+      if (this.carried.size >= CARRIED_MAX) this.carried.clear();
+      this.carried.set(sid, own);
+    }
     return same.reduce((a, b) => (b.loginAt > a.loginAt ? b : a));
   }
 
-  async partsOf(sid: string): Promise<PartRecord[]> {
-    if (!this.ready) return [];
+  async partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }> {
+    const beating = this.members.alive;
+    if (!this.ready) return { parts: [], beating };
     const all = await deadline(this.store.sessionParts(sid), READ_WAIT_MS, 'session parts').catch((err: unknown) => {
       this.trouble(err);
       return new Map<string, PartRecord>();
     });
-    return [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p));
+    return { parts: [...all].filter(([node]) => node !== this.nodeId).map(([, p]) => this.asSeen(p)), beating };
   }
 
   /** See records.ts asSeen: by this node's view of who beats. */
@@ -211,7 +237,7 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
-    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed) => viewOfPart(p, now, confirmed));
+    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
     return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
@@ -229,7 +255,7 @@ export class RedisBackend implements ClusterBackend {
     form: PartForm,
     timeoutMs: number,
     decode: (body: string) => T[],
-    stored: (p: PartRecord, confirmed: boolean) => T,
+    stored: (p: PartRecord, confirmed: boolean, beating: boolean) => T,
   ) {
     const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
     if (!this.ready) return none;
@@ -248,30 +274,51 @@ export class RedisBackend implements ClusterBackend {
     const answered = [...w.answered];
     const silent = [...this.members.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
     const unconfirmedNodes: string[] = [];
-    try {
-      const keep = prefilter(filters);
-      const fromRedis = (async () => {
-        const got = await Promise.all(silent.map((n) => this.store.partsOfNode(n, keep)));
-        return { got, retired: await this.store.retiredParts(keep) };
-      })();
-      const { got, retired } = await deadline(fromRedis, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)), 'stored parts');
-      silent.forEach((n, i) => {
-        const g = got[i];
-        if (!g) return;
-        // A silent node counts as unconfirmed when it is alive or still holds sessions.
-        if (this.members.alive.has(n) || g.held > 0) unconfirmedNodes.push(n);
-        for (const p of g.parts) items.push(stored(this.asSeen(p), false));
-      });
-      // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
-      if (retired.length > 0) {
-        const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
-        for (const p of retired) if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(p, !unconfirmedNodes.includes(p.node)));
+    const keep = prefilter(filters);
+    // Each read has its own deadline: one slow read loses only its own parts, and says so.
+    const budget = Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0));
+    const [got, retiredRead] = await Promise.all([
+      Promise.allSettled(silent.map((n) => deadline(this.store.partsOfNode(n, keep), budget, 'stored parts'))),
+      deadline(this.store.retiredParts(keep), budget, 'retired parts').then(
+        (parts) => parts,
+        (err: unknown) => {
+          this.trouble(err);
+          return undefined;
+        },
+      ),
+    ]);
+    let degraded = retiredRead === undefined;
+    const alive = this.members.alive;
+    // Sessions with a part on a beating node: a dead node's parts of these only add counters.
+    const living = new Set(items.map((x) => x.sid));
+    silent.forEach((n, i) => {
+      const g = got[i];
+      if (alive.has(n) && g?.status === 'fulfilled') for (const p of g.value.parts) living.add(p.sid);
+    });
+    silent.forEach((n, i) => {
+      const g = got[i];
+      if (g?.status !== 'fulfilled') {
+        // Its sessions are missing from the answer: the node is named, the answer degraded.
+        this.trouble(g?.reason);
+        unconfirmedNodes.push(n);
+        degraded = true;
+        return;
       }
-      return { items, unconfirmedNodes, degraded: false, answered };
-    } catch (err) {
-      this.trouble(err);
-      return { items, unconfirmedNodes, degraded: true, answered };
+      // A silent node is unconfirmed while it beats, or while it is dead but holds the only
+      // live part of some session (one whose clients may still resume it).
+      const beating = alive.has(n);
+      const holdsLive = () => g.value.parts.some((p) => p.state !== 'retired' && !living.has(p.sid) && !this.o.registry.get(p.sid));
+      if (beating || holdsLive()) unconfirmedNodes.push(n);
+      for (const p of g.value.parts) items.push(stored(this.asSeen(p), false, beating));
+    });
+    // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
+    if (retiredRead && retiredRead.length > 0) {
+      const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
+      for (const p of retiredRead) {
+        if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(this.asSeen(p), !unconfirmedNodes.includes(p.node), this.members.alive.has(p.node)));
+      }
     }
+    return { items, unconfirmedNodes, degraded, answered };
   }
 
   /** This node's answer to a query: its parts matching the filters, one per line. */
@@ -283,15 +330,23 @@ export class RedisBackend implements ClusterBackend {
     return sessions.map((s) => JSON.stringify(toPart(s, this.nodeId, now))).join('\n');
   }
 
+  async storedParts(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[] | undefined> {
+    if (!this.ready) return undefined;
+    return deadline(this.store.partsAt(node, sids), READ_WAIT_MS, 'stored parts').catch((err: unknown) => {
+      this.trouble(err);
+      return undefined;
+    });
+  }
+
   async act(action: ClusterAction, timeoutMs: number): Promise<ActionReply[]> {
     if (!this.ready) return [];
-    // Ask the nodes that hold parts of the session (a part written moments ago may not be
-    // there yet: then every live node).
+    // Ask the beating nodes that hold parts of the session: a dead node has no sockets and
+    // never answers. A part written moments ago may not be there yet: then every live node.
     const holders = await deadline(this.store.holders(action.sid), READ_WAIT_MS, 'holders').catch((err: unknown) => {
       this.trouble(err);
-      return [];
+      return { all: [], beating: [] };
     });
-    const expected = new Set((holders.length > 0 ? holders : [...this.members.alive]).filter((n) => n !== this.nodeId));
+    const expected = new Set((holders.all.length > 0 ? holders.beating : [...this.members.alive]).filter((n) => n !== this.nodeId));
     return (await this.requests.action(action, expected, timeoutMs)).replies;
   }
 
@@ -340,35 +395,4 @@ export class RedisBackend implements ClusterBackend {
     this.subscriber.disconnect();
     this.command.disconnect();
   }
-}
-
-/** Project and username filters applied to parts before they travel. */
-function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
-  const user = compileFilter('usernameFilter', f.usernameFilter);
-  const project = compileFilter('projectFilter', f.projectFilter);
-  return (p) => (!user || user(p.username)) && (!project || project(p.project));
-}
-
-/** Resolves when the client is ready, or after `ms` (it keeps trying in the background). */
-function readyWithin(client: RedisClient, ms: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.on('ready', done);
-  });
-}
-
-/** Reads a 'parts' reply: one record per line. */
-function decodeParts(body: string): PartRecord[] {
-  const out: PartRecord[] = [];
-  if (body) for (const line of body.split('\n')) {
-    const p = parsePart(line);
-    if (p) out.push(p);
-  }
-  return out;
 }

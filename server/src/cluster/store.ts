@@ -1,5 +1,5 @@
 import type { RedisClient } from './connect.js';
-import { CHECK_SCRIPT, END_SCRIPT, type Keys } from './keys.js';
+import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, REAP_PART_SCRIPT, REAPED, type Keys } from './keys.js';
 import { parsePart } from './records.js';
 import type { PartRecord } from './types.js';
 
@@ -25,18 +25,33 @@ export class PartStore {
     return out;
   }
 
+  /** One node's parts of the given sessions (undefined where it has none). */
+  async partsAt(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[]> {
+    const pipe = this.command.pipeline();
+    for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
+    return ((await pipe.exec()) ?? []).map(([err, text]) => {
+      if (err) throw err; // "not there" must mean not there
+      return parsePart(text as string | null);
+    });
+  }
+
   /** The session a resume token names, if Redis knows it. */
   sessionOfToken(tokenHash: string): Promise<string | null> {
     return this.command.hget(this.keys.tokens, tokenHash);
   }
 
-  /** Nodes holding parts of a session. */
-  async holders(sid: string): Promise<string[]> {
-    return this.command.hkeys(this.keys.parts(sid));
+  /** Nodes holding parts of a session (`all`), and those of them that beat now. */
+  async holders(sid: string): Promise<{ all: string[]; beating: string[] }> {
+    const all = await this.command.hkeys(this.keys.parts(sid));
+    if (all.length === 0) return { all, beating: [] };
+    const pipe = this.command.pipeline();
+    for (const n of all) pipe.exists(this.keys.alive(n));
+    const res = (await pipe.exec()) ?? [];
+    return { all, beating: all.filter((_, i) => res[i]?.[1] === 1) };
   }
 
-  /** What one node last wrote of its parts (`held`: how many sessions it still holds). */
-  async partsOfNode(node: string, keep: (p: PartRecord) => boolean): Promise<{ held: number; parts: PartRecord[] }> {
+  /** What one node last wrote of the parts it holds (those `keep` lets through). */
+  async partsOfNode(node: string, keep: (p: PartRecord) => boolean): Promise<{ parts: PartRecord[] }> {
     const sids = await this.command.smembers(this.keys.nodeParts(node));
     const pipe = this.command.pipeline();
     for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
@@ -45,7 +60,7 @@ export class PartStore {
       const p = parsePart(r[1] as string | null);
       if (p && keep(p)) parts.push(p);
     }
-    return { held: sids.length, parts };
+    return { parts };
   }
 
   /**
@@ -73,7 +88,18 @@ export class PartStore {
   async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
     const k = this.keys;
     const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
-    return (await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)) === 1;
+    return PartStore.checked(await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)).ended;
+  }
+
+  /** CHECK_SCRIPT's answer: ended, or the parts it retired. */
+  private static checked(r: unknown): { ended: boolean; retired: PartRecord[] } {
+    if (r === 1) return { ended: true, retired: [] };
+    const retired: PartRecord[] = [];
+    if (Array.isArray(r)) for (const text of r.slice(1)) {
+      const p = parsePart(typeof text === 'string' ? text : undefined);
+      if (p) retired.push(p);
+    }
+    return { ended: false, retired };
   }
 
   /** Ends a session at once, everywhere (admin close). */
@@ -83,16 +109,41 @@ export class PartStore {
   }
 
   /**
-   * One reaper pass over a dead node: ends its sessions that have no live part left; once
-   * it holds none, the node is forgotten. Returns the ended sessions and whether it was.
+   * One reaper pass over a dead node (silent for `nodeTtlMs`): each of its parts ends its
+   * session when no part is live, or is retired when the session lives on elsewhere (see
+   * REAP_PART_SCRIPT); once it holds nothing, the node is forgotten. Returns the ended
+   * sessions, the parts retired, and whether the node was forgotten.
    */
-  async reapNode(node: string, now: number): Promise<{ ended: string[]; forgotten: boolean }> {
+  async reapNode(node: string, now: number, nodeTtlMs: number): Promise<{ ended: string[]; retired: PartRecord[]; forgotten: boolean }> {
     const k = this.keys;
     const ended: string[] = [];
-    for (const sid of await this.command.srandmember(k.nodeParts(node), REAP_BATCH)) if (await this.check(sid, now)) ended.push(sid);
-    if ((await this.command.scard(k.nodeParts(node))) > 0) return { ended, forgotten: false };
-    await this.command.multi().srem(k.nodes, node).hdel(k.beats, node).del(k.nodeParts(node)).exec();
-    return { ended, forgotten: true };
+    const retired: PartRecord[] = [];
+    const sids = await this.command.srandmember(k.nodeParts(node), REAP_BATCH);
+    if (sids.length > 0) {
+      const read = this.command.pipeline();
+      for (const sid of sids) read.hget(k.parts(sid), node);
+      const found = (await read.exec()) ?? [];
+      const asRetired: (PartRecord | undefined)[] = [];
+      const decide = this.command.pipeline();
+      sids.forEach((sid, i) => {
+        const text = (found[i]?.[1] as string | null) ?? '';
+        const p = parsePart(text);
+        // Not connected, no pages, counters kept: what the session's totals still add up.
+        const q: PartRecord | undefined = p && { ...p, state: 'retired', pages: [], flushedAt: now };
+        asRetired.push(q);
+        const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, node, String(nodeTtlMs), text, q ? JSON.stringify(q) : ''];
+        decide.eval(REAP_PART_SCRIPT, 4, k.parts(sid), k.tokens, k.retired, k.nodeParts(node), ...args);
+      });
+      const res = (await decide.exec()) ?? [];
+      sids.forEach((sid, i) => {
+        const r = res[i]?.[1];
+        const q = asRetired[i];
+        if (r === REAPED.ended) ended.push(sid);
+        else if (r === REAPED.retired && q) retired.push(q);
+      });
+    }
+    const forgotten = (await this.command.eval(FORGET_SCRIPT, 4, k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
+    return { ended, retired, forgotten };
   }
 
   /**
@@ -135,10 +186,25 @@ export class PartStore {
     return out;
   }
 
-  /** Ends sessions whose live parts are all gone, among those with retired parts. */
-  async reapRetired(now: number): Promise<string[]> {
-    const ended: string[] = [];
-    for (const sid of await this.command.srandmember(this.keys.retired, REAP_BATCH)) if (await this.check(sid, now)) ended.push(sid);
-    return ended;
+  /**
+   * Among sessions with retired or orphaned parts: ends those whose live parts are all gone,
+   * and retires the parts left disconnected past the timeout of those that live on.
+   */
+  async reapRetired(now: number): Promise<{ ended: string[]; retired: PartRecord[] }> {
+    const k = this.keys;
+    const out = { ended: [] as string[], retired: [] as PartRecord[] };
+    const sids = await this.command.srandmember(k.retired, REAP_BATCH);
+    if (sids.length === 0) return out;
+    const pipe = this.command.pipeline();
+    for (const sid of sids) pipe.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.sessionTimeoutMs), k.prefix);
+    const res = (await pipe.exec()) ?? [];
+    sids.forEach((sid, i) => {
+      const r = res[i];
+      if (!r || r[0]) return;
+      const { ended, retired } = PartStore.checked(r[1]);
+      if (ended) out.ended.push(sid);
+      else for (const p of retired) out.retired.push(p);
+    });
+    return out;
   }
 }

@@ -19,8 +19,6 @@ export interface PartView extends PartFacts {
   pages: number;
   clientAddress: string;
   scope: string;
-  /** False when the part came from Redis instead of its live node. */
-  confirmed: boolean;
   json: string;
 }
 
@@ -61,6 +59,7 @@ export function viewOfSession(s: Session, node: string, now: number, tail = clus
     clientAddress: s.clientAddress,
     scope: s.scope,
     confirmed: true,
+    beating: true,
     json: sessionInfoJson(s, now).slice(0, -1) + tail,
   };
 }
@@ -93,11 +92,11 @@ export function partJson(p: PartRecord, now: number, confirmed: boolean): string
   return `${pieces[0]}${Math.max(0, now - p.createdAt)}${pieces[1]}${Math.max(0, now - p.lastCommAt)}${pieces[2]}${clusterTail(p.node, confirmed)}`;
 }
 
-/** A part as Redis holds it (a silent or dead node's, a retired one). */
-export function viewOfPart(p: PartRecord, now: number, confirmed: boolean): PartView {
+/** A part as Redis holds it (a silent or dead node's, a retired one); `beating`: its node beats. */
+export function viewOfPart(p: PartRecord, now: number, confirmed: boolean, beating = true): PartView {
   const { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, clientAddress, scope } = p;
   const json = partJson(p, now, confirmed);
-  return { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, pages: p.pages.length, clientAddress, scope, confirmed, json };
+  return { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, pages: p.pages.length, clientAddress, scope, confirmed, beating, json };
 }
 
 /** Free text in a tab-separated line: backslash, tab and newline escaped. */
@@ -153,6 +152,8 @@ export function decodeViews(text: string): PartView[] {
       clientAddress: unesc(clientAddress),
       scope: unesc(scope),
       confirmed: confirmed === '1',
+      // Lines come from nodes answering for themselves: their node beats.
+      beating: true,
       json,
     });
   }
@@ -180,7 +181,6 @@ export function assemble(views: readonly PartView[], user: Filter, project: Filt
     }
     const merged = mergeInfos(
       g.map((v) => ({ info: JSON.parse(v.json) as SessionInfo, facts: v })),
-      g.every((v) => v.confirmed),
       now,
     );
     if ((user && !user(merged.username)) || (project && !project(merged.project))) continue;

@@ -7,7 +7,7 @@ import type { Connection } from '../transport/connection.js';
 import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
 import { toPart } from './records.js';
-import type { ClusterChange, ClusterFilters, PartRecord } from './types.js';
+import type { ClusterChange, ClusterFilters } from './types.js';
 import { partJson, viewOfSession, type SessionView } from './views.js';
 
 /** What a feed needs of a session: its filters' fields, its order and its JSON. */
@@ -142,18 +142,38 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     const mirror = this.mirror;
     if (!mirror) return;
     if (c.kind === 'parts') mirror.put(c.parts, this.moved);
-    else if (c.kind === 'nodes') mirror.setAlive(c.alive, this.moved);
     else if (c.kind === 'ended') {
       for (const sid of c.sids) {
         mirror.drop(sid);
         this.moved.add(sid);
       }
+    } else if (c.kind === 'nodes') {
+      const died = mirror.setAlive(c.alive, this.moved);
+      if (died.length > 0) void this.recheck(mirror, died).catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed recheck failed'));
     } else {
       // Redis was away: events may be lost. Refill from a fresh query.
       for (const sid of mirror.sids()) this.moved.add(sid);
       this.mirror = mirror.emptied();
       this.held = [];
       void this.fill().catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed refill failed'));
+    }
+    this.schedule();
+  }
+
+  /**
+   * Nodes died: what they sent the mirror may never have reached Redis (a node that dies
+   * within a flush interval of a change), and no reaper would ever end a session Redis never
+   * had. Their parts are checked against Redis: the mirror keeps what Redis holds.
+   */
+  private async recheck(mirror: PartMirror, nodes: readonly string[]): Promise<void> {
+    for (const node of nodes) {
+      const sids = mirror.sidsOf(node);
+      if (sids.length === 0) continue;
+      const asked = Date.now();
+      const stored = await this.ctx.cluster.storedParts(node, sids);
+      // Redis away (a resync follows), or the mirror was replaced meanwhile.
+      if (!stored || this.mirror !== mirror) return;
+      mirror.settle(node, sids, stored, asked, this.moved);
     }
     this.schedule();
   }
@@ -193,14 +213,17 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     const mirror = this.mirror;
     const local = this.ctx.registry.get(sid);
     const remote = mirror?.partsOf(sid, local !== undefined) ?? [];
-    const confirmed = (p: PartRecord) => p.state === 'retired' || p.node === self || !mirror || mirror.isAlive(p.node);
+    // Remote parts come from their nodes' own writes: a part is unconfirmed when its node died.
+    const beating = (node: string) => node === self || !mirror || mirror.isAlive(node);
     if (local && remote.length === 0) return viewOfSession(local, self, now);
     const only = remote[0];
-    if (!local && only && remote.length === 1) return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, confirmed(only)) };
+    if (!local && only && remote.length === 1) {
+      return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, only.state === 'retired' || beating(only.node)) };
+    }
     const parts = local ? [...remote, toPart(local, self, now)] : remote;
-    const [v] = mergeParts(parts, new Set(), now);
+    const dead = new Set(parts.filter((p) => !beating(p.node)).map((p) => p.node));
+    const [v] = mergeParts(parts, dead, now, beating);
     if (!v) return undefined;
-    v.confirmed = parts.every(confirmed);
     return { sid, createdAt: parts[0]?.createdAt ?? 0, username: v.username, project: v.project, json: JSON.stringify(v) };
   }
 

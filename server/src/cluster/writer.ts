@@ -38,6 +38,8 @@ export class PartWriter {
   private readonly flushed = new WeakMap<Session, Flushed>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** The flush that runs once the one in progress is done. */
+  private flushNext: Promise<void> | undefined;
   /** Writes started by session ends: stop() waits for them. */
   private readonly inflight = new Set<Promise<void>>();
   /** Sessions that ended here while Redis was out of reach: retired once it is back. */
@@ -53,10 +55,31 @@ export class PartWriter {
     }, 20);
   }
 
-  /** One flush at a time: a slow Redis must not get a pile of pipelines, each of every part. */
+  /**
+   * One flush at a time: a slow Redis must not get a pile of pipelines, each of every part.
+   * A flush asked for while one is writing runs right after it (at most one waits): the
+   * write in progress was made before the change, so joining it would delay the change by
+   * a whole flush interval (a new session a resume elsewhere must find, a re-announce).
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.flushOnce().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    if (!this.flushing) {
+      this.flushing = this.flushOnce().finally(() => (this.flushing = undefined));
+      return this.flushing;
+    }
+    this.flushNext ??= this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.flushNext = undefined;
+        return this.flush();
+      });
+    return this.flushNext;
+  }
+
+  /** Tells feeds about parts the reaper retired for a dead node (this node's feeds too). */
+  announceRetired(parts: readonly PartRecord[]): void {
+    if (parts.length === 0) return;
+    this.publishParts(parts.map((p) => JSON.stringify(p)));
+    if (this.o.stream.listening) this.o.stream.emit({ kind: 'parts', parts: [...parts] });
   }
 
   /**

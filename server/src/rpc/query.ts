@@ -5,9 +5,7 @@ import { compileFilter, type Filter } from '../filters/regex.js';
 import { toSessionInfo } from '../sessions/info.js';
 import { datasetRowJson, sessionInfoJson } from '../sessions/info-json.js';
 import { RawJson } from './raw-json.js';
-import { clusterDataset, clusterSessions, clusterStats } from '../cluster/query.js';
-import { mergeParts } from '../cluster/merge.js';
-import { toPart } from '../cluster/records.js';
+import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from '../cluster/query.js';
 import type { Session } from '../sessions/session.js';
 import type { HandlerTable } from './router.js';
 
@@ -46,11 +44,7 @@ export const queryHandlers: HandlerTable = {
   'session.self'({ session, ctx }) {
     if (ctx.cluster.mode === 'single') return toSessionInfo(session, Date.now());
     // Other nodes may hold parts of this session (other tabs, or before a failover).
-    return ctx.cluster.partsOf(session.id).then((others) => {
-      const now = Date.now();
-      const [merged] = mergeParts([toPart(session, ctx.cluster.nodeId, now), ...others], new Set(), now);
-      return merged ?? toSessionInfo(session, now);
-    });
+    return clusterSelf(ctx, session);
   },
 
   'session.ping'() {
