@@ -1,29 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { RawClient, sleep } from '../support/ws-client.js';
 import { connectAdmin, listSessions } from '../support/contract.js';
 import { userToken } from '../support/jwt.js';
 import { formatTable, humanBytes, humanDuration } from '../../server/src/cli/format.js';
+import { cli, killClis } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../server/bin/session-tracker.js', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-function cli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = once(child, 'exit').then(([code]) => ({ code: code as number, stdout, stderr }));
-  return { child, done, out: () => stdout };
-}
+afterEach(killClis);
 
 async function fixture() {
   const srv = await startTestServer();

@@ -1,7 +1,4 @@
 /** `session-tracker history` and `session-tracker events`: the CLI over the socket, as a child process. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { RawClient } from '../support/ws-client.js';
@@ -9,22 +6,9 @@ import { userToken } from '../support/jwt.js';
 import { waitFor } from '../support/wait.js';
 import { connectAdmin } from '../support/contract.js';
 import { sinceToFrom } from '../../server/src/cli/history.js';
+import { cli, killClis } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../server/bin/session-tracker.js', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-function cli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return once(child, 'exit').then(([code]) => ({ code: code as number, stdout, stderr }));
-}
+afterEach(killClis);
 
 describe('session-tracker history / events', () => {
   it('lists ended sessions and events as a table, JSON and CSV, with --since and filters', async () => {
@@ -37,37 +21,37 @@ describe('session-tracker history / events', () => {
     await using admin = await connectAdmin(srv);
     await waitFor(async () => (await admin.result('sessions.history', { projectFilter: 'Line1' })).sessions.length === 1, 'billy to end');
 
-    const table = await cli(['history', '--since', '1h', '--project', 'Line.*'], env);
+    const table = await cli(['history', '--since', '1h', '--project', 'Line.*'], env).done;
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ENDED\s+REASON\s+ID\s+USER\s+PROJECT\s+ADDRESS\s+LASTED\s+SENT\s+RECEIVED$/);
     expect(lines[1]).toMatch(new RegExp(`timeout\\s+${billy.welcome.sessionId}\\s+billy\\s+Line1\\s+127\\.0\\.0\\.1`));
     expect(lines.at(-1)).toBe('1 session');
 
-    const json = JSON.parse((await cli(['history', '--format', 'json', '--user', 'billy'], env)).stdout);
+    const json = JSON.parse((await cli(['history', '--format', 'json', '--user', 'billy'], env).done).stdout);
     expect(json).toHaveLength(1);
     expect(json[0]).toMatchObject({ id: billy.welcome.sessionId, endReason: 'timeout', totalBytesSent: billy.bytesSent });
 
-    const events = await cli(['events', '--session', billy.welcome.sessionId, '--type', 'login,page.open', '--format', 'csv'], env);
+    const events = await cli(['events', '--session', billy.welcome.sessionId, '--type', 'login,page.open', '--format', 'csv'], env).done;
     expect(events.code).toBe(0);
     const csv = events.stdout.trimEnd().split('\n');
     expect(csv[0]).toBe('at,type,sessionId,username,project,clientAddress,detail');
     expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(['"page.open"', '"login"']);
 
-    const limited = JSON.parse((await cli(['events', '--format', 'json', '--limit', '2'], env)).stdout);
+    const limited = JSON.parse((await cli(['events', '--format', 'json', '--limit', '2'], env).done).stdout);
     expect(limited).toHaveLength(2);
   });
 
   it('says what is wrong with bad usage (exit 2)', async () => {
     await using srv = await startTestServer();
     const env = { SESSION_TRACKER_URL: srv.wsUrl, SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN };
-    const since = await cli(['history', '--since', 'yesterday'], env);
+    const since = await cli(['history', '--since', 'yesterday'], env).done;
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/--since/);
-    const type = await cli(['events', '--type', 'page.opened'], env);
+    const type = await cli(['events', '--type', 'page.opened'], env).done;
     expect(type.code).toBe(2);
     expect(type.stderr).toMatch(/page\.opened/);
-    const from = await cli(['history', '--from', 'not a time'], env);
+    const from = await cli(['history', '--from', 'not a time'], env).done;
     expect(from.code).toBe(2);
     expect(from.stderr).toMatch(/from/);
   });

@@ -33,6 +33,8 @@ describe('per-session message rate (token bucket)', () => {
     }
     const info = await c.closed;
     expect(info.code).toBe(1008);
+    // 1.1: every close the server starts carries a reason.
+    expect(info.reason).toMatch(/rate limit/);
   });
 
   it('is off with rateLimitPerSecond 0', async () => {

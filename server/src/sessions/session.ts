@@ -12,7 +12,8 @@ export interface Page {
   readonly owner: Connection;
 }
 
-export interface SessionInit {
+/** Who a session is, fixed by its first socket. */
+export interface SessionIdentity {
   id: string;
   tokenHash: string;
   project: string;
@@ -20,19 +21,15 @@ export interface SessionInit {
   userAgent: string;
   clientAddress: string;
   device: DeviceInfo;
+}
+
+export interface SessionInit extends SessionIdentity {
   now: number;
   bucket: Bucket;
 }
 
 /** What is kept of a live session across a restart: identity, login and counters (no sockets, no pages). */
-export interface SavedSession {
-  id: string;
-  tokenHash: string;
-  project: string;
-  scope: SessionScope;
-  userAgent: string;
-  clientAddress: string;
-  device: DeviceInfo;
+export interface SavedSession extends SessionIdentity {
   createdAt: number;
   username: string;
   roles: string[];
