@@ -3,6 +3,10 @@ import type { Keys } from './keys.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 
+/** How long a login for a session not held here is kept for a join that may follow. */
+const EARLY_KEEP_MS = 5_000;
+const EARLY_MAX = 10_000;
+
 interface Login {
   sid: string;
   from: string;
@@ -31,13 +35,44 @@ export class LoginPropagation {
     return this.command.publish(this.keys.logins, JSON.stringify(msg));
   }
 
+  /**
+   * Logins for sessions this node does not hold (yet), kept a few seconds: a tab resuming here
+   * right after a login elsewhere joins from a record written before that login, and the
+   * broadcast may arrive before the join. Applied when the session joins (see `joined`).
+   */
+  private readonly early = new Map<string, { m: Login; at: number }>();
+
   onMessage(text: string): void {
     const m = JSON.parse(text) as Login;
-    if (m.from === this.nodeId) return;
+    if (m.from === this.nodeId || typeof m.loginAt !== 'number') return;
     const s = this.registry.get(m.sid);
-    if (!s || typeof m.loginAt !== 'number' || m.loginAt <= s.loginAt) return;
+    if (!s) return this.keep(m);
+    this.apply(s, m);
+  }
+
+  /** A session joined this node: a login broadcast that came before it still counts. */
+  joined(s: Session): void {
+    const e = this.early.get(s.id);
+    if (!e) return;
+    this.early.delete(s.id);
+    if (Date.now() - e.at <= EARLY_KEEP_MS) this.apply(s, e.m);
+  }
+
+  private apply(s: Session, m: Login): void {
+    if (m.loginAt <= s.loginAt) return;
     if (m.loggedIn) s.login(String(m.username), Array.isArray(m.roles) ? m.roles.map(String) : [], m.isAdmin === true, m.loginAt);
     else s.logout(m.loginAt);
     this.registry.touched(s);
+  }
+
+  private keep(m: Login): void {
+    const now = Date.now();
+    // Bounded: old entries go first (a Map keeps insertion order).
+    for (const [sid, e] of this.early) {
+      if (now - e.at <= EARLY_KEEP_MS && this.early.size < EARLY_MAX) break;
+      this.early.delete(sid);
+    }
+    this.early.delete(m.sid);
+    this.early.set(m.sid, { m, at: now });
   }
 }

@@ -92,7 +92,10 @@ export class RedisBackend implements ClusterBackend {
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
-      if (change === 'added') this.carry(s);
+      if (change === 'added') {
+        this.carry(s);
+        this.logins.joined(s);
+      }
       if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.writer.flushSoon();
       else if (change === 'removed') this.writer.ended(s, this.ready);
     });
@@ -370,6 +373,9 @@ export class RedisBackend implements ClusterBackend {
   loginChanged(s: Session): void {
     if (!this.ready) return;
     void this.logins.publish(s).catch((err: unknown) => this.trouble(err));
+    // Also into the part record at once: a tab resuming on another node right now reads the
+    // record, and the broadcast above went out before that node held a copy to apply it to.
+    this.writer.flushSoon();
   }
 
   private onMessage(channel: string, text: string): void {
