@@ -8,7 +8,7 @@ import type { ClusterBackend } from './cluster/backend.js';
 import type { Feeds } from './feeds.js';
 import type { Connection } from './transport/connection.js';
 import type { History } from './history/index.js';
-import type { AppStats } from './app/traffic.js';
+import type { AppStats } from './app/stats.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
 export interface TrackerContext {

@@ -5,7 +5,8 @@ import { RawJson, RawResponse } from '../rpc/raw-json.js';
 import type { AppDispatch, Outcome } from '../rpc/router.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
-import { countReceived, countSent, type AppStats } from './traffic.js';
+import { countReceived, countSent } from '../sessions/traffic.js';
+import type { AppStats } from './stats.js';
 import type { AppHandler, AppSession, HandleOptions } from './types.js';
 
 type InboundId = string | number | null | undefined;

@@ -9,7 +9,7 @@ import { deliver, pushText, selectSockets } from './push.js';
 import { Tickets } from './tickets.js';
 import { trackSocket } from './tracked.js';
 import { instrumentSocketIO, type SocketIOServerLike } from './socketio.js';
-import { AppStats } from './traffic.js';
+import { AppStats } from './stats.js';
 import type { ActionReply, ClusterAction } from '../cluster/types.js';
 
 /** The target as plain strings, for the wire between nodes. */

@@ -5,7 +5,8 @@ import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
 import { checkName } from './handlers.js';
 import { isTracked } from './tracked.js';
-import { countReceived, type AppStats } from './traffic.js';
+import { countReceived } from '../sessions/traffic.js';
+import type { AppStats } from './stats.js';
 import type { PushTarget } from './types.js';
 
 const TARGET_KEYS = new Set(['sessionId', 'pageId', 'usernameFilter', 'projectFilter']);

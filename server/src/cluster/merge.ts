@@ -1,6 +1,6 @@
 import type { PageInfo, SessionInfo } from '@session-tracker/shared';
 import type { PartRecord } from './types.js';
-import { mergeTraffic } from '../app/traffic.js';
+import { mergeTraffic } from '../sessions/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
 export interface ClusterSessionInfo extends SessionInfo {

@@ -1,7 +1,7 @@
 import type { Session } from '../sessions/session.js';
 import { compileFilter } from '../filters/regex.js';
 import type { ClusterFilters, PartRecord } from './types.js';
-import { trafficOf } from '../app/traffic.js';
+import { trafficOf } from '../sessions/traffic.js';
 
 /** This node's part of a session, as a record. */
 export function toPart(s: Session, node: string, now: number): PartRecord {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { TrackerContext } from '../context.js';
 import { safeEqual } from '../sessions/tokens.js';
-import type { AppStats, MethodTotals } from '../app/traffic.js';
+import type { AppStats, MethodTotals } from '../app/stats.js';
 
 /** Project names come from clients: past this many label values the rest fold into `_other`. */
 const MAX_PROJECT_LABELS = 50;

@@ -1,5 +1,5 @@
 import type { Session } from './session.js';
-import { trafficJson } from '../app/traffic.js';
+import { trafficJson } from './traffic.js';
 
 /** JSON pieces of the fields fixed for a session's life. */
 export interface FixedJson {

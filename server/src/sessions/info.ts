@@ -1,7 +1,7 @@
 import type { Dataset, PageInfo, SessionInfo } from '@session-tracker/shared';
 import { SESSION_DATASET_COLUMNS } from '@session-tracker/shared';
 import type { Session } from './session.js';
-import { trafficOf } from '../app/traffic.js';
+import { trafficOf } from './traffic.js';
 
 /** The wire view of a session at time `now` (ms). */
 export function toSessionInfo(s: Session, now: number): SessionInfo {

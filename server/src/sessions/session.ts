@@ -67,7 +67,7 @@ export class Session {
   totalBytesSent = 0;
   totalBytesReceived = 0;
   messagesSent = 0;
-  /** 1.1: per app method traffic (server/src/app/traffic.ts); undefined until the first app message. */
+  /** 1.1: per app method traffic (sessions/traffic.ts); undefined until the first app message. */
   appTraffic: Map<string, AppMethodTraffic> | undefined;
   lastCommAt: number;
   /** When the most recent data message came (recentBytesSent's time). */
