@@ -167,4 +167,22 @@ describe('app methods (tracker.handle)', () => {
     expect(limited.length).toBeGreaterThanOrEqual(2);
     expect(calls).toBe(answers.length - limited.length);
   });
+
+  it('refuses params nested deeper than 32 levels with -32602, alone and in a batch, and answers the rest', async () => {
+    await using srv = await startTestServer();
+    srv.tracker.handle('echo', (params: unknown) => ({ echo: params }));
+    await using c = await RawClient.connect(srv.wsUrl);
+    // Written as text: JSON.stringify of a 5,000-deep value overflows this side's stack too.
+    const deep = `${'{"d":'.repeat(5_000)}"bottom"${'}'.repeat(5_000)}`;
+    c.sendRaw(`{"jsonrpc":"2.0","method":"app.echo","params":{"deep":${deep}},"id":"alone"}`);
+    const alone = (await c.nextMessage((d) => d?.id === 'alone')).data as { error?: { code: number; message: string } };
+    expect(alone.error?.code).toBe(-32602);
+    expect(alone.error?.message).toMatch(/nested deeper than 32/);
+    // In a batch the traffic count serializes each call: a deep one must not take the batch down.
+    c.sendRaw(`[{"jsonrpc":"2.0","method":"app.echo","params":{"deep":${deep}},"id":"deep"},{"jsonrpc":"2.0","method":"app.echo","params":{"flat":1},"id":"flat"}]`);
+    const answer = await c.nextMessage((d) => Array.isArray(d));
+    const byId = new Map((answer.data as { id: string; error?: { code: number }; result?: unknown }[]).map((a) => [a.id, a]));
+    expect(byId.get('deep')?.error?.code).toBe(-32602);
+    expect(byId.get('flat')?.result).toEqual({ echo: { flat: 1 } });
+  });
 });

@@ -210,7 +210,11 @@ export class RpcRouter {
   private dispatch(conn: Connection, method: string, params: unknown, id: InboundId): Outcome | Promise<Outcome> {
     const entry = this.methods.get(method);
     if (!entry) {
-      if (this.app !== undefined && method.startsWith('app.')) return this.app.dispatch(conn, method, params, id, this.frameBytes);
+      if (this.app !== undefined && method.startsWith('app.')) {
+        // The depth rule holds for app methods too: their params are serialized for the traffic count and by handlers.
+        if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) return this.tooDeep(conn, id);
+        return this.app.dispatch(conn, method, params, id, this.frameBytes);
+      }
       const shown = method.length > MAX_NAME_IN_ERROR ? `${method.slice(0, MAX_NAME_IN_ERROR)}…` : method;
       return this.fail(conn, id, ErrorCode.MethodNotFound, `Method not found: ${shown}`);
     }
@@ -220,9 +224,7 @@ export class RpcRouter {
     }
     // Checked before anything walks or serializes them: a 5,000-deep payload would overflow
     // JSON.stringify later, outside this call.
-    if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
-      return this.fail(conn, id, ErrorCode.InvalidParams, `Invalid params: nested deeper than ${MAX_PARAMS_DEPTH} levels`);
-    }
+    if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) return this.tooDeep(conn, id);
     if (!entry.check(params)) return this.fail(conn, id, ErrorCode.InvalidParams, entry.check.describe(params));
     const handler = entry.handler;
     try {
@@ -238,6 +240,10 @@ export class RpcRouter {
     } catch (err) {
       return this.thrown(conn, id, name, err);
     }
+  }
+
+  private tooDeep(conn: Connection, id: InboundId): Outcome {
+    return this.fail(conn, id, ErrorCode.InvalidParams, `Invalid params: nested deeper than ${MAX_PARAMS_DEPTH} levels`);
   }
 
   private thrown(conn: Connection, id: InboundId, method: string, err: unknown): Outcome {
