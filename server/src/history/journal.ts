@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { EndReason } from '@session-tracker/shared';
 import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, WriteBatch } from './store.js';
 
 export interface JournalOptions {
@@ -101,13 +100,6 @@ export class HistoryJournal {
       this.gone.push(rec.id);
     }
     this.bound();
-  }
-
-  /** A session that ends with the process (shutdown) is kept live, not ended. */
-  static endReason(reason: string): EndReason | undefined {
-    if (reason === 'timeout') return 'timeout';
-    if (reason === 'shutdown') return undefined;
-    return 'closed';
   }
 
   private bound(): void {

@@ -1,8 +1,8 @@
-import type { HistoryEventType } from '@session-tracker/shared';
+import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import { toSessionInfo } from '../sessions/info.js';
 import type { LifecycleRecorder } from '../sessions/registry.js';
 import type { Page, Session } from '../sessions/session.js';
-import { HistoryJournal } from './journal.js';
+import type { HistoryJournal } from './journal.js';
 
 /** Who did an admin action, and to whom. */
 export interface AdminActor {
@@ -10,6 +10,13 @@ export interface AdminActor {
   username: string;
   project: string;
   clientAddress: string;
+}
+
+/** The contract's end reason; undefined for a session that ends with the process (kept live, not ended). */
+function endReasonOf(reason: string): EndReason | undefined {
+  if (reason === 'timeout') return 'timeout';
+  if (reason === 'shutdown') return undefined;
+  return 'closed';
 }
 
 const pageDetail = (p: Pick<Page, 'id' | 'path' | 'title'>) => ({ pageId: p.id, path: p.path, title: p.title });
@@ -31,7 +38,7 @@ export class HistoryRecorder implements LifecycleRecorder {
   }
 
   ended(s: Session, reason: string, now: number): void {
-    const endReason = HistoryJournal.endReason(reason);
+    const endReason = endReasonOf(reason);
     // Ended by the process stopping: it lives on after the restart (or died with an in-memory store).
     if (endReason === undefined) return;
     const endedAt = new Date(now).toISOString();

@@ -112,9 +112,7 @@ export class SessionRegistry {
       now,
       bucket: newBucket(this.rateLimit, now),
     });
-    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
-    this.sessions.set(session.id, session);
-    this.byToken.set(session.tokenHash, session);
+    this.add(session);
     this.log.info(
       { event: 'session.start', sessionId: session.id, project: session.project, scope: session.scope, clientAddress: session.clientAddress, userAgent: session.userAgent },
       'session.start',
@@ -130,21 +128,9 @@ export class SessionRegistry {
    */
   restore(saved: SavedSession, now: number): Session | undefined {
     if (this.sessions.has(saved.id) || this.byToken.has(saved.tokenHash)) return undefined;
-    const session = new Session({ ...saved, now: saved.createdAt, bucket: newBucket(this.rateLimit, now) });
-    if (saved.loggedIn) session.login(saved.username, saved.roles, saved.isAdmin, saved.loginAt);
-    session.recentBytesSent = saved.recentBytesSent;
-    session.totalBytesSent = saved.totalBytesSent;
-    session.totalBytesReceived = saved.totalBytesReceived;
-    session.messagesSent = saved.messagesSent;
-    session.lastCommAt = saved.lastCommAt;
-    session.recentAt = saved.recentAt;
-    session.state = 'disconnected';
-    session.disconnectedAt = now;
-    session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
-    session.expiry.unref();
-    this.sessions.set(session.id, session);
-    this.byToken.set(session.tokenHash, session);
-    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
+    const session = Session.restored(saved, newBucket(this.rateLimit, now));
+    this.disconnected(session, now);
+    this.add(session);
     this.log.info({ event: 'session.restore', sessionId: session.id, project: session.project }, 'session.restore');
     this.emit('added', session);
     return session;
@@ -164,12 +150,26 @@ export class SessionRegistry {
     });
     session.lastCommAt = now;
     if (p.loggedIn) session.login(p.username, p.roles, p.isAdmin, p.loginAt);
-    this.sessions.set(session.id, session);
-    this.byToken.set(session.tokenHash, session);
-    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
+    this.add(session);
     this.log.info({ event: 'session.join', sessionId: session.id, project: session.project, from: p.node }, 'session.join');
     this.emit('added', session);
     return session;
+  }
+
+  /** Lists a session: by ID, by token hash, and against its address's limit. */
+  private add(session: Session): void {
+    this.sessions.set(session.id, session);
+    this.byToken.set(session.tokenHash, session);
+    this.perAddress.set(session.clientAddress, this.sessionsAt(session.clientAddress) + 1);
+  }
+
+  /** No socket left: listed as disconnected until the session timeout ends it. */
+  private disconnected(session: Session, now: number): void {
+    session.state = 'disconnected';
+    session.disconnectedAt = now;
+    session.changes++;
+    session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
+    session.expiry.unref();
   }
 
   attach(session: Session, conn: Connection): void {
@@ -193,11 +193,7 @@ export class SessionRegistry {
     if (closedPages.length > 0) this.recorder?.pagesClosed(session, closedPages, Date.now());
     if (session.ended) return;
     if (session.sockets.size === 0) {
-      session.state = 'disconnected';
-      session.disconnectedAt = Date.now();
-      session.changes++;
-      session.expiry = setTimeout(expire, this.sessionTimeoutMs, this, session);
-      session.expiry.unref();
+      this.disconnected(session, Date.now());
       this.emit('updated', session);
     } else if (closedPages.length > 0) {
       this.emit('updated', session);

@@ -196,6 +196,19 @@ export class Session {
     };
   }
 
+  /** A session as save() left it (after a restart): identity, login and counters; no sockets yet. */
+  static restored(saved: SavedSession, bucket: Bucket): Session {
+    const s = new Session({ ...saved, now: saved.createdAt, bucket });
+    if (saved.loggedIn) s.login(saved.username, saved.roles, saved.isAdmin, saved.loginAt);
+    s.recentBytesSent = saved.recentBytesSent;
+    s.totalBytesSent = saved.totalBytesSent;
+    s.totalBytesReceived = saved.totalBytesReceived;
+    s.messagesSent = saved.messagesSent;
+    s.lastCommAt = saved.lastCommAt;
+    s.recentAt = saved.recentAt;
+    return s;
+  }
+
   /** Changes whenever what save() returns would (lastComm alone does not count: pongs move it). */
   get saveSignature(): string {
     return `${this.changes}:${this.totalBytesSent}:${this.totalBytesReceived}:${this.messagesSent}`;
