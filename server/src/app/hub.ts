@@ -11,6 +11,7 @@ import { trackSocket } from './tracked.js';
 import { instrumentSocketIO, type SocketIOServerLike } from './socketio.js';
 import { AppStats } from './stats.js';
 import type { ActionReply, ClusterAction } from '../cluster/types.js';
+import type { AppHandler, AppSession, HandleOptions, PushTarget, TrackedSocket } from './types.js';
 
 /** The target as plain strings, for the wire between nodes. */
 function plainTarget(t: PushTarget): Record<string, string | null | undefined> {
@@ -21,7 +22,6 @@ function plainTarget(t: PushTarget): Record<string, string | null | undefined> {
   }
   return out;
 }
-import type { AppHandler, AppSession, HandleOptions, PushTarget, TrackedSocket } from './types.js';
 
 /** The app's own traffic on one tracker (contract 1.1): handlers, pushes, tickets, tracked sockets. */
 export class AppHub {

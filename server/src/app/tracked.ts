@@ -88,12 +88,7 @@ export function sessionFor(ctx: TrackerContext, tickets: Tickets, trusted: Block
 
 /** A data message from the app's client: the byte rule, as on the tracker's own sockets. */
 export function countInbound(ctx: TrackerContext, s: Session, bytes: number): void {
-  const at = Date.now();
-  s.recentBytesSent = bytes;
-  s.totalBytesSent += bytes;
-  s.messagesSent++;
-  s.lastCommAt = at;
-  s.recentAt = at;
+  s.countFromClient(bytes, Date.now());
   ctx.stats.bytesFromClients += bytes;
   ctx.stats.messagesFromClients++;
 }

@@ -171,6 +171,18 @@ export class Session {
     return closed;
   }
 
+  /**
+   * The byte rule: a data message the client sent on any of the session's sockets (the
+   * tracker's own or an app socket it tracks) counts, valid or not, before it is handled.
+   */
+  countFromClient(bytes: number, now: number): void {
+    this.recentBytesSent = bytes;
+    this.totalBytesSent += bytes;
+    this.messagesSent++;
+    this.lastCommAt = now;
+    this.recentAt = now;
+  }
+
   /** The state a restart keeps. */
   save(): SavedSession {
     return {

@@ -153,11 +153,7 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const buf = toBuffer(data);
   // The byte rule: every data message counts, valid or not, before it is handled.
   const s = conn.session;
-  s.recentBytesSent = buf.length;
-  s.totalBytesSent += buf.length;
-  s.messagesSent++;
-  s.lastCommAt = now;
-  s.recentAt = now;
+  s.countFromClient(buf.length, now);
   conn.alive = true;
   const { stats, options } = conn.ctx;
   stats.bytesFromClients += buf.length;
