@@ -46,3 +46,23 @@ export function frameBatcher(fn: () => void): () => void {
     });
   };
 }
+
+/** An input with its error line and hint, as the forms lay them out. */
+export interface FieldParts {
+  input: HTMLElement;
+  error: HTMLElement;
+  hint: HTMLElement;
+}
+
+/** Shows (or, with null, clears) a complaint about one field, and tells assistive tech which. */
+export function showFieldError({ input, error, hint }: FieldParts, message: string | null): void {
+  error.textContent = message ?? '';
+  error.hidden = message === null;
+  if (message === null) {
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', hint.id);
+  } else {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `${error.id} ${hint.id}`);
+  }
+}

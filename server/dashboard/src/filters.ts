@@ -3,7 +3,7 @@
  * (`sessions.watch` usernameFilter / projectFilter). Typing re-subscribes after a short
  * pause; the server's `-32602` message is shown next to the field it names.
  */
-import { byId } from './dom.js';
+import { byId, showFieldError, type FieldParts } from './dom.js';
 
 export type FilterField = 'username' | 'project';
 
@@ -14,10 +14,8 @@ export interface FilterValues {
 
 export const DEBOUNCE_MS = 300;
 
-interface Field {
+interface Field extends FieldParts {
   input: HTMLInputElement;
-  error: HTMLElement;
-  hint: HTMLElement;
 }
 
 export class FiltersView {
@@ -58,16 +56,7 @@ export class FiltersView {
 
   /** Shows (or, with null, clears) the server's complaint about one field. */
   setError(name: FilterField, message: string | null): void {
-    const { input, error, hint } = this.fields[name];
-    error.textContent = message ?? '';
-    error.hidden = message === null;
-    if (message === null) {
-      input.removeAttribute('aria-invalid');
-      input.setAttribute('aria-describedby', hint.id);
-    } else {
-      input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', `${error.id} ${hint.id}`);
-    }
+    showFieldError(this.fields[name], message);
   }
 
   clearErrors(): void {

@@ -5,7 +5,7 @@
  * at once; each field shows its own error, as the live filters do.
  */
 import type { HistoryEventType } from '@session-tracker/shared';
-import { byId, h, setText } from './dom.js';
+import { byId, h, setText, showFieldError, type FieldParts } from './dom.js';
 import { DEBOUNCE_MS } from './filters.js';
 import { EVENT_LABELS, EVENT_TYPES, toLocalInput, type HistoryField, type Preset, type WindowInput } from './history-model.js';
 
@@ -17,12 +17,6 @@ export interface HistoryQueryInput {
 }
 
 type ErrorField = HistoryField | 'at';
-
-interface FieldParts {
-  input: HTMLElement;
-  error: HTMLElement;
-  hint: HTMLElement;
-}
 
 const PRESETS: readonly Preset[] = ['1h', '24h', '7d', 'custom', 'at'];
 
@@ -106,16 +100,7 @@ export class HistoryForm {
 
   /** Shows (or, with null, clears) a complaint about one field. */
   setError(name: ErrorField, message: string | null): void {
-    const { input, error, hint } = this.fields[name];
-    error.textContent = message ?? '';
-    error.hidden = message === null;
-    if (message === null) {
-      input.removeAttribute('aria-invalid');
-      input.setAttribute('aria-describedby', hint.id);
-    } else {
-      input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', `${error.id} ${hint.id}`);
-    }
+    showFieldError(this.fields[name], message);
   }
 
   clearErrors(): void {
