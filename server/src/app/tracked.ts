@@ -5,6 +5,7 @@ import { DEFAULTS, isSessionScope, isValidProject } from '@session-tracker/share
 import type { TrackerContext } from '../context.js';
 import type { Session } from '../sessions/session.js';
 import { clientAddress } from '../transport/address.js';
+import { headerValue } from '../transport/upgrade.js';
 import { Connection } from '../transport/connection.js';
 import type { RawJson } from '../rpc/raw-json.js';
 import type { Tickets } from './tickets.js';
@@ -40,11 +41,6 @@ function rawLength(data: RawData): number {
   return data.byteLength;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** What an app socket's handshake says: its ticket, and the project and scope for a session of its own. */
 export interface AppHandshake {
   ticket: string | null | undefined;
@@ -76,7 +72,7 @@ export function sessionFor(ctx: TrackerContext, tickets: Tickets, trusted: Block
       {
         project,
         scope: isSessionScope(scope) ? scope : DEFAULTS.scope,
-        userAgent: header(req, 'user-agent') ?? '',
+        userAgent: headerValue(req, 'user-agent') ?? '',
         clientAddress: clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], trusted),
         resumeToken: undefined,
       },

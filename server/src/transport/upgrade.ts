@@ -92,7 +92,8 @@ export function readHandshake(url: URL, protocolHeader?: string): Handshake | st
   return { project, scope, resumeToken };
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
+/** One request header's value (the first, when sent twice). */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
