@@ -23,16 +23,21 @@ export function hashOf(view: View): string {
   return view === 'sessions' ? '#sessions' : `#${view}`;
 }
 
-export const EVENT_TYPES: readonly HistoryEventType[] = [
-  'session.start',
-  'session.end',
-  'login',
-  'logout',
-  'login.failed',
-  'page.open',
-  'page.close',
-  'admin.action',
-];
+/**
+ * The contract's event types, in the order the form shows them. A record keyed by the shared type
+ * (the dashboard imports types only, not shared's values): a type added there fails to compile here.
+ */
+const EVENT_TYPE_ORDER: Record<HistoryEventType, true> = {
+  'session.start': true,
+  'session.end': true,
+  login: true,
+  logout: true,
+  'login.failed': true,
+  'page.open': true,
+  'page.close': true,
+  'admin.action': true,
+};
+export const EVENT_TYPES: readonly HistoryEventType[] = Object.keys(EVENT_TYPE_ORDER) as HistoryEventType[];
 
 const HOUR = 3_600_000;
 export type Preset = '1h' | '24h' | '7d' | 'custom' | 'at';
