@@ -16,7 +16,6 @@ import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
 import { IN_MEMORY, openHistory } from './history/index.js';
-import type { SavedSession } from './sessions/session.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
@@ -76,7 +75,7 @@ export class SessionTracker {
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
     const history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log);
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
-    history.journal.watchLive({ live: () => liveRecords(this.registry) });
+    history.journal.watchLive(() => this.registry.values());
     const router = new RpcRouter(
       {
         ...pageHandlers,
@@ -302,7 +301,3 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   };
 }
 
-/** The registry's sessions as the history journal saves them. */
-function* liveRecords(registry: SessionRegistry): Iterable<{ record: () => SavedSession; signature: string }> {
-  for (const s of registry.values()) yield { record: () => s.save(), signature: s.saveSignature };
-}

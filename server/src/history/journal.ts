@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Session } from '../sessions/session.js';
 import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, WriteBatch } from './store.js';
 
 export interface JournalOptions {
@@ -12,11 +13,8 @@ export interface JournalOptions {
   keepLive: boolean;
 }
 
-/** Where the journal reads live sessions from when it saves them (the registry, seen narrowly). */
-export interface LiveSource {
-  /** Every live session as a saveable record, with a signature that changes when it does. */
-  live(): Iterable<{ record: () => LiveRecord; signature: string }>;
-}
+/** Where the journal reads live sessions from when it saves them (the registry's sessions). */
+export type LiveSource = () => Iterable<Session>;
 
 /** Rows pruned per turn, so pruning a year of history never stalls the event loop. */
 const PRUNE_SLICE = 2_000;
@@ -59,7 +57,7 @@ export class HistoryJournal {
   private gone: string[] = [];
   /** Live sessions captured for the next write (at shutdown, before the registry lets them go). */
   private captured: LiveRecord[] = [];
-  private readonly saved = new Map<string, string>();
+  private readonly saved = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private readonly flushTimer: NodeJS.Timeout;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -157,11 +155,11 @@ export class HistoryJournal {
   private changedLive(): LiveRecord[] {
     if (!this.opts.keepLive || this.source === undefined) return [];
     const out: LiveRecord[] = [];
-    for (const s of this.source.live()) {
-      const rec = s.record();
-      if (this.saved.get(rec.id) === s.signature) continue;
-      this.saved.set(rec.id, s.signature);
-      out.push(rec);
+    for (const s of this.source()) {
+      const signature = s.saveSignature;
+      if (this.saved.get(s.id) === signature) continue;
+      this.saved.set(s.id, signature);
+      out.push(s.save());
     }
     return out;
   }

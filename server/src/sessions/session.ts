@@ -221,9 +221,13 @@ export class Session {
     return s;
   }
 
-  /** Changes whenever what save() returns would (lastComm alone does not count: pongs move it). */
-  get saveSignature(): string {
-    return `${this.changes}:${this.totalBytesSent}:${this.totalBytesReceived}:${this.messagesSent}`;
+  /**
+   * Grows whenever what save() returns would change (lastComm alone does not count: pongs move
+   * it). A sum of counters that only ever grow, so any change makes it larger: no string per
+   * session per flush.
+   */
+  get saveSignature(): number {
+    return this.changes + this.totalBytesSent + this.totalBytesReceived + this.messagesSent;
   }
 
   /** The audit figures logged when the session ends. */
