@@ -297,6 +297,11 @@ export class ClientCore {
 
   private handleWelcome(params: WelcomeParams): void {
     if (this.token.welcomed(params.sessionId, params.resumeToken, params.resumed) === 'switch') {
+      // A session this tab has just created and never stored: no other tab knows its token,
+      // so it would only sit empty until the timeout. End it on the way out. (With Web Locks
+      // this happens when another tab's token had not reached this tab's localStorage yet:
+      // browsers pass storage between tabs' processes asynchronously, the lock does not wait.)
+      if (!params.resumed) this.conn.send(JSON.stringify({ jsonrpc: '2.0', method: 'session.end' }));
       this.switchSession();
       return;
     }

@@ -15,6 +15,7 @@ import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
+import { endHandlers } from './rpc/end.js';
 import { IN_MEMORY, openHistory } from './history/index.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
@@ -81,6 +82,7 @@ export class SessionTracker {
         ...pageHandlers,
         ...authHandlers(auth),
         ...queryHandlers,
+        ...endHandlers,
         ...adminHandlers,
         ...historyHandlers,
         'session.ticket': (call) => this.appHub.ticketHandler(call, undefined),

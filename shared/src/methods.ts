@@ -23,6 +23,11 @@ export const paramsSchemas = {
   'session.self': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   /** 1.1: a client that has heard nothing for heartbeatMs asks whether the socket still carries. */
   'session.ping': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
+  /**
+   * 1.1 (addition): ends the caller's own session now, like an admin's `sessions.close` on it.
+   * The SDK sends it for a session it created and is leaving unused (another tab's won).
+   */
+  'session.end': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   /** 1.1: a single-use ticket naming this session, for a socket the app accepts itself. */
   'session.ticket': z.union([z.strictObject({}), z.array(z.unknown()).length(0)]).optional(),
   getSessionInfo: z
@@ -101,6 +106,7 @@ export interface MethodResults {
   'session.self': SessionInfo;
   'session.ping': { serverTime: number };
   'session.ticket': { ticket: string; expiresInMs: number };
+  'session.end': { sessionId: string };
   getSessionInfo: SessionInfo[] | Dataset;
   getSessionStats: SessionStats;
   'sessions.watch': { subscription: string; sessions: SessionInfo[] };

@@ -105,6 +105,7 @@ describe('method map', () => {
         'session.self',
         'session.ping',
         'session.ticket',
+        'session.end',
         'getSessionInfo',
         'getSessionStats',
         'sessions.watch',

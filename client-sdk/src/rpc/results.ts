@@ -42,6 +42,7 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'session.self': isSessionInfo,
   'session.ping': (v) => hasFields(v, { serverTime: isNumber }),
   'session.ticket': (v) => hasFields(v, { ticket: isString, expiresInMs: isNumber }),
+  'session.end': (v) => hasFields(v, { sessionId: isString }),
   getSessionInfo: (v) => sessionList(v) || isDataset(v),
   getSessionStats: (v) =>
     hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),
