@@ -102,7 +102,10 @@ serve({
       const c = new BenchClient(kind, url, { localAddress: localAddresses[index % localAddresses.length] });
       try {
         await c.open();
-        for (let p = 1; p <= pages; p++) await c.request('page.open', { pageId: `p${p}`, path: `/page/${p}` });
+        // Path and title of 20 to 40 characters each, as real screens have (issue 14's memory figure).
+        for (let p = 1; p <= pages; p++) {
+          await c.request('page.open', { pageId: `p${p}`, path: `/plant/line-${p}/overview/${index}`, title: `Line ${p} overview, station ${index}` });
+        }
         if (loginEvery > 0 && index % loginEvery === 0) {
           const token = signJwt({ sub: `${usernamePrefix}${index}`, preferred_username: `${usernamePrefix}${index}`, roles: [] }, jwtSecret);
           const res = await c.request('auth.login', { token });
