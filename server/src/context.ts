@@ -7,7 +7,6 @@ import type { RateLimit } from './sessions/rate-limit.js';
 import type { ClusterBackend } from './cluster/backend.js';
 import type { Feeds } from './feeds.js';
 import type { Connection } from './transport/connection.js';
-import type { History } from './history/index.js';
 import type { AppStats } from './app/stats.js';
 
 /** What every part of one tracker shares; built once in server.ts. */
@@ -21,8 +20,6 @@ export interface TrackerContext {
   readonly feeds: Feeds;
   readonly stats: TrackerStats;
   readonly rateLimit: RateLimit;
-  /** Ended sessions and events, kept in the store (1.1 history). */
-  readonly history: History;
   /** The rest of the cluster: SingleNode until (and unless) Redis is up. */
   cluster: ClusterBackend;
   /** 1.1: per app method totals for /metrics (set once the app hub exists). */

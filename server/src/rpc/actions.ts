@@ -41,7 +41,7 @@ export function runLocalAction(ctx: TrackerContext, action: ClusterAction): Acti
     if (!page) return none;
     const owner: Connection = page.owner;
     s.closePage(page.id);
-    ctx.history.recorder.pageClosed(s, page, 'admin');
+    ctx.registry.recorder?.pageClosed(s, page, 'admin');
     ctx.registry.touched(s);
     afterResponse(ctx, () => owner.send(notification('page.closing', { pageId: page.id, message: action.message })));
     return { node: ctx.cluster.nodeId, found: true, delivered: 1 };

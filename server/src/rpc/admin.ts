@@ -11,7 +11,7 @@ function audit(call: CallContext, action: string, details: Record<string, unknow
     { event: 'admin.action', action, by: { sessionId: call.session.id, username: call.session.username, clientAddress: call.session.clientAddress }, ...details },
     `admin ${action}`,
   );
-  call.ctx.history.recorder.adminAction(call.session, action, details);
+  call.ctx.registry.recorder?.adminAction(call.session, action, details);
 }
 
 /** The contract's "Admin methods": live feed and session actions. */

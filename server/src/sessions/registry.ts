@@ -18,6 +18,30 @@ export interface LifecycleRecorder {
   pagesClosed(session: Session, pages: readonly Page[], now: number): void;
 }
 
+type PageFacts = Pick<Page, 'id' | 'path' | 'title'>;
+
+/** Who did an admin action (a session, seen narrowly). */
+export interface Actor {
+  id: string;
+  username: string;
+  project: string;
+  clientAddress: string;
+}
+
+/**
+ * Everything that happens to sessions and is kept as history: the registry's own lifecycle, and
+ * what the RPC handlers see (pages, logins, admin actions). The registry holds it, so handlers
+ * reach it through the registry they already use.
+ */
+export interface SessionEvents extends LifecycleRecorder {
+  pageOpened(session: Session, page: PageFacts): void;
+  pageClosed(session: Session, page: PageFacts, by: 'client' | 'admin'): void;
+  login(session: Session, roles: readonly string[], via: string): void;
+  logout(session: Session): void;
+  loginFailed(session: Session, claimedUsername: string, reason: string): void;
+  adminAction(by: Actor, action: string, target: Record<string, unknown>): void;
+}
+
 export interface OpenRequest {
   project: string;
   scope: SessionScope;
@@ -46,7 +70,7 @@ export class SessionRegistry {
     private readonly log: Logger,
     private readonly sessionTimeoutMs: number,
     private readonly rateLimit: RateLimit,
-    private readonly recorder?: LifecycleRecorder,
+    readonly recorder?: SessionEvents,
   ) {}
 
   /** Sessions held now by one client address. */
