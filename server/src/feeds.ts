@@ -1,7 +1,6 @@
 import type { ClusterWatch } from './cluster/watch.js';
 import type { WatchHub } from './sessions/watch-hub.js';
-import type { Session } from './sessions/session.js';
-import type { Connection } from './transport/connection.js';
+import type { Peer, Session } from './sessions/session.js';
 
 /**
  * Every `sessions.watch` feed of this tracker: this node's (event-driven from the registry)
@@ -14,12 +13,12 @@ export class Feeds {
   constructor(readonly local: WatchHub) {}
 
   /** Ends a subscription of this socket, whichever kind; false when it has none by that ID. */
-  unwatch(conn: Connection, id: string): boolean {
+  unwatch(conn: Peer, id: string): boolean {
     return this.local.unwatch(conn, id) || (this.cluster?.unwatch(conn, id) ?? false);
   }
 
   /** A socket closed: its feeds end. */
-  dropConnection(conn: Connection): void {
+  dropConnection(conn: Peer): void {
     this.local.dropConnection(conn);
     this.cluster?.dropConnection(conn);
   }

@@ -1,3 +1,6 @@
+import type { Logger } from 'pino';
+import type { ServerOptions } from '../options.js';
+import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ActionReply, ClusterAction, ClusterChange, ClusterFilters, PartRecord, RemoteParts, RemoteViews } from './types.js';
 
@@ -32,6 +35,17 @@ export interface ClusterBackend {
    */
   listen(listener: (change: ClusterChange) => void): Promise<() => void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What cluster queries and feeds use of the tracker. `cluster` is read at each use: the
+ * tracker's backend is replaced once Redis is up.
+ */
+export interface ClusterServices {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly registry: SessionRegistry;
+  readonly cluster: ClusterBackend;
 }
 
 export class SingleNode implements ClusterBackend {

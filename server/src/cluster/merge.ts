@@ -1,5 +1,5 @@
 import type { PageInfo, SessionInfo } from '@session-tracker/shared';
-import type { PartRecord } from './types.js';
+import type { PartFacts, PartRecord } from './types.js';
 import { mergeTraffic } from '../sessions/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
@@ -10,20 +10,6 @@ export interface ClusterSessionInfo extends SessionInfo {
   nodes: string[];
   /** False when some live part came from Redis instead of its node (a slow or frozen node). */
   confirmed: boolean;
-}
-
-/** What a merge needs of a part besides its SessionInfo: whose it is and when things happened. */
-export interface PartFacts {
-  node: string;
-  createdAt: number;
-  loginAt: number;
-  recentAt: number;
-  lastCommAt: number;
-  state: PartRecord['state'];
-  /** The part came from its node itself, not from what Redis holds of it. */
-  confirmed: boolean;
-  /** Its node beats (this node, a node that answered, or one whose key has not expired). */
-  beating: boolean;
 }
 
 /**
