@@ -114,8 +114,7 @@ export class SessionTracker {
   private async startCluster(url: string): Promise<void> {
     const o = this.options;
     const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
-    this.ctx.cluster = await RedisBackend.start({
+    const backend = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
       nodeId,
@@ -127,6 +126,9 @@ export class SessionTracker {
       registry: this.registry,
       runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
     });
+    // Together: a cluster-wide feed exactly when there is a cluster behind it.
+    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
+    this.ctx.cluster = backend;
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }
 

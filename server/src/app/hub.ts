@@ -51,7 +51,6 @@ export class AppHub {
     const text = pushText(name, params);
     const here = deliver(this.ctx, selectSockets(this.ctx, target), name, text, this.stats);
     const { cluster, options } = this.ctx;
-    if (cluster.mode === 'single') return here;
     const sid = typeof target.sessionId === 'string' ? target.sessionId : '';
     const replies = await cluster.act({ kind: 'push', sid, target: plainTarget(target), name, text }, options.clusterTimeoutMs);
     return replies.reduce((n, r) => n + r.delivered, here);

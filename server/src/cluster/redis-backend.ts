@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Dataset, SessionInfo, SessionStats } from '@session-tracker/shared';
+import { RawJson } from '../lib/raw-json.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
@@ -12,6 +14,7 @@ import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
+import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from './query.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
 
@@ -44,7 +47,6 @@ const START_WAIT_MS = 2_000;
 
 /** Cluster mode on Redis: node heartbeats with TTLs, batched pipelined part writes, pub/sub requests. */
 export class RedisBackend implements ClusterBackend {
-  readonly mode = 'redis' as const;
   readonly nodeId: string;
   private readonly keys: Keys;
   private readonly members: Membership;
@@ -236,6 +238,19 @@ export class RedisBackend implements ClusterBackend {
   /** See records.ts asSeen: by this node's view of who beats. */
   private asSeen(p: PartRecord): PartRecord {
     return asSeen(p, (n) => this.members.alive.has(n));
+  }
+
+  self(session: Session): Promise<SessionInfo> {
+    return clusterSelf(this, session);
+  }
+
+  async sessionList(filters: ClusterFilters, local: readonly Session[], dataset: boolean, timeoutMs: number): Promise<RawJson | Dataset> {
+    const a = await clusterSessions(this, filters, local, timeoutMs);
+    return dataset ? clusterDataset(a.sessions) : RawJson.of('[', a.sessions, (s) => s.json, ']');
+  }
+
+  sessionStats(filters: ClusterFilters, local: readonly Session[], timeoutMs: number): Promise<SessionStats> {
+    return clusterSessions(this, filters, local, timeoutMs).then(clusterStats);
   }
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {

@@ -61,7 +61,8 @@ export function runLocalAction(ctx: RpcServices, action: ClusterAction): ActionR
 /** Runs an action here and, in cluster mode, on every other node holding part of the session. */
 export async function runAction(ctx: RpcServices, action: ClusterAction): Promise<ActionReply[]> {
   const here = runLocalAction(ctx, action);
-  const elsewhere = ctx.cluster.mode === 'single' ? [] : await ctx.cluster.act(action, ctx.options.clusterTimeoutMs);
-  if (action.kind === 'close' && ctx.cluster.mode !== 'single') await ctx.cluster.forget(action.sid);
+  // One node alone: nobody else holds a part, and the backend answers with none.
+  const elsewhere = await ctx.cluster.act(action, ctx.options.clusterTimeoutMs);
+  if (action.kind === 'close') await ctx.cluster.forget(action.sid);
   return [here, ...elsewhere].filter((r) => r.found);
 }

@@ -168,21 +168,21 @@ export class UpgradeHandler<C extends UpgradeServices = UpgradeServices> {
     }
     const userAgent = headerValue(req, 'user-agent') ?? '';
     this.pending++;
-    const { cluster } = this.ctx;
-    if (cluster.mode === 'single' || handshake.resumeToken === undefined || registry.resumable(handshake.resumeToken, handshake.project)) {
+    // A token this node does not know may name a session another node holds.
+    const token = handshake.resumeToken;
+    const claim = token === undefined || registry.resumable(token, handshake.project) ? undefined : this.ctx.cluster.claim(hashToken(token), handshake.project);
+    if (claim === undefined) {
       this.upgrade(req, socket, head, handshake, address, userAgent, undefined);
     } else {
-      void this.join(handshake).then((elsewhere) => this.upgrade(req, socket, head, handshake, address, userAgent, elsewhere));
+      void this.join(claim).then((elsewhere) => this.upgrade(req, socket, head, handshake, address, userAgent, elsewhere));
     }
     return true;
   }
 
-  /** In cluster mode, a token this node does not know may name a session held elsewhere. */
-  private async join(h: Handshake) {
-    const { cluster, options } = this.ctx;
-    if (h.resumeToken === undefined) return undefined;
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.clusterTimeoutMs).unref());
-    return Promise.race([cluster.claim(hashToken(h.resumeToken), h.project).catch(() => undefined), timeout]);
+  /** The claim's answer, or nothing once the cluster timeout passes. */
+  private async join(claim: Promise<SessionSeed | undefined>): Promise<SessionSeed | undefined> {
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.ctx.options.clusterTimeoutMs).unref());
+    return Promise.race([claim.catch(() => undefined), timeout]);
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshake: Handshake, address: string, userAgent: string, elsewhere: SessionSeed | undefined): void {
