@@ -9,6 +9,7 @@ import { connectRedis, deadline, readyWithin, type RedisClient } from './connect
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
+import { parseNodeMessage } from './messages.js';
 import { asSeen, decodeParts, prefilter, toPart } from './records.js';
 import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
@@ -393,13 +394,20 @@ export class RedisBackend implements ClusterBackend {
     this.writer.flushSoon();
   }
 
+  /** Every message is checked (messages.ts) before use; each channel takes its own types only. */
   private onMessage(channel: string, text: string): void {
     try {
       const k = this.keys;
-      if (channel === k.logins) this.logins.onMessage(text);
-      else if (channel === k.changes) this.stream.onMessage(text);
-      else if (channel === k.requests) this.requests.onRequest(text);
-      else if (channel === k.replies(this.nodeId)) this.requests.onReply(text);
+      // A query reply is its message's line, then the body.
+      const nl = channel === k.replies(this.nodeId) ? text.indexOf('\n') : -1;
+      const msg = parseNodeMessage(nl < 0 ? text : text.slice(0, nl), this.o.log, channel);
+      if (msg === undefined) return;
+      const t = msg.type;
+      if (channel === k.logins && t === 'login') this.logins.onMessage(msg);
+      else if (channel === k.changes && (t === 'parts' || t === 'ended')) this.stream.onMessage(msg);
+      else if (channel === k.requests && (t === 'query' || t === 'action' || t === 'watcher')) this.requests.onRequest(msg);
+      else if (channel === k.replies(this.nodeId) && (t === 'queryReply' || t === 'actionReply')) this.requests.onReply(msg, nl < 0 ? '' : text.slice(nl + 1));
+      else this.o.log.warn({ event: 'cluster.message', channel, type: t }, 'cluster message dropped: not of this channel');
     } catch (err) {
       this.o.log.warn({ err: err instanceof Error ? err.message : String(err), channel }, 'bad cluster message');
     }

@@ -100,7 +100,7 @@ export type PartForm = 'views' | 'parts';
 export type ClusterAction =
   | { kind: 'close'; sid: string; message: string }
   | { kind: 'closePage'; sid: string; pageId: string; message: string }
-  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined }
+  | { kind: 'send'; sid: string; type: string; payload?: unknown; pageId?: string | undefined }
   /** 1.1: an app push (server/src/app/push.ts); `sid` is "" for a push by filters (every node). */
   | { kind: 'push'; sid: string; target: Record<string, string | null | undefined>; name: string; text: string };
 
