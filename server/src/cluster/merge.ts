@@ -1,5 +1,6 @@
 import type { PageInfo, SessionInfo } from '@session-tracker/shared';
 import type { PartFacts, PartRecord } from './types.js';
+import { renderInfo } from '../sessions/info.js';
 import { mergeTraffic } from '../sessions/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
@@ -27,30 +28,7 @@ export function liveParts<T extends { facts: PartFacts }>(group: readonly T[]): 
 
 /** One part alone as a SessionInfo (a retired part shows as disconnected). */
 export function partInfo(p: PartRecord, now: number): SessionInfo {
-  const pages: PageInfo[] = p.pages.map((pg) => ({ id: pg.id, path: pg.path, title: pg.title, openedAt: new Date(pg.openedAt).toISOString() }));
-  return {
-    id: p.sid,
-    userAgent: p.userAgent,
-    username: p.username,
-    project: p.project,
-    uptime: Math.max(0, now - p.createdAt),
-    clientAddress: p.clientAddress,
-    lastComm: Math.max(0, now - p.lastCommAt),
-    sessionScope: p.scope,
-    activePages: pages.length,
-    recentBytesSent: p.recentBytesSent,
-    totalBytesSent: p.totalBytesSent,
-    pageIds: pages.map((pg) => pg.id),
-    authorized: p.loggedIn,
-    totalBytesReceived: p.totalBytesReceived,
-    messagesSent: p.messagesSent,
-    creationTime: new Date(p.createdAt).toISOString(),
-    state: p.state === 'connected' ? 'connected' : 'disconnected',
-    pages,
-    device: p.device,
-    roles: p.roles,
-    traffic: p.traffic ?? {},
-  };
+  return renderInfo({ ...p, id: p.sid, state: p.state === 'connected' ? 'connected' : 'disconnected', traffic: p.traffic ?? {} }, now);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Session } from './session.js';
+import { pageInfo } from './info.js';
 import { trafficJson } from './traffic.js';
 import type { FixedJson, PagesJson } from './json-pieces.js';
 
@@ -45,7 +46,7 @@ function pagesPieces(s: Session): PagesJson {
   const pages: string[] = [];
   for (const p of s.pages.values()) {
     ids.push(p.id);
-    pages.push(JSON.stringify({ id: p.id, path: p.path, title: p.title, openedAt: new Date(p.openedAt).toISOString() }));
+    pages.push(JSON.stringify(pageInfo(p)));
   }
   return { ids: `"pageIds":${JSON.stringify(ids)}`, pages: `"pages":[${pages.join(',')}]` };
 }
