@@ -1,7 +1,7 @@
 export { SessionTracker, attachSessionTracker, instrumentSocketIO, startServer, type RunningServer } from './server.js';
 export type { SocketIOServerLike, EngineSocketLike } from './app/socketio.js';
 export { DEFAULT_OPTIONS, resolveOptions, type ServerOptions } from './options.js';
-export { RpcError } from './rpc/errors.js';
+export { RpcError } from './errors.js';
 export { parseDevice } from './sessions/device.js';
 export { clientAddress, trustList } from './transport/address.js';
 export { compileFilter } from './filters/regex.js';

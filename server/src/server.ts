@@ -16,7 +16,7 @@ import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
 import { endHandlers } from './rpc/end.js';
-import { IN_MEMORY, openHistory } from './history/index.js';
+import { IN_MEMORY, openHistory, type History } from './history/index.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
@@ -50,6 +50,8 @@ export class SessionTracker {
   private readonly ctx: TrackerContext;
   private readonly upgrades: UpgradeHandler;
   private readonly heartbeat: Heartbeat;
+  /** Ended sessions and events (1.1 history), and live sessions kept across restarts. */
+  private readonly history: History;
   private readonly forwarded: RequestListener[];
   private closing: Promise<void> | undefined;
   /** The app's own traffic (contract 1.1): handle, push, track. */
@@ -74,7 +76,7 @@ export class SessionTracker {
       clockToleranceSec: options.jwtClockToleranceSec,
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
-    const history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log);
+    const history = (this.history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log));
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
     history.journal.watchLive(() => this.registry.values());
     const router = new RpcRouter(
@@ -84,7 +86,7 @@ export class SessionTracker {
         ...queryHandlers,
         ...endHandlers,
         ...adminHandlers,
-        ...historyHandlers,
+        ...historyHandlers(history),
         'session.ticket': (call) => this.appHub.ticketHandler(call, undefined),
       },
       this.log,
@@ -92,7 +94,7 @@ export class SessionTracker {
     );
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, history, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.appHub = new AppHub(this.ctx, trustList(options.trustProxy));
     this.ctx.appStats = this.appHub.stats;
@@ -114,8 +116,7 @@ export class SessionTracker {
   private async startCluster(url: string): Promise<void> {
     const o = this.options;
     const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
-    this.ctx.cluster = await RedisBackend.start({
+    const backend = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
       nodeId,
@@ -127,13 +128,16 @@ export class SessionTracker {
       registry: this.registry,
       runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
     });
+    // Together: a cluster-wide feed exactly when there is a cluster behind it.
+    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
+    this.ctx.cluster = backend;
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }
 
   /** Sessions live when the tracker last stopped come back disconnected, resumable for the session timeout. */
   private async restoreLive(): Promise<void> {
     if (this.options.dataDir === undefined || this.options.dataDir === IN_MEMORY) return;
-    const saved = await this.ctx.history.store.loadLive();
+    const saved = await this.history.store.loadLive();
     const now = Date.now();
     let restored = 0;
     for (const s of saved) if (this.registry.restore(s, now)) restored++;
@@ -218,7 +222,7 @@ export class SessionTracker {
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
     this.ctx.feeds.close();
     // Saved as they are now, before they end with the process: they come back after a restart.
-    this.ctx.history.journal.captureLive();
+    this.history.journal.captureLive();
     this.registry.endAll('shutdown');
     await this.ready.catch(() => undefined);
     await this.ctx.cluster.stop();
@@ -230,7 +234,7 @@ export class SessionTracker {
     clearTimeout(timer);
     if (outcome === 'timeout') for (const c of this.ctx.connections) c.ws.terminate();
     this.upgrades.wss.close();
-    await this.ctx.history.journal.close().catch((err: unknown) => this.log.error({ err }, 'history close failed'));
+    await this.history.journal.close().catch((err: unknown) => this.log.error({ err }, 'history close failed'));
     this.httpServer.off('request', this.onRequest);
     for (const l of this.forwarded) this.httpServer.on('request', l);
     this.log.info({ event: 'tracker.closed' }, 'session tracker closed');

@@ -47,7 +47,7 @@ describe.skipIf(!hasRedis())('cluster: writes and reads under a slow Redis', () 
       // for longer than the query's budget (it waits 1 s for "slow", then reads Redis).
       await spy.subscribe(K('req'));
       spy.on('message', (_ch: string, text: string) => {
-        if (text.includes('"t":"q"')) void r.call('CLIENT', 'PAUSE', '2500', 'ALL');
+        if (text.includes('"type":"query"')) void r.call('CLIENT', 'PAUSE', '2500', 'ALL');
       });
       const cut = expectResult(await admin.call('getSessionStats', {}, 5_000));
       expect(cut.cluster.degraded).toBe(true);

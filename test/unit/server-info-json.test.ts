@@ -6,10 +6,10 @@ import { toDataset, toSessionInfo } from '../../server/src/sessions/info.js';
 import { datasetRowJson, sessionInfoJson } from '../../server/src/sessions/info-json.js';
 import { parseDevice } from '../../server/src/sessions/device.js';
 import { newBucket } from '../../server/src/sessions/rate-limit.js';
-import type { Connection } from '../../server/src/transport/connection.js';
+import type { Peer } from '../../server/src/sessions/session.js';
 
 const text = fc.string({ unit: 'binary', maxLength: 30 });
-const owner = {} as Connection;
+const owner = {} as Peer;
 
 const sessionArb = fc.record({
   id: fc.uuid(),

@@ -6,12 +6,11 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { RpcRouter, type HandlerTable } from '../../server/src/rpc/router.js';
-import type { Connection } from '../../server/src/transport/connection.js';
+import { RpcRouter, type Conn, type HandlerTable } from '../../server/src/rpc/router.js';
 
 interface FakeConn {
   sent: string[];
-  conn: Connection;
+  conn: Conn;
 }
 
 function fakeConnection(): FakeConn {
@@ -28,7 +27,7 @@ function fakeConnection(): FakeConn {
       throw new Error('not used');
     },
   };
-  return { sent, conn: fake as unknown as Connection };
+  return { sent, conn: fake as unknown as Conn };
 }
 
 const handlers: HandlerTable = {

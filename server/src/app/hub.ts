@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { AppContract } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
+import type { RpcServices } from '../rpc/context.js';
 import type { MethodHandler } from '../rpc/router.js';
 import { AppHandlers } from './handlers.js';
 import { deliver, pushText, selectSockets } from './push.js';
@@ -30,7 +30,7 @@ export class AppHub {
   readonly tickets: Tickets;
 
   constructor(
-    private readonly ctx: TrackerContext,
+    private readonly ctx: RpcServices,
     private readonly trusted: BlockList | undefined,
   ) {
     this.stats = new AppStats((name) => this.handlers.has(name));
@@ -51,7 +51,6 @@ export class AppHub {
     const text = pushText(name, params);
     const here = deliver(this.ctx, selectSockets(this.ctx, target), name, text, this.stats);
     const { cluster, options } = this.ctx;
-    if (cluster.mode === 'single') return here;
     const sid = typeof target.sessionId === 'string' ? target.sessionId : '';
     const replies = await cluster.act({ kind: 'push', sid, target: plainTarget(target), name, text }, options.clusterTimeoutMs);
     return replies.reduce((n, r) => n + r.delivered, here);

@@ -1,8 +1,7 @@
 import { APP_PREFIX } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
 import { compileFilter } from '../filters/regex.js';
-import type { Session } from '../sessions/session.js';
-import type { Connection } from '../transport/connection.js';
+import type { RpcServices } from '../rpc/context.js';
+import type { Peer, Session } from '../sessions/session.js';
 import { checkName } from './handlers.js';
 import { isTracked } from './tracked.js';
 import { countReceived } from '../sessions/traffic.js';
@@ -12,7 +11,7 @@ import type { PushTarget } from './types.js';
 const TARGET_KEYS = new Set(['sessionId', 'pageId', 'usernameFilter', 'projectFilter']);
 
 /** The sockets a target selects on this node (tracked sockets speak the app's protocol: never). */
-export function selectSockets(ctx: TrackerContext, target: PushTarget): Connection[] {
+export function selectSockets(ctx: RpcServices, target: PushTarget): Peer[] {
   if (typeof target !== 'object' || target === null || Array.isArray(target)) {
     throw new TypeError('push: the target must be {sessionId}, {sessionId, pageId} or {usernameFilter?, projectFilter?}');
   }
@@ -37,7 +36,7 @@ export function selectSockets(ctx: TrackerContext, target: PushTarget): Connecti
   }
   const user = compileFilter('usernameFilter', t['usernameFilter'] as string | null | undefined);
   const project = compileFilter('projectFilter', t['projectFilter'] as string | null | undefined);
-  const out: Connection[] = [];
+  const out: Peer[] = [];
   for (const s of ctx.registry.values()) {
     if (s.sockets.size === 0) continue;
     if (user !== undefined && !user(s.username)) continue;
@@ -47,8 +46,8 @@ export function selectSockets(ctx: TrackerContext, target: PushTarget): Connecti
   return out;
 }
 
-function socketsOf(s: Session): Connection[] {
-  const out: Connection[] = [];
+function socketsOf(s: Session): Peer[] {
+  const out: Peer[] = [];
   for (const c of s.sockets) if (!isTracked(c)) out.push(c);
   return out;
 }
@@ -65,12 +64,12 @@ export function pushText(name: string, params: unknown): string {
  * limit is handed to the existing slow-consumer rule (sendText closes it with 4001) and does not
  * count as reached; nothing here waits for any socket.
  */
-export function deliver(ctx: TrackerContext, sockets: readonly Connection[], name: string, text: string, stats: AppStats): number {
+export function deliver(ctx: RpcServices, sockets: readonly Peer[], name: string, text: string, stats: AppStats): number {
   const bytes = Buffer.byteLength(text);
   let reached = 0;
   for (const c of sockets) {
-    if (c.closed || c.ws.readyState !== 1) continue;
-    const slow = c.ws.bufferedAmount > ctx.options.sendHardLimit;
+    if (!c.open) continue;
+    const slow = c.buffered > ctx.options.sendHardLimit;
     c.sendText(text);
     if (slow) continue;
     reached++;

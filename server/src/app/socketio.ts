@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { TrackerContext } from '../context.js';
+import type { RpcServices } from '../rpc/context.js';
 import type { Session } from '../sessions/session.js';
 import type { Tickets } from './tickets.js';
 import { byteLengthOf, countInbound, countOutbound, handshakeOf, sessionFor, TrackedConnection } from './tracked.js';
@@ -59,7 +59,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * or `?project=`). Until that packet the counts wait; the connection then joins the session like
  * a tracked socket (keeps it connected; closed by an admin's `sessions.close`).
  */
-export function instrumentSocketIO(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, io: SocketIOServerLike): () => void {
+export function instrumentSocketIO(ctx: RpcServices, tickets: Tickets, trusted: BlockList | undefined, io: SocketIOServerLike): () => void {
   const onConnection = (raw: EngineSocketLike): void => {
     let session: Session | undefined;
     let conn: TrackedConnection | undefined;

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { DEFAULTS, isSessionScope, isValidProject } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
-import type { Session } from '../sessions/session.js';
+import type { RpcServices } from '../rpc/context.js';
+import type { Peer, Session } from '../sessions/session.js';
 import { clientAddress } from '../transport/address.js';
 import { headerValue } from '../transport/upgrade.js';
 import { Connection } from '../transport/connection.js';
@@ -21,7 +21,7 @@ export class TrackedConnection extends Connection {
   override sendStream(_raw: RawJson): void {}
 }
 
-export function isTracked(c: Connection): boolean {
+export function isTracked(c: Peer): boolean {
   return c instanceof TrackedConnection;
 }
 
@@ -59,7 +59,7 @@ export function handshakeOf(req: IncomingMessage): AppHandshake {
 }
 
 /** The session a ticket names (it is used up), else a new session of its own. */
-export function sessionFor(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, h: AppHandshake, req: IncomingMessage, now: number): { session: Session; joined: boolean } {
+export function sessionFor(ctx: RpcServices, tickets: Tickets, trusted: BlockList | undefined, h: AppHandshake, req: IncomingMessage, now: number): { session: Session; joined: boolean } {
   const named = tickets.take(h.ticket);
   let session: Session | undefined = named === undefined ? undefined : ctx.registry.get(named);
   const joined = session !== undefined && !session.ended;
@@ -83,21 +83,21 @@ export function sessionFor(ctx: TrackerContext, tickets: Tickets, trusted: Block
 }
 
 /** A data message from the app's client: the byte rule, as on the tracker's own sockets. */
-export function countInbound(ctx: TrackerContext, s: Session, bytes: number): void {
+export function countInbound(ctx: RpcServices, s: Session, bytes: number): void {
   s.countFromClient(bytes, Date.now());
   ctx.stats.bytesFromClients += bytes;
   ctx.stats.messagesFromClients++;
 }
 
 /** A data message the app sent to its client. */
-export function countOutbound(ctx: TrackerContext, s: Session, bytes: number): void {
+export function countOutbound(ctx: RpcServices, s: Session, bytes: number): void {
   s.totalBytesReceived += bytes;
   ctx.stats.bytesToClients += bytes;
   ctx.stats.messagesToClients++;
 }
 
 /** Hands an app socket to a session: the one its ticket names, else a session of its own. */
-export function trackSocket(ctx: TrackerContext, tickets: Tickets, trusted: BlockList | undefined, ws: WebSocket, req: IncomingMessage): TrackedSocket {
+export function trackSocket(ctx: RpcServices, tickets: Tickets, trusted: BlockList | undefined, ws: WebSocket, req: IncomingMessage): TrackedSocket {
   const now = Date.now();
   const { session: s, joined } = sessionFor(ctx, tickets, trusted, handshakeOf(req), req, now);
   if (ws.readyState !== 1) return { sessionId: s.id, joined };

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { ErrorCode } from '@session-tracker/shared';
-import { RpcError } from '../rpc/errors.js';
+import { RpcError } from '../errors.js';
 import { safeEqual } from '../sessions/tokens.js';
 
 export interface Identity {

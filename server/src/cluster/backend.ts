@@ -1,17 +1,32 @@
+import type { Logger } from 'pino';
+import type { Dataset, SessionInfo, SessionStats } from '@session-tracker/shared';
+import type { RawJson } from '../lib/raw-json.js';
+import type { ServerOptions } from '../options.js';
+import type { SessionRegistry } from '../sessions/registry.js';
+import { datasetJson, localStats, sessionsJson } from '../sessions/answers.js';
+import { toSessionInfo } from '../sessions/info.js';
 import type { Session } from '../sessions/session.js';
 import type { ActionReply, ClusterAction, ClusterChange, ClusterFilters, PartRecord, RemoteParts, RemoteViews } from './types.js';
 
 /**
- * The one seam between a node and the rest of the cluster. The single-node default does
- * nothing; cluster mode (Redis) shares parts, finds sessions for resumes on any node,
+ * The one seam between a node and the rest of the cluster: code outside cluster/ calls it the
+ * same way on one node or many. The single-node default (SingleNode, in memory) answers from
+ * this node alone; cluster mode (Redis) shares parts, finds sessions for resumes on any node,
  * answers queries for the whole cluster and carries admin actions to the right node.
  */
 export interface ClusterBackend {
-  /** `single` (no cluster) or `redis`. */
-  readonly mode: 'single' | 'redis';
   readonly nodeId: string;
-  /** Finds the session a token names on other nodes (or left by a dead one), to join it here. */
-  claim(tokenHash: string, project: string): Promise<PartRecord | undefined>;
+  /**
+   * Finds the session a token names on other nodes (or left by a dead one), to join it here.
+   * Undefined at once when no other node can hold one: the upgrade need not wait.
+   */
+  claim(tokenHash: string, project: string): Promise<PartRecord | undefined> | undefined;
+  /** session.self: the session as its client sees it, with every part other nodes hold of it. */
+  self(session: Session): SessionInfo | Promise<SessionInfo>;
+  /** getSessionInfo over every node: `local` is this node's sessions, already filtered. */
+  sessionList(filters: ClusterFilters, local: readonly Session[], dataset: boolean, timeoutMs: number): RawJson | Dataset | Promise<RawJson | Dataset>;
+  /** getSessionStats over every node (`local` as for sessionList). */
+  sessionStats(filters: ClusterFilters, local: readonly Session[], timeoutMs: number): SessionStats | Promise<SessionStats>;
   /** Parts held by the other nodes (and Redis) that a query needs, as views ready to print. */
   remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
@@ -34,11 +49,31 @@ export interface ClusterBackend {
   stop(): Promise<void>;
 }
 
+/**
+ * What cluster queries and feeds use of the tracker. `cluster` is read at each use: the
+ * tracker's backend is replaced once Redis is up.
+ */
+export interface ClusterServices {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly registry: SessionRegistry;
+  readonly cluster: ClusterBackend;
+}
+
+/** One node alone, the default: every answer is this node's own; there is nobody to tell. */
 export class SingleNode implements ClusterBackend {
-  readonly mode = 'single' as const;
   constructor(readonly nodeId: string) {}
-  async claim(): Promise<undefined> {
+  claim(): undefined {
     return undefined;
+  }
+  self(session: Session): SessionInfo {
+    return toSessionInfo(session, Date.now());
+  }
+  sessionList(_filters: ClusterFilters, local: readonly Session[], dataset: boolean): RawJson {
+    return dataset ? datasetJson(local) : sessionsJson(local, Date.now());
+  }
+  sessionStats(_filters: ClusterFilters, local: readonly Session[]): SessionStats {
+    return localStats(local);
   }
   async remoteViews(): Promise<RemoteViews> {
     return { views: [], unconfirmedNodes: [], degraded: false, answered: [] };

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
+import { NODE_MESSAGE_VERSION, nodeMessageText, type NodeMessageOf } from './messages.js';
 import { isPart } from './records.js';
 import type { ClusterChange, PartRecord } from './types.js';
 
 export type ChangeListener = (change: ClusterChange) => void;
 
-type StreamMessage = { t: 'p'; node: string; parts: unknown[] } | { t: 'e'; node: string; sids: string[] };
+type StreamMessage = NodeMessageOf<'parts'> | NodeMessageOf<'ended'>;
 
 /**
  * The cluster's change stream, for live feeds. Nodes publish their part writes on one
@@ -66,7 +67,7 @@ export class ChangeStream {
   private async start(): Promise<void> {
     await this.subscriber.subscribe(this.keys.changes);
     await this.renew();
-    await this.command.publish(this.keys.requests, JSON.stringify({ t: 'w', from: this.nodeId }));
+    await this.command.publish(this.keys.requests, nodeMessageText({ type: 'watcher', from: this.nodeId }));
   }
 
   /** At every beat: renews this node's listener mark; reads whether anyone else listens. */
@@ -83,14 +84,14 @@ export class ChangeStream {
       this.publishing = false;
       return undefined;
     }
-    return `{"t":"p","node":${JSON.stringify(this.nodeId)},"parts":[${partJsons.join(',')}]}`;
+    // By hand: the parts are JSON already (the same text as their records in Redis).
+    return `{"version":${NODE_MESSAGE_VERSION},"type":"parts","node":${JSON.stringify(this.nodeId)},"parts":[${partJsons.join(',')}]}`;
   }
 
   /** Sessions ended cluster-wide (by timeout, reaping or an admin). */
   ended(sids: readonly string[]): void {
     if (sids.length === 0) return;
-    const msg: StreamMessage = { t: 'e', node: this.nodeId, sids: [...sids] };
-    void this.command.publish(this.keys.changes, JSON.stringify(msg)).catch((err: unknown) => this.trouble(err));
+    void this.command.publish(this.keys.changes, nodeMessageText({ type: 'ended', node: this.nodeId, sids: [...sids] })).catch((err: unknown) => this.trouble(err));
   }
 
   /** Tells this node's listeners (membership moves, resyncs). */
@@ -104,15 +105,15 @@ export class ChangeStream {
     }
   }
 
-  /** A message on the change channel (only subscribed while listening). */
-  onMessage(text: string): void {
-    const msg = JSON.parse(text) as StreamMessage;
-    if (msg.t === 'p' && msg.node !== this.nodeId && Array.isArray(msg.parts)) {
+  /** A message on the change channel (only subscribed while listening), checked by parseNodeMessage. */
+  onMessage(msg: StreamMessage): void {
+    if (msg.type === 'parts') {
+      if (msg.node === this.nodeId) return;
       const parts = msg.parts.filter((p): p is PartRecord => isPart(p));
       if (parts.length > 0) this.emit({ kind: 'parts', parts });
-    } else if (msg.t === 'e' && Array.isArray(msg.sids)) {
+    } else {
       // Our own ends too: a reaper's end must reach this node's feeds like any other.
-      this.emit({ kind: 'ended', sids: msg.sids.filter((s) => typeof s === 'string') });
+      this.emit({ kind: 'ended', sids: msg.sids });
     }
   }
 

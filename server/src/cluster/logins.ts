@@ -1,5 +1,6 @@
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
+import { nodeMessageText, type NodeMessageOf } from './messages.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 
@@ -7,15 +8,7 @@ import type { Session } from '../sessions/session.js';
 const EARLY_KEEP_MS = 5_000;
 const EARLY_MAX = 10_000;
 
-interface Login {
-  sid: string;
-  from: string;
-  username: string;
-  roles: string[];
-  loggedIn: boolean;
-  isAdmin: boolean;
-  loginAt: number;
-}
+type Login = NodeMessageOf<'login'>;
 
 /**
  * A login (or logout) on one part of a session reaches its parts on other nodes: the
@@ -31,8 +24,8 @@ export class LoginPropagation {
   ) {}
 
   publish(s: Session): Promise<unknown> {
-    const msg: Login = { sid: s.id, from: this.nodeId, username: s.username, roles: s.roles, loggedIn: s.loggedIn, isAdmin: s.isAdmin, loginAt: s.loginAt };
-    return this.command.publish(this.keys.logins, JSON.stringify(msg));
+    const msg = nodeMessageText({ type: 'login', sid: s.id, from: this.nodeId, username: s.username, roles: s.roles, loggedIn: s.loggedIn, isAdmin: s.isAdmin, loginAt: s.loginAt });
+    return this.command.publish(this.keys.logins, msg);
   }
 
   /**
@@ -42,9 +35,9 @@ export class LoginPropagation {
    */
   private readonly early = new Map<string, { m: Login; at: number }>();
 
-  onMessage(text: string): void {
-    const m = JSON.parse(text) as Login;
-    if (m.from === this.nodeId || typeof m.loginAt !== 'number') return;
+  /** A login broadcast, checked by parseNodeMessage. */
+  onMessage(m: Login): void {
+    if (m.from === this.nodeId) return;
     const s = this.registry.get(m.sid);
     if (!s) return this.keep(m);
     this.apply(s, m);
@@ -60,7 +53,7 @@ export class LoginPropagation {
 
   private apply(s: Session, m: Login): void {
     if (m.loginAt <= s.loginAt) return;
-    if (m.loggedIn) s.login(String(m.username), Array.isArray(m.roles) ? m.roles.map(String) : [], m.isAdmin === true, m.loginAt);
+    if (m.loggedIn) s.login(m.username, m.roles, m.isAdmin, m.loginAt);
     else s.logout(m.loginAt);
     this.registry.touched(s);
   }

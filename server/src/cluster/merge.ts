@@ -1,5 +1,6 @@
 import type { PageInfo, SessionInfo } from '@session-tracker/shared';
-import type { PartRecord } from './types.js';
+import type { PartFacts, PartRecord } from './types.js';
+import { renderInfo } from '../sessions/info.js';
 import { mergeTraffic } from '../sessions/traffic.js';
 
 /** SessionInfo plus where it lives, in cluster mode. */
@@ -10,20 +11,6 @@ export interface ClusterSessionInfo extends SessionInfo {
   nodes: string[];
   /** False when some live part came from Redis instead of its node (a slow or frozen node). */
   confirmed: boolean;
-}
-
-/** What a merge needs of a part besides its SessionInfo: whose it is and when things happened. */
-export interface PartFacts {
-  node: string;
-  createdAt: number;
-  loginAt: number;
-  recentAt: number;
-  lastCommAt: number;
-  state: PartRecord['state'];
-  /** The part came from its node itself, not from what Redis holds of it. */
-  confirmed: boolean;
-  /** Its node beats (this node, a node that answered, or one whose key has not expired). */
-  beating: boolean;
 }
 
 /**
@@ -41,30 +28,7 @@ export function liveParts<T extends { facts: PartFacts }>(group: readonly T[]): 
 
 /** One part alone as a SessionInfo (a retired part shows as disconnected). */
 export function partInfo(p: PartRecord, now: number): SessionInfo {
-  const pages: PageInfo[] = p.pages.map((pg) => ({ id: pg.id, path: pg.path, title: pg.title, openedAt: new Date(pg.openedAt).toISOString() }));
-  return {
-    id: p.sid,
-    userAgent: p.userAgent,
-    username: p.username,
-    project: p.project,
-    uptime: Math.max(0, now - p.createdAt),
-    clientAddress: p.clientAddress,
-    lastComm: Math.max(0, now - p.lastCommAt),
-    sessionScope: p.scope,
-    activePages: pages.length,
-    recentBytesSent: p.recentBytesSent,
-    totalBytesSent: p.totalBytesSent,
-    pageIds: pages.map((pg) => pg.id),
-    authorized: p.loggedIn,
-    totalBytesReceived: p.totalBytesReceived,
-    messagesSent: p.messagesSent,
-    creationTime: new Date(p.createdAt).toISOString(),
-    state: p.state === 'connected' ? 'connected' : 'disconnected',
-    pages,
-    device: p.device,
-    roles: p.roles,
-    traffic: p.traffic ?? {},
-  };
+  return renderInfo({ ...p, id: p.sid, state: p.state === 'connected' ? 'connected' : 'disconnected', traffic: p.traffic ?? {} }, now);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ClusterStatus, Dataset, SessionInfo, SessionStats } from '@session-tracker/shared';
 import { SESSION_DATASET_COLUMNS } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
+import type { ClusterBackend } from './backend.js';
 import { compileFilter } from '../filters/regex.js';
 import { toSessionInfo } from '../sessions/info.js';
 import type { Session } from '../sessions/session.js';
@@ -18,10 +18,10 @@ export interface ClusterAnswer {
  * A query over the whole cluster: this node's sessions fresh, the others' from their nodes
  * (or, for slow and dead nodes, from Redis, flagged unconfirmed), merged per session.
  */
-export async function clusterSessions(ctx: TrackerContext, filters: ClusterFilters, local: readonly Session[]): Promise<ClusterAnswer> {
-  const remote = await ctx.cluster.remoteViews(filters, ctx.options.clusterTimeoutMs);
+export async function clusterSessions(cluster: ClusterBackend, filters: ClusterFilters, local: readonly Session[], timeoutMs: number): Promise<ClusterAnswer> {
+  const remote = await cluster.remoteViews(filters, timeoutMs);
   const now = Date.now();
-  const node = ctx.cluster.nodeId;
+  const node = cluster.nodeId;
   const views = viewsOfSessions(local, node, now);
   for (const v of remote.views) views.push(v);
   const user = compileFilter('usernameFilter', filters.usernameFilter);
@@ -53,10 +53,10 @@ export function clusterStats(answer: ClusterAnswer): SessionStats {
  * session.self in cluster mode: this node's part merged with the parts other nodes hold of
  * the same session (other tabs, or before a failover), a dead node's only by its counters.
  */
-export async function clusterSelf(ctx: TrackerContext, session: Session): Promise<SessionInfo> {
-  const { parts: others, beating } = await ctx.cluster.partsOf(session.id);
+export async function clusterSelf(cluster: ClusterBackend, session: Session): Promise<SessionInfo> {
+  const { parts: others, beating } = await cluster.partsOf(session.id);
   const now = Date.now();
-  const self = ctx.cluster.nodeId;
+  const self = cluster.nodeId;
   const [merged] = mergeParts([toPart(session, self, now), ...others], new Set(), now, (n) => n === self || beating.has(n));
   return merged ?? toSessionInfo(session, now);
 }

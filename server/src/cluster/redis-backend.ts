@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Dataset, SessionInfo, SessionStats } from '@session-tracker/shared';
+import { RawJson } from '../lib/raw-json.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
@@ -7,11 +9,13 @@ import { connectRedis, deadline, readyWithin, type RedisClient } from './connect
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
+import { parseNodeMessage } from './messages.js';
 import { asSeen, decodeParts, prefilter, toPart } from './records.js';
 import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
 import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
+import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from './query.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
 
@@ -44,7 +48,6 @@ const START_WAIT_MS = 2_000;
 
 /** Cluster mode on Redis: node heartbeats with TTLs, batched pipelined part writes, pub/sub requests. */
 export class RedisBackend implements ClusterBackend {
-  readonly mode = 'redis' as const;
   readonly nodeId: string;
   private readonly keys: Keys;
   private readonly members: Membership;
@@ -238,6 +241,19 @@ export class RedisBackend implements ClusterBackend {
     return asSeen(p, (n) => this.members.alive.has(n));
   }
 
+  self(session: Session): Promise<SessionInfo> {
+    return clusterSelf(this, session);
+  }
+
+  async sessionList(filters: ClusterFilters, local: readonly Session[], dataset: boolean, timeoutMs: number): Promise<RawJson | Dataset> {
+    const a = await clusterSessions(this, filters, local, timeoutMs);
+    return dataset ? clusterDataset(a.sessions) : RawJson.of('[', a.sessions, (s) => s.json, ']');
+  }
+
+  sessionStats(filters: ClusterFilters, local: readonly Session[], timeoutMs: number): Promise<SessionStats> {
+    return clusterSessions(this, filters, local, timeoutMs).then(clusterStats);
+  }
+
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
     const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
@@ -378,13 +394,20 @@ export class RedisBackend implements ClusterBackend {
     this.writer.flushSoon();
   }
 
+  /** Every message is checked (messages.ts) before use; each channel takes its own types only. */
   private onMessage(channel: string, text: string): void {
     try {
       const k = this.keys;
-      if (channel === k.logins) this.logins.onMessage(text);
-      else if (channel === k.changes) this.stream.onMessage(text);
-      else if (channel === k.requests) this.requests.onRequest(text);
-      else if (channel === k.replies(this.nodeId)) this.requests.onReply(text);
+      // A query reply is its message's line, then the body.
+      const nl = channel === k.replies(this.nodeId) ? text.indexOf('\n') : -1;
+      const msg = parseNodeMessage(nl < 0 ? text : text.slice(0, nl), this.o.log, channel);
+      if (msg === undefined) return;
+      const t = msg.type;
+      if (channel === k.logins && t === 'login') this.logins.onMessage(msg);
+      else if (channel === k.changes && (t === 'parts' || t === 'ended')) this.stream.onMessage(msg);
+      else if (channel === k.requests && (t === 'query' || t === 'action' || t === 'watcher')) this.requests.onRequest(msg);
+      else if (channel === k.replies(this.nodeId) && (t === 'queryReply' || t === 'actionReply')) this.requests.onReply(msg, nl < 0 ? '' : text.slice(nl + 1));
+      else this.o.log.warn({ event: 'cluster.message', channel, type: t }, 'cluster message dropped: not of this channel');
     } catch (err) {
       this.o.log.warn({ err: err instanceof Error ? err.message : String(err), channel }, 'bad cluster message');
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
+import { nodeMessageText, type NodeMessageOf } from './messages.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm } from './types.js';
 
 /**
@@ -13,8 +14,8 @@ const INLINE_MAX = 256 * 1024;
 /** A stored reply nobody read (its asker died) expires. */
 const STORED_TTL_MS = 10_000;
 
-type Request = { t: 'q'; id: string; from: string; filters: ClusterFilters; form: PartForm } | { t: 'a'; id: string; from: string; action: ClusterAction } | { t: 'w'; from: string };
-type ReplyHead = { t: 'r'; id: string; node: string; key?: string } | { t: 'ar'; id: string; reply: ActionReply };
+type Request = NodeMessageOf<'query'> | NodeMessageOf<'action'> | NodeMessageOf<'watcher'>;
+type ReplyHead = NodeMessageOf<'queryReply'> | NodeMessageOf<'actionReply'>;
 
 interface Waiting {
   /** False once the asker stopped waiting: late replies are dropped. */
@@ -45,15 +46,15 @@ export class Requests {
   constructor(private readonly o: RequestsOptions) {}
 
   query(filters: ClusterFilters, form: PartForm, expected: Set<string>, timeoutMs: number) {
-    return this.ask({ t: 'q', id: randomUUID(), from: this.o.nodeId, filters, form }, expected, timeoutMs);
+    return this.ask({ type: 'query', id: randomUUID(), from: this.o.nodeId, filters, form }, expected, timeoutMs);
   }
 
   action(action: ClusterAction, expected: Set<string>, timeoutMs: number) {
-    return this.ask({ t: 'a', id: randomUUID(), from: this.o.nodeId, action }, expected, timeoutMs);
+    return this.ask({ type: 'action', id: randomUUID(), from: this.o.nodeId, action }, expected, timeoutMs);
   }
 
   /** Publishes a request and gathers answers until every expected node replied or time is up. */
-  private async ask(msg: Request & { id: string }, expected: Set<string>, timeoutMs: number) {
+  private async ask(msg: Omit<NodeMessageOf<'query'>, 'version'> | Omit<NodeMessageOf<'action'>, 'version'>, expected: Set<string>, timeoutMs: number) {
     const answered = new Set<string>();
     const w: Waiting = { open: true, expected, bodies: [], replies: [], done: () => undefined };
     const finished = new Promise<void>((resolve) => {
@@ -67,7 +68,7 @@ export class Requests {
     this.waiting.set(msg.id, w);
     if (expected.size === 0) w.done();
     // Not awaited: a frozen Redis never confirms, and the wait below is bounded anyway.
-    else void this.o.command.publish(this.o.keys.requests, JSON.stringify(msg)).catch(() => w.done());
+    else void this.o.command.publish(this.o.keys.requests, nodeMessageText(msg)).catch(() => w.done());
     await finished;
     w.open = false;
     this.waiting.delete(msg.id);
@@ -75,37 +76,34 @@ export class Requests {
     return { bodies: w.bodies, replies: w.replies, answered };
   }
 
-  /** A message on the request channel (every node's). */
-  onRequest(text: string): void {
-    const msg = JSON.parse(text) as Request;
+  /** A message on the request channel (every node's), checked by parseNodeMessage. */
+  onRequest(msg: Request): void {
     if (msg.from === this.o.nodeId) return;
-    if (msg.t === 'w') return this.o.onWatcher();
+    if (msg.type === 'watcher') return this.o.onWatcher();
     const to = this.o.keys.replies(msg.from);
-    if (msg.t === 'a') {
-      const head: ReplyHead = { t: 'ar', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } };
-      return this.publish(to, JSON.stringify(head));
+    if (msg.type === 'action') {
+      return this.publish(to, nodeMessageText({ type: 'actionReply', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } }));
     }
-    if (msg.t !== 'q') return;
-    const body = this.o.answerQuery(msg.filters ?? {}, msg.form === 'parts' ? 'parts' : 'views');
-    if (body.length <= INLINE_MAX) return this.publish(to, `${JSON.stringify({ t: 'r', id: msg.id, node: this.o.nodeId })}\n${body}`);
+    const body = this.o.answerQuery(msg.filters, msg.form);
+    if (body.length <= INLINE_MAX) return this.publish(to, `${nodeMessageText({ type: 'queryReply', id: msg.id, node: this.o.nodeId })}\n${body}`);
     const key = this.o.keys.answer(msg.id, this.o.nodeId);
-    const head: ReplyHead = { t: 'r', id: msg.id, node: this.o.nodeId, key };
     void this.o.command
       .multi()
       .set(key, body, 'PX', STORED_TTL_MS)
-      .publish(to, JSON.stringify(head))
+      .publish(to, nodeMessageText({ type: 'queryReply', id: msg.id, node: this.o.nodeId, key }))
       .exec()
       .catch((err: unknown) => this.trouble(err));
   }
 
-  /** A message on this node's reply channel: a head line, then (inline replies) the body. */
-  onReply(text: string): void {
-    const nl = text.indexOf('\n');
-    const head = JSON.parse(nl < 0 ? text : text.slice(0, nl)) as ReplyHead;
+  /**
+   * A message on this node's reply channel: its head line (checked by parseNodeMessage), then
+   * for inline query replies the body.
+   */
+  onReply(head: ReplyHead, body: string): void {
     const w = this.waiting.get(head.id);
     if (!w) return;
-    if (head.t === 'ar') return this.answered(w, head.reply.node, () => w.replies.push(head.reply));
-    if (!head.key) return this.answered(w, head.node, () => w.bodies.push(nl < 0 ? '' : text.slice(nl + 1)));
+    if (head.type === 'actionReply') return this.answered(w, head.reply.node, () => w.replies.push(head.reply));
+    if (!head.key) return this.answered(w, head.node, () => w.bodies.push(body));
     const key = head.key;
     void this.o.command
       .multi()

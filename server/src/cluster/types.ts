@@ -1,5 +1,4 @@
 import type { AppMethodTraffic, DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
-import type { PartView } from './views.js';
 
 /**
  * One node's part of a session, as stored in Redis and sent between nodes. A session may
@@ -39,6 +38,37 @@ export interface PartRecord {
   flushedAt: number;
 }
 
+/** What a merge needs of a part besides its SessionInfo: whose it is and when things happened. */
+export interface PartFacts {
+  node: string;
+  createdAt: number;
+  loginAt: number;
+  recentAt: number;
+  lastCommAt: number;
+  state: PartRecord['state'];
+  /** The part came from its node itself, not from what Redis holds of it. */
+  confirmed: boolean;
+  /** Its node beats (this node, a node that answered, or one whose key has not expired). */
+  beating: boolean;
+}
+
+/**
+ * One node's part of a session as a cluster query carries it: the part's ClusterSessionInfo
+ * as JSON text (as if it were the session's only part), with the facts a merge, a filter,
+ * the stats and the dataset need. Most sessions have one part: their JSON goes to the admin
+ * as it came; only sessions with parts on several nodes are parsed and merged.
+ */
+export interface PartView extends PartFacts {
+  sid: string;
+  username: string;
+  project: string;
+  loggedIn: boolean;
+  pages: number;
+  clientAddress: string;
+  scope: string;
+  json: string;
+}
+
 export interface ClusterFilters {
   usernameFilter?: string | null | undefined;
   projectFilter?: string | null | undefined;
@@ -70,7 +100,7 @@ export type PartForm = 'views' | 'parts';
 export type ClusterAction =
   | { kind: 'close'; sid: string; message: string }
   | { kind: 'closePage'; sid: string; pageId: string; message: string }
-  | { kind: 'send'; sid: string; type: string; payload: unknown; pageId?: string | undefined }
+  | { kind: 'send'; sid: string; type: string; payload?: unknown; pageId?: string | undefined }
   /** 1.1: an app push (server/src/app/push.ts); `sid` is "" for a push by filters (every node). */
   | { kind: 'push'; sid: string; target: Record<string, string | null | undefined>; name: string; text: string };
 

@@ -2,25 +2,10 @@ import type { SessionInfo } from '@session-tracker/shared';
 import type { Filter } from '../filters/regex.js';
 import { sessionInfoJson } from '../sessions/info-json.js';
 import type { Session } from '../sessions/session.js';
-import { mergeInfos, partInfo, type PartFacts } from './merge.js';
-import type { PartRecord } from './types.js';
+import { mergeInfos, partInfo } from './merge.js';
+import type { PartFacts, PartRecord, PartView } from './types.js';
 
-/**
- * One node's part of a session as a cluster query carries it: the part's ClusterSessionInfo
- * as JSON text (as if it were the session's only part), with the facts a merge, a filter,
- * the stats and the dataset need. Most sessions have one part: their JSON goes to the admin
- * as it came; only sessions with parts on several nodes are parsed and merged.
- */
-export interface PartView extends PartFacts {
-  sid: string;
-  username: string;
-  project: string;
-  loggedIn: boolean;
-  pages: number;
-  clientAddress: string;
-  scope: string;
-  json: string;
-}
+export type { PartView } from './types.js';
 
 /** A session as a cluster query answers it. */
 export interface SessionView {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { TrackerContext } from '../context.js';
+import type { ClusterServices } from './backend.js';
 import { compileFilter } from '../filters/regex.js';
-import type { Session } from '../sessions/session.js';
+import type { Peer, Session } from '../sessions/session.js';
 import { changedText, COUNTER_SCAN_MS, FEED_GAP_MS, passes, Subscriptions, type FeedSubscription } from '../sessions/subscriptions.js';
-import type { Connection } from '../transport/connection.js';
 import { mergeParts } from './merge.js';
 import { PartMirror } from './mirror.js';
 import { toPart } from './records.js';
@@ -41,12 +40,12 @@ export class ClusterWatch extends Subscriptions<Subscription> {
   private tickTimer: NodeJS.Timeout | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: TrackerContext) {
+  constructor(private readonly ctx: ClusterServices) {
     super();
   }
 
   /** Subscribes; the snapshot comes as each session's JSON text, in creation order (for streaming). */
-  async watch(conn: Connection, filters: ClusterFilters): Promise<{ subscription: string; sessions: string[] }> {
+  async watch(conn: Peer, filters: ClusterFilters): Promise<{ subscription: string; sessions: string[] }> {
     const user = compileFilter('usernameFilter', filters.usernameFilter);
     const project = compileFilter('projectFilter', filters.projectFilter);
     this.starting++;
@@ -245,7 +244,7 @@ export class ClusterWatch extends Subscriptions<Subscription> {
         continue;
       }
       // A slow reader: keep gathering until it drains instead of piling up frames.
-      if (sub.conn.ws.bufferedAmount > this.ctx.options.feedHighWaterMark) continue;
+      if (sub.conn.buffered > this.ctx.options.feedHighWaterMark) continue;
       const added: string[] = [];
       const updated: string[] = [];
       const removed: string[] = [];

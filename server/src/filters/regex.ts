@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { LIMITS } from '@session-tracker/shared';
-import { invalidParams } from '../rpc/errors.js';
+import { invalidParams } from '../errors.js';
 import { CompiledCache } from './cache.js';
 import { estimateCost } from './cost.js';
 import { explainRe2Error } from './errors.js';

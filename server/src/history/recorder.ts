@@ -1,16 +1,8 @@
 import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import { toSessionInfo } from '../sessions/info.js';
-import type { LifecycleRecorder } from '../sessions/registry.js';
+import type { Actor, SessionEvents } from '../sessions/registry.js';
 import type { Page, Session } from '../sessions/session.js';
 import type { HistoryJournal } from './journal.js';
-
-/** Who did an admin action, and to whom. */
-export interface AdminActor {
-  id: string;
-  username: string;
-  project: string;
-  clientAddress: string;
-}
 
 /** The contract's end reason; undefined for a session that ends with the process (kept live, not ended). */
 function endReasonOf(reason: string): EndReason | undefined {
@@ -26,7 +18,7 @@ const pageDetail = (p: Pick<Page, 'id' | 'path' | 'title'>) => ({ pageId: p.id, 
  * session's final SessionInfo. The registry tells it of starts, ends and pages that close
  * with their socket; the RPC handlers of logins, pages and admin actions.
  */
-export class HistoryRecorder implements LifecycleRecorder {
+export class HistoryRecorder implements SessionEvents {
   constructor(private readonly journal: HistoryJournal) {}
 
   private event(type: HistoryEventType, s: Pick<Session, 'id' | 'username' | 'project' | 'clientAddress'>, detail: Record<string, unknown>, at = Date.now()): void {
@@ -87,7 +79,7 @@ export class HistoryRecorder implements LifecycleRecorder {
     this.event('login.failed', s, { claimedUsername, reason });
   }
 
-  adminAction(by: AdminActor, action: string, target: Record<string, unknown>): void {
+  adminAction(by: Actor, action: string, target: Record<string, unknown>): void {
     this.event('admin.action', by, { action, ...target });
   }
 }

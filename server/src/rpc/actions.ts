@@ -1,10 +1,10 @@
 import { CloseCode, notification } from '@session-tracker/shared';
 import type { ActionReply, ClusterAction } from '../cluster/types.js';
-import type { TrackerContext } from '../context.js';
-import type { Connection } from '../transport/connection.js';
+import type { Peer } from '../sessions/session.js';
+import type { RpcServices } from './context.js';
 
 /** Sends after the current response has gone out, so a caller acting on itself still gets its answer. */
-function afterResponse(ctx: TrackerContext, fn: () => void): void {
+function afterResponse(ctx: RpcServices, fn: () => void): void {
   setImmediate(() => {
     // Outside any call's try/catch: a throw here would end the process, so it is logged instead.
     try {
@@ -19,7 +19,7 @@ function afterResponse(ctx: TrackerContext, fn: () => void): void {
  * An admin action on this node's part of a session: what the admin handlers run for local
  * sessions and what other nodes ask of this one in cluster mode.
  */
-export function runLocalAction(ctx: TrackerContext, action: ClusterAction): ActionReply {
+export function runLocalAction(ctx: RpcServices, action: ClusterAction): ActionReply {
   const s = ctx.registry.get(action.sid);
   const none: ActionReply = { node: ctx.cluster.nodeId, found: false, delivered: 0 };
   // App pushes are the app hub's (server.ts routes them there before this).
@@ -39,9 +39,9 @@ export function runLocalAction(ctx: TrackerContext, action: ClusterAction): Acti
   const page = action.pageId === undefined ? undefined : s.pages.get(action.pageId);
   if (action.kind === 'closePage') {
     if (!page) return none;
-    const owner: Connection = page.owner;
+    const owner: Peer = page.owner;
     s.closePage(page.id);
-    ctx.history.recorder.pageClosed(s, page, 'admin');
+    ctx.registry.recorder?.pageClosed(s, page, 'admin');
     ctx.registry.touched(s);
     afterResponse(ctx, () => owner.send(notification('page.closing', { pageId: page.id, message: action.message })));
     return { node: ctx.cluster.nodeId, found: true, delivered: 1 };
@@ -59,9 +59,10 @@ export function runLocalAction(ctx: TrackerContext, action: ClusterAction): Acti
 }
 
 /** Runs an action here and, in cluster mode, on every other node holding part of the session. */
-export async function runAction(ctx: TrackerContext, action: ClusterAction): Promise<ActionReply[]> {
+export async function runAction(ctx: RpcServices, action: ClusterAction): Promise<ActionReply[]> {
   const here = runLocalAction(ctx, action);
-  const elsewhere = ctx.cluster.mode === 'single' ? [] : await ctx.cluster.act(action, ctx.options.clusterTimeoutMs);
-  if (action.kind === 'close' && ctx.cluster.mode !== 'single') await ctx.cluster.forget(action.sid);
+  // One node alone: nobody else holds a part, and the backend answers with none.
+  const elsewhere = await ctx.cluster.act(action, ctx.options.clusterTimeoutMs);
+  if (action.kind === 'close') await ctx.cluster.forget(action.sid);
   return [here, ...elsewhere].filter((r) => r.found);
 }

@@ -1,8 +1,5 @@
-import { compileFilter } from '../filters/regex.js';
-import { sessionInfoJson } from '../sessions/info-json.js';
 import { runAction } from './actions.js';
 import { notFound } from './errors.js';
-import { RawJson } from './raw-json.js';
 import type { CallContext, HandlerTable } from './router.js';
 
 /** The audit trail: every admin action with who did it. */
@@ -11,21 +8,14 @@ function audit(call: CallContext, action: string, details: Record<string, unknow
     { event: 'admin.action', action, by: { sessionId: call.session.id, username: call.session.username, clientAddress: call.session.clientAddress }, ...details },
     `admin ${action}`,
   );
-  call.ctx.history.recorder.adminAction(call.session, action, details);
+  call.ctx.registry.recorder?.adminAction(call.session, action, details);
 }
 
 /** The contract's "Admin methods": live feed and session actions. */
 export const adminHandlers: HandlerTable = {
   'sessions.watch'(call, p) {
-    const user = compileFilter('usernameFilter', p?.usernameFilter);
-    const project = compileFilter('projectFilter', p?.projectFilter);
-    const cluster = call.ctx.feeds.cluster;
-    if (cluster && call.ctx.cluster.mode !== 'single' && p?.scope !== 'node') {
-      return cluster.watch(call.conn, p ?? {}).then(({ subscription, sessions }) => RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, sessions, (j) => j, ']}'));
-    }
-    const { subscription, snapshot } = call.ctx.feeds.local.watch(call.conn, user, project, call.ctx.registry.values());
-    const now = Date.now();
-    return RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, snapshot, (s) => sessionInfoJson(s, now), ']}');
+    // Every node's sessions unless the caller asks for this node's alone.
+    return call.ctx.feeds.watch(call.conn, p ?? {}, call.ctx.registry.values(), p?.scope !== 'node');
   },
 
   'sessions.unwatch'(call, p) {

@@ -21,14 +21,14 @@ export function authHandlers(auth: Authenticator): HandlerTable {
           { event: 'auth.login', sessionId: session.id, username: who.username, roles: who.roles, admin: who.isAdmin, via: who.via },
           'login',
         );
-        ctx.history.recorder.login(session, who.roles, who.via);
+        ctx.registry.recorder?.login(session, who.roles, who.via);
         ctx.registry.touched(session);
         return { username: who.username, roles: who.roles, authorized: session.loggedIn };
       } catch (err) {
         ctx.stats.loginsFailed++;
         if (err instanceof RpcError) {
           ctx.log.warn({ event: 'auth.failed', sessionId: session.id, clientAddress: session.clientAddress, reason: err.message }, 'login failed');
-          ctx.history.recorder.loginFailed(session, claimedUsername(p.token), err.message);
+          ctx.registry.recorder?.loginFailed(session, claimedUsername(p.token), err.message);
         }
         throw err;
       }
@@ -37,7 +37,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
     'auth.logout'({ session, ctx }) {
       if (session.loggedIn) {
         ctx.log.info({ event: 'auth.logout', sessionId: session.id, username: session.username }, 'logout');
-        ctx.history.recorder.logout(session);
+        ctx.registry.recorder?.logout(session);
         session.logout();
         ctx.feeds.dropSession(session);
         ctx.cluster.loginChanged(session);

@@ -1,16 +1,3 @@
-import { ErrorCode } from '@session-tracker/shared';
-
-/** A JSON-RPC error a handler throws on purpose: its code and message go to the client as they are. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = 'RpcError';
-  }
-}
-
-export const invalidParams = (message: string): RpcError => new RpcError(ErrorCode.InvalidParams, message);
-export const notFound = (message: string): RpcError => new RpcError(ErrorCode.NotFound, message);
+// The error vocabulary sits in the lowest layer (../errors.ts) so filters and auth can throw it;
+// handlers keep importing it from here.
+export { RpcError, invalidParams, notFound } from '../errors.js';

@@ -1,6 +1,7 @@
 import { compileFilter } from '../filters/regex.js';
 import { endedSessions, events, HistoryParamError } from '../history/query.js';
 import { invalidParams } from './errors.js';
+import type { History } from '../history/index.js';
 import type { HandlerTable } from './router.js';
 
 /** A bad time or cursor is the caller's mistake: -32602 naming it. */
@@ -11,18 +12,20 @@ function named<T>(p: Promise<T>): Promise<T> {
 }
 
 /** 1.1 history: ended sessions and events, newest first, in pages. */
-export const historyHandlers: HandlerTable = {
-  'sessions.history'({ ctx }, p) {
+export function historyHandlers(history: History): HandlerTable {
+  return {
+  'sessions.history'(_call, p) {
     const q = p ?? {};
     const user = compileFilter('usernameFilter', q.usernameFilter);
     const project = compileFilter('projectFilter', q.projectFilter);
     // What happened a moment ago is asked for too: write what is buffered first.
-    return named(ctx.history.journal.flush().then(() => endedSessions(ctx.history.store, q, user, project)));
+    return named(history.journal.flush().then(() => endedSessions(history.store, q, user, project)));
   },
 
-  'sessions.events'({ ctx }, p) {
+  'sessions.events'(_call, p) {
     const q = p ?? {};
     const user = compileFilter('usernameFilter', q.usernameFilter);
-    return named(ctx.history.journal.flush().then(() => events(ctx.history.store, q, user)));
+    return named(history.journal.flush().then(() => events(history.store, q, user)));
   },
-};
+  };
+}

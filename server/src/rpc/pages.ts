@@ -24,7 +24,7 @@ export const pageHandlers: HandlerTable = {
     }
     session.openPage(pageId, p.path, p.title, conn, Date.now());
     const opened = session.pages.get(pageId);
-    if (isNew && opened) ctx.history.recorder.pageOpened(session, opened);
+    if (isNew && opened) ctx.registry.recorder?.pageOpened(session, opened);
     ctx.registry.touched(session);
     return { pageId };
   },
@@ -38,7 +38,7 @@ export const pageHandlers: HandlerTable = {
   'page.close'({ session, ctx }, p) {
     const page = session.pages.get(p.pageId);
     if (!page || !session.closePage(p.pageId)) throw notFound(`No such page: ${p.pageId}`);
-    ctx.history.recorder.pageClosed(session, page, 'client');
+    ctx.registry.recorder?.pageClosed(session, page, 'client');
     ctx.registry.touched(session);
     return { pageId: p.pageId };
   },

@@ -16,17 +16,20 @@ import {
   type MethodResults,
   type ParamsOf,
 } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
 import type { Session } from '../sessions/session.js';
 import type { Connection } from '../transport/connection.js';
+import type { RpcServices } from './context.js';
 import { RpcError } from './errors.js';
 import { validators, type ParamsCheck, type Validators } from './validate.js';
 import { RawJson, RawResponse } from './raw-json.js';
 
+/** A socket of the tracker's, carrying the RPC services. */
+export type Conn = Connection<RpcServices>;
+
 export interface CallContext {
-  conn: Connection;
+  conn: Conn;
   session: Session;
-  ctx: TrackerContext;
+  ctx: RpcServices;
 }
 
 /** A handler answers with its method's result, or the same as JSON text (RawJson) for big lists. */
@@ -41,7 +44,7 @@ export type Outcome = JsonRpcResponse | RawResponse | undefined;
 
 /** Serves the `app.*` names (1.1, the app's own traffic): server/src/app/handlers.ts. */
 export interface AppDispatch {
-  dispatch(conn: Connection, method: string, params: unknown, id: string | number | null | undefined, frameBytes: number): Outcome | Promise<Outcome>;
+  dispatch(conn: Conn, method: string, params: unknown, id: string | number | null | undefined, frameBytes: number): Outcome | Promise<Outcome>;
 }
 
 const MAX_NAME_IN_ERROR = 64;
@@ -74,7 +77,7 @@ export class RpcRouter {
   }
 
   /** Takes one text frame. Frames of a socket are handled strictly in arrival order. */
-  receive(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
+  receive(conn: Conn, frame: Buffer, isBinary: boolean, limited: boolean): void {
     if (conn.busy) {
       (conn.backlog ??= []).push([frame, isBinary, limited]);
       return;
@@ -82,7 +85,7 @@ export class RpcRouter {
     this.process(conn, frame, isBinary, limited);
   }
 
-  private process(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
+  private process(conn: Conn, frame: Buffer, isBinary: boolean, limited: boolean): void {
     try {
       this.processFrame(conn, frame, isBinary, limited);
     } catch (err) {
@@ -93,7 +96,7 @@ export class RpcRouter {
     }
   }
 
-  private processFrame(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void {
+  private processFrame(conn: Conn, frame: Buffer, isBinary: boolean, limited: boolean): void {
     if (limited) return this.refuseLimited(conn, frame, isBinary);
     if (isBinary) {
       const text = 'Parse error: binary frames are not accepted, send JSON-RPC as text';
@@ -115,7 +118,7 @@ export class RpcRouter {
     );
   }
 
-  private drain(conn: Connection): void {
+  private drain(conn: Conn): void {
     conn.busy = false;
     while (!conn.busy && !conn.closed && conn.backlog && conn.backlog.length > 0) {
       const [next, isBinary, limited] = conn.backlog.shift() as [Buffer, boolean, boolean];
@@ -124,7 +127,7 @@ export class RpcRouter {
   }
 
   /** Over the rate limit: each request gets -32029, notifications are dropped unanswered. */
-  private refuseLimited(conn: Connection, frame: Buffer, isBinary: boolean): void {
+  private refuseLimited(conn: Conn, frame: Buffer, isBinary: boolean): void {
     const text = `Rate limited: over ${conn.ctx.rateLimit.perSecond} messages per second (burst ${conn.ctx.rateLimit.burst})`;
     const msg = isBinary ? undefined : parseInbound(frame.toString('utf8'), this.check.envelope);
     const calls = msg?.kind === 'single' ? [msg.call] : msg?.kind === 'batch' ? msg.calls : undefined;
@@ -140,7 +143,7 @@ export class RpcRouter {
   }
 
   /** Handles one frame; returns a promise only when a handler went async. */
-  handleText(conn: Connection, text: string): Promise<void> | undefined {
+  handleText(conn: Conn, text: string): Promise<void> | undefined {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -186,7 +189,7 @@ export class RpcRouter {
     }
   }
 
-  private async runBatch(conn: Connection, calls: InboundCall[]): Promise<void> {
+  private async runBatch(conn: Conn, calls: InboundCall[]): Promise<void> {
     const responses: (JsonRpcResponse | RawResponse)[] = [];
     // In order, so a batch like [page.open, session.self] reads its own writes.
     for (const call of calls) {
@@ -198,7 +201,7 @@ export class RpcRouter {
   }
 
   /** Runs one classified call (a batch entry); the result is the response to send, if any. */
-  execute(conn: Connection, call: InboundCall): Outcome | Promise<Outcome> {
+  execute(conn: Conn, call: InboundCall): Outcome | Promise<Outcome> {
     if (call.kind === 'invalid') {
       this.protocolError(conn, ErrorCode.InvalidRequest, call.message);
       return failure(call.id, ErrorCode.InvalidRequest, call.message);
@@ -207,7 +210,7 @@ export class RpcRouter {
   }
 
   /** Admin gate, params check, handler. `id` undefined: a notification. */
-  private dispatch(conn: Connection, method: string, params: unknown, id: InboundId): Outcome | Promise<Outcome> {
+  private dispatch(conn: Conn, method: string, params: unknown, id: InboundId): Outcome | Promise<Outcome> {
     const entry = this.methods.get(method);
     if (!entry) {
       if (this.app !== undefined && method.startsWith('app.')) {
@@ -242,17 +245,17 @@ export class RpcRouter {
     }
   }
 
-  private tooDeep(conn: Connection, id: InboundId): Outcome {
+  private tooDeep(conn: Conn, id: InboundId): Outcome {
     return this.fail(conn, id, ErrorCode.InvalidParams, `Invalid params: nested deeper than ${MAX_PARAMS_DEPTH} levels`);
   }
 
-  private thrown(conn: Connection, id: InboundId, method: string, err: unknown): Outcome {
+  private thrown(conn: Conn, id: InboundId, method: string, err: unknown): Outcome {
     if (err instanceof RpcError) return this.fail(conn, id, err.code, err.message, err.data);
     this.log.error({ err, method, sessionId: conn.session.id }, 'handler failed');
     return this.fail(conn, id, ErrorCode.Internal, 'Internal error');
   }
 
-  private fail(conn: Connection, id: InboundId, code: number, message: string, data?: unknown): Outcome {
+  private fail(conn: Conn, id: InboundId, code: number, message: string, data?: unknown): Outcome {
     conn.ctx.stats.protocolError(code);
     if (code === ErrorCode.RateLimited) conn.ctx.stats.rateLimited++;
     this.log.debug({ event: 'rpc.error', code, message, sessionId: conn.session.id }, 'rpc error');
@@ -260,7 +263,7 @@ export class RpcRouter {
     return id === undefined ? undefined : failure(id, code, message, data);
   }
 
-  private protocolError(conn: Connection, code: number, message: string): void {
+  private protocolError(conn: Conn, code: number, message: string): void {
     conn.ctx.stats.protocolError(code);
     if (code === ErrorCode.RateLimited) conn.ctx.stats.rateLimited++;
     this.log.info({ event: 'protocol.error', code, message, sessionId: conn.session.id }, 'protocol error');
@@ -285,7 +288,7 @@ function serialize(r: JsonRpcResponse | RawResponse): string {
   }
 }
 
-function sendOutcome(conn: Connection, out: Outcome): void {
+function sendOutcome(conn: Conn, out: Outcome): void {
   if (out instanceof RawResponse) conn.sendStream(out.message);
   else if (out) conn.sendText(serialize(out));
 }

@@ -1,24 +1,7 @@
 import type { Session } from './session.js';
+import { pageInfo } from './info.js';
 import { trafficJson } from './traffic.js';
-
-/** JSON pieces of the fields fixed for a session's life. */
-export interface FixedJson {
-  idAndAgent: string;
-  project: string;
-  address: string;
-  scope: string;
-  creation: string;
-  device: string;
-  /** The dataset row's quoted id and creation time. */
-  id: string;
-  creationIso: string;
-}
-
-/** JSON pieces of the pages, rebuilt after a page change. */
-export interface PagesJson {
-  ids: string;
-  pages: string;
-}
+import type { FixedJson, PagesJson } from './json-pieces.js';
 
 /**
  * SessionInfo as JSON text, built from cached pieces: the fields fixed for a session's life
@@ -63,7 +46,7 @@ function pagesPieces(s: Session): PagesJson {
   const pages: string[] = [];
   for (const p of s.pages.values()) {
     ids.push(p.id);
-    pages.push(JSON.stringify({ id: p.id, path: p.path, title: p.title, openedAt: new Date(p.openedAt).toISOString() }));
+    pages.push(JSON.stringify(pageInfo(p)));
   }
   return { ids: `"pageIds":${JSON.stringify(ids)}`, pages: `"pages":[${pages.join(',')}]` };
 }

@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
-import type { SessionScope } from '@session-tracker/shared';
-import type { Connection } from '../transport/connection.js';
+import type { DeviceInfo, SessionScope } from '@session-tracker/shared';
 import { parseDevice } from './device.js';
 import { newBucket, type RateLimit } from './rate-limit.js';
-import { Session, type Page, type SavedSession } from './session.js';
-import type { PartRecord } from '../cluster/types.js';
+import { Session, type Page, type Peer, type SavedSession } from './session.js';
 import { hashesEqual, hashToken, newResumeToken } from './tokens.js';
 
 export type SessionChange = 'added' | 'updated' | 'removed';
@@ -16,6 +14,52 @@ export interface LifecycleRecorder {
   started(session: Session, now: number): void;
   ended(session: Session, reason: string, now: number): void;
   pagesClosed(session: Session, pages: readonly Page[], now: number): void;
+}
+
+type PageFacts = Pick<Page, 'id' | 'path' | 'title'>;
+
+/**
+ * A session other nodes hold, as much as this node needs to take its own part of it (identity
+ * and login): the cluster's part record is one, so the registry needs no cluster import.
+ */
+export interface SessionSeed {
+  sid: string;
+  /** The node it came from (for the log). */
+  node: string;
+  tokenHash: string;
+  project: string;
+  scope: SessionScope;
+  userAgent: string;
+  clientAddress: string;
+  device: DeviceInfo;
+  createdAt: number;
+  username: string;
+  roles: string[];
+  loggedIn: boolean;
+  isAdmin: boolean;
+  loginAt: number;
+}
+
+/** Who did an admin action (a session, seen narrowly). */
+export interface Actor {
+  id: string;
+  username: string;
+  project: string;
+  clientAddress: string;
+}
+
+/**
+ * Everything that happens to sessions and is kept as history: the registry's own lifecycle, and
+ * what the RPC handlers see (pages, logins, admin actions). The registry holds it, so handlers
+ * reach it through the registry they already use.
+ */
+export interface SessionEvents extends LifecycleRecorder {
+  pageOpened(session: Session, page: PageFacts): void;
+  pageClosed(session: Session, page: PageFacts, by: 'client' | 'admin'): void;
+  login(session: Session, roles: readonly string[], via: string): void;
+  logout(session: Session): void;
+  loginFailed(session: Session, claimedUsername: string, reason: string): void;
+  adminAction(by: Actor, action: string, target: Record<string, unknown>): void;
 }
 
 export interface OpenRequest {
@@ -46,7 +90,7 @@ export class SessionRegistry {
     private readonly log: Logger,
     private readonly sessionTimeoutMs: number,
     private readonly rateLimit: RateLimit,
-    private readonly recorder?: LifecycleRecorder,
+    readonly recorder?: SessionEvents,
   ) {}
 
   /** Sessions held now by one client address. */
@@ -95,7 +139,7 @@ export class SessionRegistry {
    * In cluster mode `elsewhere` is the same session held by other nodes: this node then
    * takes its own part of it, with its identity and login.
    */
-  open(req: OpenRequest, now: number, elsewhere?: PartRecord): Opened {
+  open(req: OpenRequest, now: number, elsewhere?: SessionSeed): Opened {
     const found = this.findByToken(req.resumeToken, req.project);
     // The token never changes during a session's life, so the caller's copy is the token.
     if (found && req.resumeToken !== undefined) return { session: found, resumeToken: req.resumeToken, resumed: true };
@@ -136,7 +180,7 @@ export class SessionRegistry {
     return session;
   }
 
-  private join(p: PartRecord, now: number): Session {
+  private join(p: SessionSeed, now: number): Session {
     const session = new Session({
       id: p.sid,
       tokenHash: p.tokenHash,
@@ -172,7 +216,7 @@ export class SessionRegistry {
     session.expiry.unref();
   }
 
-  attach(session: Session, conn: Connection): void {
+  attach(session: Session, conn: Peer): void {
     session.sockets.add(conn);
     if (session.expiry) {
       clearTimeout(session.expiry);
@@ -187,7 +231,7 @@ export class SessionRegistry {
   }
 
   /** A socket closed: its pages close; the last one leaves the session disconnected until the timeout. */
-  detach(session: Session, conn: Connection): void {
+  detach(session: Session, conn: Peer): void {
     if (!session.sockets.delete(conn)) return;
     const closedPages = session.closePagesOf(conn);
     if (closedPages.length > 0) this.recorder?.pagesClosed(session, closedPages, Date.now());

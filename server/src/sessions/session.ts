@@ -1,7 +1,25 @@
 import { UNAUTHENTICATED, type AppMethodTraffic, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
-import type { Connection } from '../transport/connection.js';
 import type { Bucket } from './rate-limit.js';
-import type { FixedJson, PagesJson } from './info-json.js';
+import type { FixedJson, PagesJson } from './json-pieces.js';
+
+/**
+ * All a session knows of one of its sockets: the transport's Connection is one. Sessions, feeds
+ * and handlers talk to a socket through this, so nothing below the transport imports it.
+ */
+export interface Peer {
+  readonly socketId: number;
+  readonly session: Session;
+  readonly closed: boolean;
+  /** The socket can take a frame now (open, not closing). */
+  readonly open: boolean;
+  /** Bytes queued on the socket and not yet written (backpressure). */
+  readonly buffered: number;
+  /** Sends one JSON value as a text frame and counts its bytes. */
+  send(message: unknown): void;
+  /** Sends JSON text as one text frame and counts its bytes. */
+  sendText(text: string): void;
+  close(code: number, reason: string): void;
+}
 
 export interface Page {
   readonly id: string;
@@ -9,7 +27,7 @@ export interface Page {
   readonly title: string;
   readonly openedAt: number;
   /** The socket that opened it: the page closes with it. */
-  readonly owner: Connection;
+  readonly owner: Peer;
 }
 
 /** Who a session is, fixed by its first socket. */
@@ -81,7 +99,7 @@ export class Session {
   /** Rate-limit state shared by all the session's sockets. */
   readonly bucket: Bucket;
 
-  readonly sockets = new Set<Connection>();
+  readonly sockets = new Set<Peer>();
   private readonly pageMap = new Map<string, { -readonly [K in keyof Page]: Page[K] }>();
   /** Serialised pages for queries; cleared by every page change (see info-json.ts). */
   pagesJson: PagesJson | undefined;
@@ -128,7 +146,7 @@ export class Session {
   }
 
   /** Opens a page, or updates it and hands it to `owner` when that ID is open. */
-  openPage(id: string, path: string | undefined, title: string | undefined, owner: Connection, now: number): void {
+  openPage(id: string, path: string | undefined, title: string | undefined, owner: Peer, now: number): void {
     const old = this.pageMap.get(id);
     this.pageMap.set(id, { id, path: path ?? old?.path ?? '', title: title ?? old?.title ?? '', openedAt: old?.openedAt ?? now, owner });
     this.pagesJson = undefined;
@@ -156,7 +174,7 @@ export class Session {
   }
 
   /** Closes the pages a socket opened; returns them. */
-  closePagesOf(conn: Connection): Page[] {
+  closePagesOf(conn: Peer): Page[] {
     const closed: Page[] = [];
     for (const [id, page] of this.pageMap) {
       if (page.owner === conn) {

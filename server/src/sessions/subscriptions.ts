@@ -1,6 +1,5 @@
 import type { Filter } from '../filters/regex.js';
-import type { Connection } from '../transport/connection.js';
-import type { Session } from './session.js';
+import type { Peer, Session } from './session.js';
 
 /** At most 4 `sessions.changed` a second per subscription, on one node or across the cluster. */
 export const FEED_GAP_MS = 250;
@@ -10,7 +9,7 @@ export const COUNTER_SCAN_MS = 1_000;
 /** What every feed subscription has: its socket and its two compiled filters. */
 export interface FeedSubscription {
   id: string;
-  conn: Connection;
+  conn: Peer;
   user: Filter;
   project: Filter;
 }
@@ -40,7 +39,7 @@ export abstract class Subscriptions<S extends FeedSubscription> {
   }
 
   /** Ends a subscription; only its own socket may end it. */
-  unwatch(conn: Connection, id: string): boolean {
+  unwatch(conn: Peer, id: string): boolean {
     const sub = this.subs.get(id);
     if (!sub || sub.conn !== conn) return false;
     this.drop(sub);
@@ -48,7 +47,7 @@ export abstract class Subscriptions<S extends FeedSubscription> {
   }
 
   /** A socket closed: its subscriptions go with it. */
-  dropConnection(conn: Connection): void {
+  dropConnection(conn: Peer): void {
     for (const sub of this.subs.values()) if (sub.conn === conn) this.drop(sub);
   }
 

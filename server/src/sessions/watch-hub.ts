@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Filter } from '../filters/regex.js';
-import type { Connection } from '../transport/connection.js';
 import { sessionInfoJson } from './info-json.js';
 import type { SessionChange, SessionRegistry } from './registry.js';
-import type { Session } from './session.js';
+import type { Peer, Session } from './session.js';
 import { changedText, COUNTER_SCAN_MS, FEED_GAP_MS, passes, Subscriptions, type FeedSubscription } from './subscriptions.js';
 
 interface Subscription extends FeedSubscription {
@@ -32,7 +31,7 @@ export class WatchHub extends Subscriptions<Subscription> {
     super();
   }
 
-  watch(conn: Connection, user: Filter, project: Filter, sessions: Iterable<Session>): { subscription: string; snapshot: Session[] } {
+  watch(conn: Peer, user: Filter, project: Filter, sessions: Iterable<Session>): { subscription: string; snapshot: Session[] } {
     const sub: Subscription = {
       id: randomUUID(),
       conn,
@@ -116,9 +115,9 @@ export class WatchHub extends Subscriptions<Subscription> {
     // Only admins may read other sessions, however the login changed (another node, say).
     if (!sub.conn.session.isAdmin) return this.drop(sub);
     if (sub.added.size + sub.updated.size + sub.removed.size === 0) return;
-    if (sub.conn.ws.bufferedAmount > this.highWaterMark) {
+    if (sub.conn.buffered > this.highWaterMark) {
       // A slow reader: keep coalescing until it drains instead of piling up frames.
-      this.log.debug({ subscription: sub.id, buffered: sub.conn.ws.bufferedAmount }, 'feed held back for a slow consumer');
+      this.log.debug({ subscription: sub.id, buffered: sub.conn.buffered }, 'feed held back for a slow consumer');
       sub.lastFlush = Date.now();
       this.schedule(sub);
       return;

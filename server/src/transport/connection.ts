@@ -1,10 +1,13 @@
 import type { WebSocket, RawData } from 'ws';
 import { notification, type WelcomeParams } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
-import { take } from '../sessions/rate-limit.js';
-import type { RawJson } from '../rpc/raw-json.js';
-import type { Session } from '../sessions/session.js';
+import type { Logger } from 'pino';
 import { CloseCode } from '@session-tracker/shared';
+import type { Feeds } from '../feeds.js';
+import type { ServerOptions } from '../options.js';
+import { take, type RateLimit } from '../sessions/rate-limit.js';
+import type { SessionRegistry } from '../sessions/registry.js';
+import type { Peer, Session } from '../sessions/session.js';
+import type { TrackerStats } from '../stats.js';
 
 /** Items per fragment of a streamed answer: about 300 KiB of SessionInfo. */
 const STREAM_SLICE = 500;
@@ -16,8 +19,41 @@ type Tagged = WebSocket & { [kConn]?: Connection };
 
 let nextSocketId = 1;
 
-/** One socket of a session. Listeners are shared module functions that find it via kConn. */
-export class Connection {
+/**
+ * A JSON answer as text in pieces, to stream: head, `count` items (any slice of them as
+ * comma-joined text), tail. The RPC layer's RawJson is one.
+ */
+export interface StreamedJson {
+  readonly head: string;
+  readonly tail: string;
+  readonly count: number;
+  slice(from: number, to: number): string;
+  text(): string;
+}
+
+/** Where a socket's frames go once counted and rate-limited: the RPC router. */
+export interface FrameReceiver {
+  receive(conn: Connection, frame: Buffer, isBinary: boolean, limited: boolean): void;
+}
+
+/** What a connection uses of the tracker (built once in server.ts; an RPC call sees more of it). */
+export interface ConnectionServices {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly stats: TrackerStats;
+  readonly rateLimit: RateLimit;
+  readonly registry: SessionRegistry;
+  readonly connections: Set<Connection>;
+  readonly feeds: Feeds;
+  readonly router: FrameReceiver;
+}
+
+/**
+ * One socket of a session. Listeners are shared module functions that find it via kConn. `C`
+ * is what the tracker gave it: the RPC layer's services, so the connection serves as the call
+ * context ({conn, session, ctx}) as it is.
+ */
+export class Connection<C extends ConnectionServices = ConnectionServices> implements Peer {
   readonly socketId = nextSocketId++;
   /** Set by any inbound frame, cleared by each heartbeat tick. */
   alive = true;
@@ -29,12 +65,20 @@ export class Connection {
   constructor(
     readonly ws: WebSocket,
     readonly session: Session,
-    readonly ctx: TrackerContext,
+    readonly ctx: C,
   ) {}
 
   /** Lets a connection serve as the RPC call context ({conn, session, ctx}) as it is. */
-  get conn(): Connection {
+  get conn(): this {
     return this;
+  }
+
+  get open(): boolean {
+    return !this.closed && this.ws.readyState === 1;
+  }
+
+  get buffered(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** Messages held while a streamed answer is being written: fragments must not interleave. */
@@ -67,7 +111,7 @@ export class Connection {
    * Sends head + items (rendered, comma-joined) + tail as one text message. Small ones go at
    * once; big ones in fragments of STREAM_SLICE items, one slice per event-loop turn.
    */
-  sendStream(raw: RawJson): void {
+  sendStream(raw: StreamedJson): void {
     if (raw.count <= STREAM_SLICE || this.held) {
       this.sendText(raw.text());
       return;
@@ -127,7 +171,7 @@ export class Connection {
 }
 
 /** Wires a freshly upgraded socket to its session and sends the welcome. */
-export function accept(ctx: TrackerContext, ws: WebSocket, session: Session, welcome: WelcomeParams): Connection {
+export function accept<C extends ConnectionServices>(ctx: C, ws: WebSocket, session: Session, welcome: WelcomeParams): Connection<C> {
   const conn = new Connection(ws, session, ctx);
   (ws as Tagged)[kConn] = conn;
   ws.on('error', onError);

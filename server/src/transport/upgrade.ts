@@ -3,11 +3,17 @@ import type { Duplex } from 'node:stream';
 import type { BlockList } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULTS, isSessionScope, isValidProject, LIMITS, RESUME_SUBPROTOCOL_PREFIX, SUBPROTOCOL, type SessionScope } from '@session-tracker/shared';
-import type { TrackerContext } from '../context.js';
+import type { ClusterBackend } from '../cluster/backend.js';
+import type { SessionSeed } from '../sessions/registry.js';
 import { clientAddress } from './address.js';
-import { accept } from './connection.js';
+import { accept, type ConnectionServices } from './connection.js';
 import { hashToken } from '../sessions/tokens.js';
-import type { PartRecord } from '../cluster/types.js';
+
+/** What the upgrade checks use of the tracker: a connection's services and the cluster (resumes). */
+export interface UpgradeServices extends ConnectionServices {
+  /** Read at each use: the tracker's backend is replaced once Redis is up. */
+  readonly cluster: ClusterBackend;
+}
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -99,13 +105,13 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 }
 
 /** Handles `upgrade` events for the tracker's path: checks, then hands over to ws. */
-export class UpgradeHandler {
+export class UpgradeHandler<C extends UpgradeServices = UpgradeServices> {
   readonly wss: WebSocketServer;
   /** Upgrades accepted but not yet open: they count against maxSockets too. */
   private pending = 0;
 
   constructor(
-    private readonly ctx: TrackerContext,
+    private readonly ctx: C,
     private readonly trusted: BlockList | undefined,
   ) {
     this.wss = new WebSocketServer({
@@ -162,24 +168,24 @@ export class UpgradeHandler {
     }
     const userAgent = headerValue(req, 'user-agent') ?? '';
     this.pending++;
-    const { cluster } = this.ctx;
-    if (cluster.mode === 'single' || handshake.resumeToken === undefined || registry.resumable(handshake.resumeToken, handshake.project)) {
+    // A token this node does not know may name a session another node holds.
+    const token = handshake.resumeToken;
+    const claim = token === undefined || registry.resumable(token, handshake.project) ? undefined : this.ctx.cluster.claim(hashToken(token), handshake.project);
+    if (claim === undefined) {
       this.upgrade(req, socket, head, handshake, address, userAgent, undefined);
     } else {
-      void this.join(handshake).then((elsewhere) => this.upgrade(req, socket, head, handshake, address, userAgent, elsewhere));
+      void this.join(claim).then((elsewhere) => this.upgrade(req, socket, head, handshake, address, userAgent, elsewhere));
     }
     return true;
   }
 
-  /** In cluster mode, a token this node does not know may name a session held elsewhere. */
-  private async join(h: Handshake) {
-    const { cluster, options } = this.ctx;
-    if (h.resumeToken === undefined) return undefined;
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.clusterTimeoutMs).unref());
-    return Promise.race([cluster.claim(hashToken(h.resumeToken), h.project).catch(() => undefined), timeout]);
+  /** The claim's answer, or nothing once the cluster timeout passes. */
+  private async join(claim: Promise<SessionSeed | undefined>): Promise<SessionSeed | undefined> {
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.ctx.options.clusterTimeoutMs).unref());
+    return Promise.race([claim.catch(() => undefined), timeout]);
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshake: Handshake, address: string, userAgent: string, elsewhere: PartRecord | undefined): void {
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshake: Handshake, address: string, userAgent: string, elsewhere: SessionSeed | undefined): void {
     if (socket.destroyed) {
       this.pending--;
       return;
