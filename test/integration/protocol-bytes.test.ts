@@ -307,9 +307,12 @@ describe('lastComm counts pongs', () => {
     const { text } = await c.callWithText('session.self');
     await sleep(400);
     expect((await sessionById(admin, c.sessionId)).lastComm).toBeGreaterThanOrEqual(350);
+    // Bounded by what the test measured (frame sent at `sent`, answer read by `read`), not by a
+    // fixed figure that a loaded machine overruns.
+    const sent = Date.now();
     await c.ping();
     const s = await sessionById(admin, c.sessionId);
-    expect(s.lastComm).toBeLessThan(300);
+    expect(s.lastComm).toBeLessThanOrEqual(Date.now() - sent + 1);
     expect(s.totalBytesSent).toBe(byteLength(text));
     await c.close();
     await admin.close();
@@ -321,9 +324,10 @@ describe('lastComm counts pongs', () => {
     expectResult(await c.call('session.self'));
     await sleep(400);
     expect((await sessionById(admin, c.sessionId)).lastComm).toBeGreaterThanOrEqual(350);
+    const sent = Date.now();
     c.ws.pong();
     await sleep(50);
-    expect((await sessionById(admin, c.sessionId)).lastComm).toBeLessThan(300);
+    expect((await sessionById(admin, c.sessionId)).lastComm).toBeLessThanOrEqual(Date.now() - sent + 1);
     await c.close();
     await admin.close();
   });
