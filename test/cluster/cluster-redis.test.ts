@@ -73,7 +73,9 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
       await using late = await RawClient.connect(node.wsUrl, { project: 'Plant', resume: brief.welcome.resumeToken });
       expect(late.welcome.resumed).toBe(false);
     }
-  });
+    // Its own waits add up past the suite's 20 s default (three node starts, a 3 s freeze, up to
+    // 15 s to converge, the reaper's turn): about 17 s on a quiet machine.
+  }, 45_000);
 
   it('a node restarted under its old name lists its old sessions as disconnected until they resume or time out', async () => {
     await using redis = await RedisServer.start();
