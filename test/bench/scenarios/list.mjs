@@ -5,7 +5,7 @@
 //   rows in (offset), a username filter matching 1 %, and a 100-row page of two fields.
 // - cluster: 4 nodes x 10,000 sessions on Redis, asked of one node: each node answers its own
 //   first 101, the asked node merges (target p99 50 ms).
-// socket.io and the floor have no paged list (n/a).
+// socket.io and the floor have no paged list (n/a). BENCH_LIST_NO_CLUSTER=1 skips the cluster.
 import { connectAll, sleep, startHost, startWorkers, teardown, workersFor } from '../lib/harness.mjs';
 import { startRedis } from './cluster.mjs';
 
@@ -92,7 +92,12 @@ export async function run(_kind, ctx) {
   const figures = {};
   const notes = { sessions: s.sessions };
   await single(ctx, s, figures, notes);
-  if (!process.env.BENCH_LIST_NO_CLUSTER) await cluster(ctx, s, figures, notes);
+  // 40,000 sessions on 4 nodes may fail to open on a loaded machine: the single node's figures stand.
+  if (!process.env.BENCH_LIST_NO_CLUSTER) {
+    await cluster(ctx, s, figures, notes).catch((err) => {
+      notes.clusterFailed = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    });
+  }
   return { figures, notes };
 }
 
