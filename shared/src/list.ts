@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SessionInfo } from './session-info.js';
+import type { ClusterStatus } from './methods.js';
 
 /**
  * 1.1 `sessions.list`: live sessions a page at a time, sorted and cut to the fields asked for.
@@ -95,7 +96,8 @@ export const listParamsSchemas = {
 export type ListedSession = Partial<SessionInfo> & Pick<SessionInfo, 'id'>;
 
 export interface ListResults {
-  'sessions.list': { sessions: ListedSession[]; total: number; next: string | null };
+  /** `cluster`: in cluster mode only, who answered (as getSessionStats gives it). */
+  'sessions.list': { sessions: ListedSession[]; total: number; next: string | null; cluster?: ClusterStatus };
 }
 
 /** `sort` as the SDK types it: a sortable field, `-` before it for descending. */

@@ -1,4 +1,4 @@
-import { LIST_LIMITS } from '@session-tracker/shared';
+import { LIST_LIMITS, type ClusterStatus } from '@session-tracker/shared';
 import { compileFilter } from '../filters/regex.js';
 import { CursorError, decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { FieldsError, parseFields, pickFields, type FieldSet } from '../listing/fields.js';
@@ -84,5 +84,8 @@ async function clusterList(ctx: TrackerContext, filters: { usernameFilter?: stri
   const next = page.more && last ? encodeCursor(q.order, { key: last.key, id: last.sid }) : null;
   const fields = q.fields;
   const render = fields === undefined ? (json: string) => json : (json: string) => pickFields(JSON.parse(json) as object, fields);
-  return RawJson.of('{"sessions":[', page.items, (r) => render(r.json), listTail(page.total, next));
+  // Who answered, as getSessionStats says it: a list missing a node's sessions says so.
+  const node = ctx.cluster.nodeId;
+  const status: ClusterStatus = { node, nodes: [node, ...remote.answered], unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded };
+  return RawJson.of('{"sessions":[', page.items, (r) => render(r.json), `${listTail(page.total, next).slice(0, -1)},"cluster":${JSON.stringify(status)}}`);
 }
