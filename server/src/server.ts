@@ -16,6 +16,7 @@ import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
 import { endHandlers } from './rpc/end.js';
+import { listHandlers } from './rpc/list.js';
 import { IN_MEMORY, openHistory, type History } from './history/index.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
@@ -87,6 +88,7 @@ export class SessionTracker {
         ...endHandlers,
         ...adminHandlers,
         ...historyHandlers(history),
+        ...listHandlers,
         'session.ticket': (call) => this.appHub.ticketHandler(call, undefined),
       },
       this.log,

@@ -18,6 +18,7 @@ import { importsOf } from '../support/imports.js';
 const LAYERS: readonly { name: string; members: readonly string[]; why: string }[] = [
   { name: 'lib', members: ['lib/', 'log.ts', 'options.ts', 'stats.ts', 'errors.ts', 'filters/'], why: 'leaves: logging, options, counters, the error vocabulary, RE2 filters' },
   { name: 'sessions', members: ['sessions/'], why: 'the domain: Session, Peer (all it knows of a socket), the registry, renderings, local feeds' },
+  { name: 'listing', members: ['listing/'], why: 'sessions.list over this node: orders, cursors, fields, pages' },
   { name: 'services', members: ['auth/', 'history/'], why: 'what the domain uses around it: who a session is, what it leaves behind' },
   { name: 'cluster', members: ['cluster/'], why: 'the seam to other nodes: the backend, parts, merges, cluster feeds' },
   { name: 'feeds', members: ['feeds.ts'], why: 'every live feed of a tracker, local and cluster-wide' },

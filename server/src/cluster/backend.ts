@@ -3,6 +3,8 @@ import type { Dataset, SessionInfo, SessionStats } from '@session-tracker/shared
 import type { RawJson } from '../lib/raw-json.js';
 import type { ServerOptions } from '../options.js';
 import type { SessionRegistry } from '../sessions/registry.js';
+import type { Filter } from '../filters/regex.js';
+import { localPage, type ListQuery } from '../listing/answer.js';
 import { datasetJson, localStats, sessionsJson } from '../sessions/answers.js';
 import { toSessionInfo } from '../sessions/info.js';
 import type { Session } from '../sessions/session.js';
@@ -31,6 +33,8 @@ export interface ClusterBackend {
   remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
+  /** sessions.list: one page over every node (`registry` is this node's sessions). */
+  sessionPage(registry: SessionRegistry, filters: ClusterFilters, q: ListQuery, user: Filter, project: Filter, timeoutMs: number): RawJson | Promise<RawJson>;
   /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
   partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;
   /** What Redis holds of one node's parts of `sids` (undefined: Redis out of reach). */
@@ -74,6 +78,9 @@ export class SingleNode implements ClusterBackend {
   }
   sessionStats(_filters: ClusterFilters, local: readonly Session[]): SessionStats {
     return localStats(local);
+  }
+  sessionPage(registry: SessionRegistry, _filters: ClusterFilters, q: ListQuery, user: Filter, project: Filter): RawJson {
+    return localPage(registry, q, user, project);
   }
   async remoteViews(): Promise<RemoteViews> {
     return { views: [], unconfirmedNodes: [], degraded: false, answered: [] };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Every message nodes send each other over Redis pub/sub, as one versioned union: requests
- * (query, action, watcher), their replies (queryReply, actionReply), the change stream (parts,
+ * (query, list, action, watcher), their replies (queryReply, actionReply), the change stream (parts,
  * ended) and login broadcasts (login). Nothing read from Redis is used before parseNodeMessage
  * has checked it; a message that fails is logged and dropped.
  *
@@ -29,6 +29,19 @@ const action = z.discriminatedUnion('kind', [
 const nodeMessage = z.discriminatedUnion('type', [
   /** Asks every node for its parts matching the filters, as views (queries) or records (a feed's mirror). */
   z.object({ version, type: z.literal('query'), id: z.string(), from: z.string(), filters, form: z.enum(['views', 'parts']) }),
+  /** sessions.list: asks every node for its first `want` parts after `after` in the order `sort` (cluster/list.ts). */
+  z.object({
+    version,
+    type: z.literal('list'),
+    id: z.string(),
+    from: z.string(),
+    filters,
+    list: z.object({
+      sort: z.string(),
+      after: z.object({ key: z.union([z.number(), z.string()]), id: z.string() }).optional(),
+      want: z.number().int().nonnegative(),
+    }),
+  }),
   /** Asks every node to run an admin action on its part of a session. */
   z.object({ version, type: z.literal('action'), id: z.string(), from: z.string(), action }),
   /** A node opened a live feed: publish writes on the change stream. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
+import type { ListSpec } from './list.js';
 import { nodeMessageText, type NodeMessageOf } from './messages.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm } from './types.js';
 
@@ -14,7 +15,7 @@ const INLINE_MAX = 256 * 1024;
 /** A stored reply nobody read (its asker died) expires. */
 const STORED_TTL_MS = 10_000;
 
-type Request = NodeMessageOf<'query'> | NodeMessageOf<'action'> | NodeMessageOf<'watcher'>;
+type Request = NodeMessageOf<'query'> | NodeMessageOf<'list'> | NodeMessageOf<'action'> | NodeMessageOf<'watcher'>;
 type ReplyHead = NodeMessageOf<'queryReply'> | NodeMessageOf<'actionReply'>;
 
 interface Waiting {
@@ -34,6 +35,8 @@ export interface RequestsOptions {
   log: Logger;
   /** This node's parts matching the filters, as lines of text in the form asked for. */
   answerQuery(filters: ClusterFilters, form: PartForm): string;
+  /** This node's first parts for a sessions.list (cluster/list.ts answerList). */
+  answerList(filters: ClusterFilters, spec: ListSpec): string;
   runLocal(action: ClusterAction): ActionReply;
   /** Another node has a live feed: publish writes on the change stream. */
   onWatcher(): void;
@@ -49,12 +52,17 @@ export class Requests {
     return this.ask({ type: 'query', id: randomUUID(), from: this.o.nodeId, filters, form }, expected, timeoutMs);
   }
 
+  /** sessions.list: each node's first parts after a cursor (cluster/list.ts). */
+  list(filters: ClusterFilters, spec: ListSpec, expected: Set<string>, timeoutMs: number) {
+    return this.ask({ type: 'list', id: randomUUID(), from: this.o.nodeId, filters, list: spec }, expected, timeoutMs);
+  }
+
   action(action: ClusterAction, expected: Set<string>, timeoutMs: number) {
     return this.ask({ type: 'action', id: randomUUID(), from: this.o.nodeId, action }, expected, timeoutMs);
   }
 
   /** Publishes a request and gathers answers until every expected node replied or time is up. */
-  private async ask(msg: Omit<NodeMessageOf<'query'>, 'version'> | Omit<NodeMessageOf<'action'>, 'version'>, expected: Set<string>, timeoutMs: number) {
+  private async ask(msg: Omit<NodeMessageOf<'query'>, 'version'> | Omit<NodeMessageOf<'list'>, 'version'> | Omit<NodeMessageOf<'action'>, 'version'>, expected: Set<string>, timeoutMs: number) {
     const answered = new Set<string>();
     const w: Waiting = { open: true, expected, bodies: [], replies: [], done: () => undefined };
     const finished = new Promise<void>((resolve) => {
@@ -84,13 +92,18 @@ export class Requests {
     if (msg.type === 'action') {
       return this.publish(to, nodeMessageText({ type: 'actionReply', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } }));
     }
-    const body = this.o.answerQuery(msg.filters, msg.form);
-    if (body.length <= INLINE_MAX) return this.publish(to, `${nodeMessageText({ type: 'queryReply', id: msg.id, node: this.o.nodeId })}\n${body}`);
-    const key = this.o.keys.answer(msg.id, this.o.nodeId);
+    const body = msg.type === 'list' ? this.o.answerList(msg.filters, msg.list) : this.o.answerQuery(msg.filters, msg.form);
+    this.reply(msg.id, to, body);
+  }
+
+  /** A query's or list's answer: inline when small, else through a key read once (see INLINE_MAX). */
+  private reply(id: string, to: string, body: string): void {
+    if (body.length <= INLINE_MAX) return this.publish(to, `${nodeMessageText({ type: 'queryReply', id, node: this.o.nodeId })}\n${body}`);
+    const key = this.o.keys.answer(id, this.o.nodeId);
     void this.o.command
       .multi()
       .set(key, body, 'PX', STORED_TTL_MS)
-      .publish(to, nodeMessageText({ type: 'queryReply', id: msg.id, node: this.o.nodeId, key }))
+      .publish(to, nodeMessageText({ type: 'queryReply', id, node: this.o.nodeId, key }))
       .exec()
       .catch((err: unknown) => this.trouble(err));
   }
