@@ -15,6 +15,7 @@ import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
+import { listHandlers } from './rpc/list.js';
 import { IN_MEMORY, openHistory } from './history/index.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
@@ -83,6 +84,7 @@ export class SessionTracker {
         ...queryHandlers,
         ...adminHandlers,
         ...historyHandlers,
+        ...listHandlers,
         'session.ticket': (call) => this.appHub.ticketHandler(call, undefined),
       },
       this.log,

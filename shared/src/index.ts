@@ -6,3 +6,4 @@ export * from './session-info.js';
 export * from './json-schema.js';
 export * from './history.js';
 export * from './app.js';
+export * from './list.js';

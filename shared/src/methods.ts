@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from './limits.js';
 import type { Dataset, SessionInfo } from './session-info.js';
 import { historyParamsSchemas, type HistoryResults } from './history.js';
+import { listParamsSchemas, type ListResults } from './list.js';
 
 const pageId = z.string().min(1).max(LIMITS.pageIdMaxLength);
 const path = z.string().max(LIMITS.pathMaxLength);
@@ -53,6 +54,7 @@ export const paramsSchemas = {
     pageId: pageId.optional(),
   }),
   ...historyParamsSchemas,
+  ...listParamsSchemas,
 } as const;
 
 export type MethodName = keyof typeof paramsSchemas;
@@ -110,6 +112,7 @@ export interface MethodResults {
   'session.sendMessage': { delivered: number };
   'sessions.history': HistoryResults['sessions.history'];
   'sessions.events': HistoryResults['sessions.events'];
+  'sessions.list': ListResults['sessions.list'];
 }
 
 export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
@@ -131,6 +134,7 @@ export const ADMIN_METHODS: ReadonlySet<MethodName> = new Set<MethodName>([
   'session.sendMessage',
   'sessions.history',
   'sessions.events',
+  'sessions.list',
 ]);
 
 /** Server-to-client notifications. */

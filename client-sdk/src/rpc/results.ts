@@ -52,6 +52,8 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'session.sendMessage': (v) => hasFields(v, { delivered: isNumber }),
   'sessions.history': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, isSessionInfo), next: isCursor }),
   'sessions.events': (v) => hasFields(v, { events: (l) => isArrayOf(l, isHistoryEvent), next: isCursor }),
+  // Only `id` is sure to come: the others are as `fields` asked.
+  'sessions.list': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, (s): s is unknown => hasFields(s, { id: isString })), total: isNumber, next: isCursor }),
 };
 
 export function isResultOf<M extends MethodName>(method: M, value: unknown): value is MethodResults[M] {

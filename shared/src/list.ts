@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { SessionInfo } from './session-info.js';
+
+/**
+ * 1.1 `sessions.list`: live sessions a page at a time, sorted and cut to the fields asked for.
+ * `offset` is this implementation's addition (a windowed view jumps to row N without walking).
+ */
+export const LIST_LIMITS = {
+  defaultLimit: 1_000,
+  maxLimit: 10_000,
+  /** How far `offset` may jump: past it, walk with `cursor`. */
+  maxOffset: 100_000,
+  /** A cursor holds a sort value (a user agent may be long) and an id. */
+  cursorMaxLength: 4_096,
+  fieldMaxLength: 64,
+} as const;
+
+/** Every SessionInfo field, in wire order: what `fields` may name. */
+export const SESSION_INFO_FIELDS = [
+  'id',
+  'userAgent',
+  'username',
+  'project',
+  'uptime',
+  'clientAddress',
+  'lastComm',
+  'sessionScope',
+  'activePages',
+  'recentBytesSent',
+  'totalBytesSent',
+  'pageIds',
+  'authorized',
+  'totalBytesReceived',
+  'messagesSent',
+  'creationTime',
+  'state',
+  'pages',
+  'device',
+  'roles',
+  'traffic',
+] as const satisfies readonly (keyof SessionInfo)[];
+export type SessionInfoField = (typeof SESSION_INFO_FIELDS)[number];
+
+/** The fields a list can be sorted by: one value each (lists and objects are not ordered). */
+export const SORT_FIELDS = [
+  'id',
+  'userAgent',
+  'username',
+  'project',
+  'uptime',
+  'clientAddress',
+  'lastComm',
+  'sessionScope',
+  'activePages',
+  'recentBytesSent',
+  'totalBytesSent',
+  'authorized',
+  'totalBytesReceived',
+  'messagesSent',
+  'creationTime',
+  'state',
+] as const satisfies readonly SessionInfoField[];
+export type SortField = (typeof SORT_FIELDS)[number];
+
+/**
+ * Fields that never change during a session's life: paging by them neither repeats nor skips a
+ * session present for the whole walk. `uptime` orders as creation time reversed, so it is one too.
+ */
+export const IMMUTABLE_SORT_FIELDS: readonly SortField[] = ['id', 'creationTime', 'uptime', 'project', 'clientAddress', 'userAgent', 'sessionScope'];
+
+const filter = z.string().nullable().optional();
+
+/** Field names are checked by the server against SESSION_INFO_FIELDS, so the error names the bad one. */
+export const listParamsSchemas = {
+  'sessions.list': z
+    .object({
+      usernameFilter: filter,
+      projectFilter: filter,
+      fields: z.array(z.string().min(1).max(LIST_LIMITS.fieldMaxLength)).max(SESSION_INFO_FIELDS.length * 2).optional(),
+      /** A field name, `-` before it for descending; default `id`. */
+      sort: z.string().min(1).max(LIST_LIMITS.fieldMaxLength + 1).optional(),
+      limit: z.number().int().min(1).max(LIST_LIMITS.maxLimit).optional(),
+      cursor: z.string().min(1).max(LIST_LIMITS.cursorMaxLength).nullable().optional(),
+      /** Addition: matches to skip before the page (not with `cursor`). */
+      offset: z.number().int().min(0).max(LIST_LIMITS.maxOffset).optional(),
+    })
+    .strict()
+    .optional(),
+} as const;
+
+/** A listed session: `id` always, the other fields as `fields` asked (all by default). */
+export type ListedSession = Partial<SessionInfo> & Pick<SessionInfo, 'id'>;
+
+export interface ListResults {
+  'sessions.list': { sessions: ListedSession[]; total: number; next: string | null };
+}
