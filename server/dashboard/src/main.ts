@@ -137,15 +137,22 @@ const follower = new SelectedFollower(
       details.show(entry, entry.info.id === selfId, now());
     },
     ended(afterGap) {
-      if (selectedId === null || shownEntry === null) return;
-      const at = moment();
+      const wall = Date.now();
       const lostAt = liveness.lostAt;
-      const gap = !afterGap ? null : lostAt !== null ? { from: lostAt, to: at.wall } : (lastGap ?? { from: at.wall, to: at.wall });
-      details.markEnded(endedText(at.wall, gap), at);
-      shownEntry = null;
+      markEnded(!afterGap ? null : lostAt !== null ? { from: lostAt, to: wall } : (lastGap ?? { from: wall, to: wall }));
     },
   },
 );
+
+/** The selected session is no longer listed (`gap`: it ended while the dashboard was not live). */
+function markEnded(gap: Gap | null): void {
+  if (selectedId === null || shownEntry === null) return;
+  const at = moment();
+  details.markEnded(endedText(at.wall, gap), at);
+  shownEntry = null;
+  // Its last state stays on show: nothing more may overwrite it.
+  follower.stop();
+}
 
 function renderTotals(): void {
   const t = lastTotals;
@@ -169,6 +176,10 @@ function showPage(page: TablePage): void {
     renderLiveness();
   }
   table.setPage(page);
+  // A window that holds the whole list and not the selected session: it is gone (whichever of
+  // this and its own feed tells first).
+  const whole = page.offset === 0 && page.entries.length === page.total;
+  if (whole && selectedId !== null && !page.entries.some((e) => e.info.id === selectedId)) markEnded(gap);
   if (resetChartOnPage) {
     resetChartOnPage = false;
     chart.reset(page.total);
