@@ -1,15 +1,15 @@
 /**
  * Admin dashboard: the live table's window onto the server's sorted list (window.ts): which
  * rows are in view, which to ask for, which a page holds, where keys move, how a sort and
- * an exact filter are written for the server; and the listed rows made whole (live.ts).
+ * an exact filter are written for the server; and the listed rows made whole.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SORT_KEYS, nextSort } from '../../server/dashboard/src/model.js';
-import { asSessionInfo } from '../../server/dashboard/src/live.js';
 import {
   SERVER_SORT_FIELDS,
   WINDOW_FIELDS,
+  asSessionInfo,
   covers,
   exactPattern,
   fetchRange,

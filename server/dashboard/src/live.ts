@@ -5,12 +5,11 @@
  * counts over every matching session (`total`, `getSessionStats`, and how many are
  * connected). One request at a time; an answer made stale by a newer sort or filter is dropped.
  */
-import type { SessionInfo } from '@session-tracker/client';
 import { toParams, type DashboardApi, type ListPage } from './api.js';
 import type { FilterValues } from './filters.js';
 import { SessionStore, type SortState } from './model.js';
 import type { TablePage, TableView } from './table.js';
-import { WINDOW_FIELDS, covers, fetchRange, serverSort, widen, type WindowPage } from './window.js';
+import { WINDOW_FIELDS, asSessionInfo, covers, fetchRange, serverSort, widen, type WindowPage } from './window.js';
 
 /** How often the window and the counts are read again. */
 export const REFRESH_MS = 1_000;
@@ -38,32 +37,6 @@ export interface LiveHandlers {
   totals(totals: LiveTotals): void;
   /** A refresh failed (not a filter or sort change: those reject to their caller). */
   error(err: unknown): void;
-}
-
-/** A listed session with every field the window asked for (missing ones get neutral values). */
-export function asSessionInfo(s: Partial<SessionInfo> & { id: string }): SessionInfo {
-  return {
-    userAgent: '',
-    username: '',
-    project: '',
-    uptime: 0,
-    clientAddress: '',
-    lastComm: 0,
-    sessionScope: 'browser',
-    activePages: 0,
-    recentBytesSent: 0,
-    totalBytesSent: 0,
-    pageIds: [],
-    authorized: false,
-    totalBytesReceived: 0,
-    messagesSent: 0,
-    creationTime: '',
-    state: 'connected',
-    pages: [],
-    device: { browser: '', os: '', type: 'desktop' },
-    roles: [],
-    ...s,
-  };
 }
 
 export class LiveList {

@@ -69,6 +69,32 @@ export const WINDOW_FIELDS = [
   'state',
 ] as const satisfies readonly (keyof SessionInfo)[];
 
+/** A listed session with every field the window asked for (missing ones get neutral values). */
+export function asSessionInfo(s: Partial<SessionInfo> & { id: string }): SessionInfo {
+  return {
+    userAgent: '',
+    username: '',
+    project: '',
+    uptime: 0,
+    clientAddress: '',
+    lastComm: 0,
+    sessionScope: 'browser',
+    activePages: 0,
+    recentBytesSent: 0,
+    totalBytesSent: 0,
+    pageIds: [],
+    authorized: false,
+    totalBytesReceived: 0,
+    messagesSent: 0,
+    creationTime: '',
+    state: 'connected',
+    pages: [],
+    device: { browser: '', os: '', type: 'desktop' },
+    roles: [],
+    ...s,
+  };
+}
+
 const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
 
 /**
