@@ -6,7 +6,10 @@ import {
   type MethodResults,
   type ParamsOf,
   type SessionInfo,
+  type SessionInfoField,
   type SessionStats,
+  type ListSessionsParams,
+  type SessionsPage,
 } from '@session-tracker/shared';
 import { ClientCore } from './core.js';
 import { ClientError, RpcError, isClientError } from './errors.js';
@@ -227,6 +230,28 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
   /** Admin only: one page of events, newest first. */
   sessionEvents(query: ParamsOf<'sessions.events'> = {}): Promise<MethodResults['sessions.events']> {
     return this.request('sessions.events', query ?? {});
+  }
+
+  /**
+   * Admin only: live sessions a page at a time (`sessions.list`), as an async iterator over
+   * pages: each is `{sessions, total, next}`, and the iterator follows `next` until it is null.
+   * `fields` narrows the sessions' type; `sort` is a field, `-field` for descending.
+   *
+   *     for await (const page of client.listSessions({ sort: '-lastComm', fields: ['username'], limit: 500 })) ...
+   */
+  async *listSessions<F extends SessionInfoField = SessionInfoField>(params: ListSessionsParams<F> = {}): AsyncGenerator<SessionsPage<F>, void, undefined> {
+    const { fields, ...rest } = params;
+    const base = fields === undefined ? rest : { ...rest, fields: [...fields] };
+    let cursor = params.cursor ?? null;
+    let first = true;
+    do {
+      // An offset places the first page only; the pages after it follow the cursor.
+      const query = first ? { ...base, cursor } : { ...base, offset: undefined, cursor };
+      const page = (await this.request('sessions.list', query)) as SessionsPage<F>;
+      first = false;
+      yield page;
+      cursor = page.next;
+    } while (cursor !== null);
   }
 
   /** Admin only: every ended session the query matches, page after page (`for await`). */

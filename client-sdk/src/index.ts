@@ -38,4 +38,9 @@ export type {
   SessionsChanged,
   WelcomeParams,
   AppMethodTraffic,
+  ListSessionsParams,
+  SessionsPage,
+  SessionInfoField,
+  SortField,
+  SortSpec,
 } from '@session-tracker/shared';

@@ -94,3 +94,25 @@ export type ListedSession = Partial<SessionInfo> & Pick<SessionInfo, 'id'>;
 export interface ListResults {
   'sessions.list': { sessions: ListedSession[]; total: number; next: string | null };
 }
+
+/** `sort` as the SDK types it: a sortable field, `-` before it for descending. */
+export type SortSpec = SortField | `-${SortField}`;
+
+/** `sessions.list` params, typed: `fields` narrows the listed sessions' type. */
+export interface ListSessionsParams<F extends SessionInfoField = SessionInfoField> {
+  usernameFilter?: string | null;
+  projectFilter?: string | null;
+  fields?: readonly F[];
+  sort?: SortSpec;
+  limit?: number;
+  cursor?: string | null;
+  /** Addition: matches to skip before the first page (not with `cursor`). */
+  offset?: number;
+}
+
+/** One page of `sessions.list`, its sessions cut to the fields asked for. */
+export interface SessionsPage<F extends SessionInfoField = SessionInfoField> {
+  sessions: Pick<SessionInfo, F | 'id'>[];
+  total: number;
+  next: string | null;
+}

@@ -1,4 +1,5 @@
 import type { Session } from '../sessions/session.js';
+import type { ListSpec, RemoteList } from '../listing/cluster.js';
 import type { ActionReply, ClusterAction, ClusterChange, ClusterFilters, PartRecord, RemoteParts, RemoteViews } from './types.js';
 
 /**
@@ -16,6 +17,8 @@ export interface ClusterBackend {
   remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
+  /** sessions.list: each other node's first parts after a cursor and its count (listing/cluster.ts). */
+  remoteList(filters: ClusterFilters, spec: ListSpec, timeoutMs: number): Promise<RemoteList>;
   /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
   partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;
   /** What Redis holds of one node's parts of `sids` (undefined: Redis out of reach). */
@@ -45,6 +48,9 @@ export class SingleNode implements ClusterBackend {
   }
   async remoteParts(): Promise<RemoteParts> {
     return { parts: [], unconfirmedNodes: [], degraded: false, answered: [] };
+  }
+  async remoteList(): Promise<RemoteList> {
+    return { views: [], count: 0, duplicates: 0, unconfirmedNodes: [], degraded: false, answered: [] };
   }
   async partsOf(): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }> {
     return { parts: [], beating: new Set([this.nodeId]) };

@@ -14,6 +14,8 @@ import { PartStore } from './store.js';
 import { PartWriter } from './writer.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
+import { compileFilter } from '../filters/regex.js';
+import { answerList, decodeList, matchingJoined, type ListedView, type ListSpec, type RemoteList } from '../listing/cluster.js';
 
 export interface RedisBackendOptions {
   url: string;
@@ -38,6 +40,9 @@ const READ_WAIT_MS = 1_000;
 
 /** Claims whose join never came (the socket went first) are forgotten past this many. */
 const CARRIED_MAX = 1_000;
+
+/** Claimed sessions remembered for sessions.list's count before those never joined are dropped. */
+const JOINED_MAX = 100_000;
 
 /** How long a starting node waits for Redis before it serves alone (degraded) and retries. */
 const START_WAIT_MS = 2_000;
@@ -80,6 +85,7 @@ export class RedisBackend implements ClusterBackend {
       nodeId: o.nodeId,
       log: o.log,
       answerQuery: (filters, form) => this.answerQuery(filters, form),
+      answerList: (filters, spec) => answerList(o.registry, o.nodeId, filters, spec, Date.now(), this.joinedHere),
       runLocal: o.runLocal,
       onWatcher: () => this.stream.heard(),
     });
@@ -97,9 +103,19 @@ export class RedisBackend implements ClusterBackend {
         this.logins.joined(s);
       }
       if (change === 'added' || (change === 'updated' && this.stream.publishing)) this.writer.flushSoon();
-      else if (change === 'removed') this.writer.ended(s, this.ready);
+      else if (change === 'removed') {
+        this.writer.ended(s, this.ready);
+        this.joinedHere.delete(s.id);
+      }
     });
   }
+
+  /**
+   * Sessions claimed here from other nodes: they may have parts on several nodes, and a
+   * sessions.list counts each once (see remoteList). Ended ones leave; claims whose join never
+   * came are dropped past JOINED_MAX.
+   */
+  private readonly joinedHere = new Set<string>();
 
   /** Counters of this node's earlier part of a session being joined here (see claim). */
   private readonly carried = new Map<string, PartRecord>();
@@ -220,6 +236,8 @@ export class RedisBackend implements ClusterBackend {
       if (this.carried.size >= CARRIED_MAX) this.carried.clear();
       this.carried.set(sid, own);
     }
+    if (this.joinedHere.size >= JOINED_MAX) for (const j of this.joinedHere) if (!this.o.registry.get(j)) this.joinedHere.delete(j);
+    this.joinedHere.add(sid);
     return same.reduce((a, b) => (b.loginAt > a.loginAt ? b : a));
   }
 
@@ -249,6 +267,49 @@ export class RedisBackend implements ClusterBackend {
     return { parts: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
+  async remoteList(filters: ClusterFilters, spec: ListSpec, timeoutMs: number): Promise<RemoteList> {
+    const now = Date.now();
+    let count = 0;
+    const joined = new Set<string>();
+    const decode = (body: string): ListedView[] => {
+      const answer = decodeList(body);
+      count += answer.count;
+      for (const sid of answer.joined) joined.add(sid);
+      return answer.views;
+    };
+    const ask = (expected: Set<string>, ms: number) => this.requests.list(filters, spec, expected, ms);
+    const t0 = Date.now();
+    const g = await this.gather<ListedView>(filters, 'views', timeoutMs, decode, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating), ask);
+    const keep = prefilter(filters);
+    const user = compileFilter('usernameFilter', filters.usernameFilter);
+    const project = compileFilter('projectFilter', filters.projectFilter);
+    for (const sid of matchingJoined(this.o.registry, this.joinedHere, user, project)) joined.add(sid);
+    const extra = await this.countedTwice(joined, new Set([this.nodeId, ...g.answered]), keep, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)));
+    return { views: g.items, count, duplicates: Math.max(0, extra), unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded || extra < 0, answered: g.answered };
+  }
+
+  /**
+   * How many extra times the counting nodes counted the sessions of `sids` (joined somewhere, so
+   * maybe held by several nodes): each node holding an unretired matching part counted it once.
+   * -1 when Redis could not say in time (the total may then count some sessions twice).
+   */
+  private async countedTwice(sids: ReadonlySet<string>, counting: ReadonlySet<string>, keep: (p: PartRecord) => boolean, budgetMs: number): Promise<number> {
+    if (sids.size === 0 || !this.ready) return 0;
+    try {
+      const all = await deadline(Promise.all([...sids].map((sid) => this.store.sessionParts(sid))), budgetMs, 'joined parts');
+      let extra = 0;
+      for (const parts of all) {
+        let holders = 0;
+        for (const [node, p] of parts) if (counting.has(node) && p.state !== 'retired' && keep(p)) holders++;
+        extra += Math.max(0, holders - 1);
+      }
+      return extra;
+    } catch (err) {
+      this.trouble(err);
+      return -1;
+    }
+  }
+
   /**
    * Asks every live node for its parts; what a slow or dead node did not say comes from
    * what Redis holds of it (unconfirmed), and retired parts from Redis too.
@@ -259,6 +320,7 @@ export class RedisBackend implements ClusterBackend {
     timeoutMs: number,
     decode: (body: string) => T[],
     stored: (p: PartRecord, confirmed: boolean, beating: boolean) => T,
+    ask = (expected: Set<string>, ms: number) => this.requests.query(filters, form, expected, ms),
   ) {
     const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
     if (!this.ready) return none;
@@ -271,7 +333,7 @@ export class RedisBackend implements ClusterBackend {
       return none;
     }
     const expected = new Set([...this.members.alive].filter((n) => n !== this.nodeId));
-    const w = await this.requests.query(filters, form, expected, Math.max(0, timeoutMs - (Date.now() - t0)));
+    const w = await ask(expected, Math.max(0, timeoutMs - (Date.now() - t0)));
     const items: T[] = [];
     for (const body of w.bodies) for (const x of decode(body)) items.push(x);
     const answered = [...w.answered];

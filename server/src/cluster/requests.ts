@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
+import type { ListSpec } from '../listing/cluster.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm } from './types.js';
 
 /**
@@ -13,7 +14,11 @@ const INLINE_MAX = 256 * 1024;
 /** A stored reply nobody read (its asker died) expires. */
 const STORED_TTL_MS = 10_000;
 
-type Request = { t: 'q'; id: string; from: string; filters: ClusterFilters; form: PartForm } | { t: 'a'; id: string; from: string; action: ClusterAction } | { t: 'w'; from: string };
+type Request =
+  | { t: 'q'; id: string; from: string; filters: ClusterFilters; form: PartForm }
+  /** sessions.list: the node's first parts after a cursor (listing/cluster.ts). */
+  | { t: 'l'; id: string; from: string; filters: ClusterFilters; list: ListSpec }
+  | { t: 'a'; id: string; from: string; action: ClusterAction } | { t: 'w'; from: string };
 type ReplyHead = { t: 'r'; id: string; node: string; key?: string } | { t: 'ar'; id: string; reply: ActionReply };
 
 interface Waiting {
@@ -33,6 +38,8 @@ export interface RequestsOptions {
   log: Logger;
   /** This node's parts matching the filters, as lines of text in the form asked for. */
   answerQuery(filters: ClusterFilters, form: PartForm): string;
+  /** This node's first parts for a sessions.list (listing/cluster.ts answerList). */
+  answerList(filters: ClusterFilters, spec: ListSpec): string;
   runLocal(action: ClusterAction): ActionReply;
   /** Another node has a live feed: publish writes on the change stream. */
   onWatcher(): void;
@@ -46,6 +53,10 @@ export class Requests {
 
   query(filters: ClusterFilters, form: PartForm, expected: Set<string>, timeoutMs: number) {
     return this.ask({ t: 'q', id: randomUUID(), from: this.o.nodeId, filters, form }, expected, timeoutMs);
+  }
+
+  list(filters: ClusterFilters, spec: ListSpec, expected: Set<string>, timeoutMs: number) {
+    return this.ask({ t: 'l', id: randomUUID(), from: this.o.nodeId, filters, list: spec }, expected, timeoutMs);
   }
 
   action(action: ClusterAction, expected: Set<string>, timeoutMs: number) {
@@ -85,11 +96,16 @@ export class Requests {
       const head: ReplyHead = { t: 'ar', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } };
       return this.publish(to, JSON.stringify(head));
     }
+    if (msg.t === 'l') return this.reply(msg.id, to, this.o.answerList(msg.filters ?? {}, msg.list));
     if (msg.t !== 'q') return;
-    const body = this.o.answerQuery(msg.filters ?? {}, msg.form === 'parts' ? 'parts' : 'views');
-    if (body.length <= INLINE_MAX) return this.publish(to, `${JSON.stringify({ t: 'r', id: msg.id, node: this.o.nodeId })}\n${body}`);
-    const key = this.o.keys.answer(msg.id, this.o.nodeId);
-    const head: ReplyHead = { t: 'r', id: msg.id, node: this.o.nodeId, key };
+    this.reply(msg.id, to, this.o.answerQuery(msg.filters ?? {}, msg.form === 'parts' ? 'parts' : 'views'));
+  }
+
+  /** A query's answer: inline when small, else through a key read once (see INLINE_MAX). */
+  private reply(id: string, to: string, body: string): void {
+    if (body.length <= INLINE_MAX) return this.publish(to, `${JSON.stringify({ t: 'r', id, node: this.o.nodeId })}\n${body}`);
+    const key = this.o.keys.answer(id, this.o.nodeId);
+    const head: ReplyHead = { t: 'r', id, node: this.o.nodeId, key };
     void this.o.command
       .multi()
       .set(key, body, 'PX', STORED_TTL_MS)

@@ -80,6 +80,15 @@ export class SessionLists {
   }
 }
 
+/** One SessionLists per tracker: its indexes follow that tracker's registry. */
+const perRegistry = new WeakMap<SessionRegistry, SessionLists>();
+
+export function listsOf(registry: SessionRegistry): SessionLists {
+  let l = perRegistry.get(registry);
+  if (!l) perRegistry.set(registry, (l = new SessionLists(registry)));
+  return l;
+}
+
 function matcher(user: Filter, project: Filter): (s: Session) => boolean {
   if (!user && !project) return () => true;
   return (s) => (!user || user(s.username)) && (!project || project(s.project));

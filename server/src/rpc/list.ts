@@ -3,23 +3,16 @@ import { compileFilter } from '../filters/regex.js';
 import { CursorError, decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { FieldsError, parseFields, pickFields, type FieldSet } from '../listing/fields.js';
 import { OrderError, parseOrder, type Order, type Position } from '../listing/order.js';
-import { SessionLists } from '../listing/sessions.js';
+import { listsOf } from '../listing/sessions.js';
+import { localListed, mergeListed, type ListSpec } from '../listing/cluster.js';
+import type { Filter } from '../filters/regex.js';
+import type { TrackerContext } from '../context.js';
 import { toSessionInfo } from '../sessions/info.js';
 import { sessionInfoJson } from '../sessions/info-json.js';
-import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import { invalidParams } from './errors.js';
 import { RawJson } from './raw-json.js';
 import type { HandlerTable } from './router.js';
-
-/** One SessionLists per tracker (its indexes follow that tracker's registry). */
-const lists = new WeakMap<SessionRegistry, SessionLists>();
-
-function listsOf(registry: SessionRegistry): SessionLists {
-  let l = lists.get(registry);
-  if (!l) lists.set(registry, (l = new SessionLists(registry)));
-  return l;
-}
 
 /** What a `sessions.list` call asks for, checked: every mistake is -32602 naming what was wrong. */
 export interface ListQuery {
@@ -65,6 +58,7 @@ export const listHandlers: HandlerTable = {
     const q = readListQuery(params);
     const user = compileFilter('usernameFilter', params.usernameFilter);
     const project = compileFilter('projectFilter', params.projectFilter);
+    if (ctx.cluster.mode !== 'single') return clusterList(ctx, params, q, user, project);
     const page = listsOf(ctx.registry).page(q.order, user, project, { after: q.after, skip: q.skip, limit: q.limit });
     const last = page.items[page.items.length - 1];
     const next = page.more && last ? encodeCursor(q.order, last) : null;
@@ -74,3 +68,21 @@ export const listHandlers: HandlerTable = {
     return RawJson.of('{"sessions":[', page.items, (e) => render(e.item), listTail(page.total, next));
   },
 };
+
+/**
+ * In cluster mode: every node's first `offset + limit + 1` parts after the cursor and its count,
+ * merged per session here (listing/cluster.ts); nothing gathers the whole cluster.
+ */
+async function clusterList(ctx: TrackerContext, filters: { usernameFilter?: string | null | undefined; projectFilter?: string | null | undefined }, q: ListQuery, user: Filter, project: Filter): Promise<RawJson> {
+  const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };
+  const { usernameFilter, projectFilter } = filters;
+  const remote = await ctx.cluster.remoteList({ usernameFilter, projectFilter }, spec, ctx.options.clusterTimeoutMs);
+  const now = Date.now();
+  const local = localListed(ctx.registry, ctx.cluster.nodeId, q.order, user, project, spec, now);
+  const page = mergeListed([...local.views, ...remote.views], local.count + remote.count - remote.duplicates, q.order, user, project, { order: q.order, after: q.after, skip: q.skip, limit: q.limit }, now);
+  const last = page.items[page.items.length - 1];
+  const next = page.more && last ? encodeCursor(q.order, { key: last.key, id: last.sid }) : null;
+  const fields = q.fields;
+  const render = fields === undefined ? (json: string) => json : (json: string) => pickFields(JSON.parse(json) as object, fields);
+  return RawJson.of('{"sessions":[', page.items, (r) => render(r.json), listTail(page.total, next));
+}

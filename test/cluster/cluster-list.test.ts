@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { list, threeNodes, until } from '../support/cluster.js';
+import { connectAdmin } from '../support/contract.js';
+import { hasRedis, RedisServer } from '../support/redis.js';
+import { RawClient, sleep } from '../support/ws-client.js';
+
+/**
+ * sessions.list across three node processes on Redis: each node answers its own first parts,
+ * the asking node merges them. Pages walk the whole cluster; a session with tabs on two nodes
+ * shows once, merged as getSessionInfo merges it.
+ */
+type Info = Record<string, any> & { id: string };
+interface ListResult {
+  sessions: Info[];
+  total: number;
+  next: string | null;
+}
+
+async function page(admin: RawClient, params: Record<string, unknown>): Promise<ListResult> {
+  const r = await admin.call<ListResult>('sessions.list', params, 5_000);
+  expect(r.error, JSON.stringify(r.error)).toBeUndefined();
+  return r.result as ListResult;
+}
+
+async function walk(admin: RawClient, params: Record<string, unknown>, between: () => Promise<void> = async () => undefined): Promise<ListResult[]> {
+  const pages: ListResult[] = [];
+  let cursor: string | null = null;
+  do {
+    const p: ListResult = await page(admin, { ...params, ...(cursor ? { cursor } : {}) });
+    pages.push(p);
+    cursor = p.next;
+    if (cursor) await between();
+  } while (cursor && pages.length < 50);
+  return pages;
+}
+
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () => {
+  it('pages through every node in order, merges a session held by two nodes, counts it once', async () => {
+    await using redis = await RedisServer.start();
+    const [a, b, c] = await threeNodes(redis);
+    await using _a = a, _b = b, _c = c;
+    const clients: RawClient[] = [];
+    for (const [node, n] of [[a, 4], [b, 5], [c, 3]] as const) {
+      for (let i = 0; i < n; i++) {
+        clients.push(await RawClient.connect(node.wsUrl, { project: `P${i % 3}` }));
+        await sleep(2);
+      }
+    }
+    await clients[4]!.result('page.open', { pageId: 'b1', path: '/b' });
+    // A second tab of a session on node-b, on node-c: one session with parts on two nodes.
+    const tab = await RawClient.connect(c.wsUrl, { resume: clients[4]!.welcome.resumeToken, project: 'P0' });
+    expect(tab.welcome.resumed).toBe(true);
+    await tab.result('page.open', { pageId: 'c1', path: '/c' });
+    await using admin = await connectAdmin(a, { project: 'Ops' });
+    const full = await until('every session, the shared one merged', async () => {
+      const l = await list(admin);
+      const shared = l.find((s) => s.id === clients[4]!.welcome.sessionId);
+      return l.length === 13 && shared?.nodes.length === 2 && shared.pageIds.length === 2 ? l : undefined;
+    }, 15_000);
+    const everyId = full.map((s) => s.id as string).sort(byCode);
+
+    const first = await page(admin, {});
+    expect(first.total).toBe(13);
+    expect(first.next).toBeNull();
+    expect(first.sessions.map((s) => s.id)).toEqual(everyId);
+    const shared = first.sessions.find((s) => s.id === clients[4]!.welcome.sessionId)!;
+    expect([...shared.nodes].sort()).toEqual(['node-b', 'node-c']);
+    expect([...shared.pageIds].sort()).toEqual(['b1', 'c1']);
+    // What getSessionInfo gives, but for the clocks, the counters the admin's calls move, and
+    // the order of a merged session's pages and nodes (the order its parts' answers came in).
+    const byId = (a: { id: string }, b: { id: string }) => byCode(a.id, b.id);
+    const strip = ({ uptime, lastComm, totalBytesSent, recentBytesSent, messagesSent, totalBytesReceived, traffic, pages, pageIds, nodes, ...rest }: Info) => ({
+      ...rest,
+      pages: [...pages].sort(byId),
+      pageIds: [...pageIds].sort(),
+      nodes: [...nodes].sort(),
+    });
+    for (const s of first.sessions) expect(strip(s)).toEqual(strip(full.find((g) => g.id === s.id)!));
+
+    for (const sort of ['id', '-id', 'creationTime', '-creationTime', 'project', '-clientAddress', 'username', '-activePages']) {
+      const pages = await walk(admin, { sort, limit: 4 });
+      const ids = pages.flatMap((p) => p.sessions.map((s) => s.id));
+      expect(ids.length, sort).toBe(13);
+      expect([...ids].sort(byCode), sort).toEqual(everyId);
+      expect(pages.every((p) => p.total === 13), sort).toBe(true);
+      expect(pages.map((p) => p.sessions.length), sort).toEqual([4, 4, 4, 1]);
+    }
+    const created = (await page(admin, { sort: 'creationTime', fields: ['creationTime'] })).sessions;
+    expect(created.map((s) => s.creationTime)).toEqual([...created.map((s) => s.creationTime as string)].sort());
+    // Cluster fields come with any fields asked for.
+    expect(Object.keys(created[0]!)).toEqual(['id', 'creationTime', 'node', 'nodes', 'confirmed']);
+
+    const all = (await page(admin, { sort: '-creationTime' })).sessions.map((s) => s.id);
+    const window = await page(admin, { sort: '-creationTime', offset: 5, limit: 3 });
+    expect(window.sessions.map((s) => s.id)).toEqual(all.slice(5, 8));
+    expect((await page(admin, { sort: '-creationTime', cursor: window.next })).sessions.map((s) => s.id)).toEqual(all.slice(8));
+    expect((await page(admin, { projectFilter: 'P1' })).total).toBe(full.filter((s) => s.project === 'P1').length);
+
+    // Sessions come and go on every node between pages: the ones there throughout show once each.
+    const stay = clients.filter((_, i) => i % 2 === 0);
+    const going = clients.filter((_, i) => i % 2 === 1 && i !== 4);
+    const nodes = [a, b, c];
+    const added: RawClient[] = [];
+    let n = 0;
+    const seen = (
+      await walk(admin, { sort: 'creationTime', limit: 3 }, async () => {
+        const g = going.pop();
+        if (g) await admin.result('sessions.close', { sessionId: g.welcome.sessionId });
+        added.push(await RawClient.connect(nodes[n++ % 3]!.wsUrl));
+      })
+    ).flatMap((p) => p.sessions.map((s) => s.id));
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const s of stay) expect(seen).toContain(s.welcome.sessionId);
+
+    for (const x of [...clients, ...added, tab]) x.terminate();
+  });
+});
