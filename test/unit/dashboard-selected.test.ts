@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo, SessionsChanged } from '@session-tracker/client';
 import { SessionFeed } from '../../client-sdk/src/feed.js';
-import { SelectedFollower, followFilters, type FollowHandlers } from '../../server/dashboard/src/selected.js';
+import { FOLLOW_FEED_MAX, SelectedFollower, followFilters, type FollowHandlers } from '../../server/dashboard/src/selected.js';
 import type { Entry } from '../../server/dashboard/src/model.js';
 
 function info(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
@@ -78,16 +78,20 @@ function follower(host: FakeHost): { f: SelectedFollower; seen: Entry[]; ended: 
   const ended: boolean[] = [];
   const handlers: FollowHandlers = { changed: (e) => seen.push(e), ended: (gap) => ended.push(gap) };
   let t = 0;
-  const f = new SelectedFollower({ feed: (filters) => new SessionFeed(host, filters, silent) }, handlers, () => (t += 100));
+  const f = new SelectedFollower(
+    { feed: (filters) => new SessionFeed(host, filters, silent), count: () => Promise.resolve(host.sessions.length) },
+    handlers,
+    () => (t += 100),
+  );
   return { f, seen, ended };
 }
 
 describe('following the selected session', () => {
-  it('watches only its user and project, with patterns that match them exactly', () => {
+  it('watches only its user and project, with patterns that match them exactly', async () => {
     expect(followFilters({ username: 'a.b', project: 'Plant (2)' })).toEqual({ usernameFilter: 'a\\.b', projectFilter: 'Plant \\(2\\)' });
     const host = new FakeHost();
     const { f } = follower(host);
-    f.follow(info('a', { username: 'dana', project: 'Alarms' }));
+    await f.follow(info('a', { username: 'dana', project: 'Alarms' }));
     expect(host.watched).toEqual([{ usernameFilter: 'dana', projectFilter: 'Alarms' }]);
   });
 
@@ -95,7 +99,7 @@ describe('following the selected session', () => {
     const host = new FakeHost();
     host.sessions = [info('a'), info('b')];
     const { f, seen, ended } = follower(host);
-    f.follow(info('a'));
+    await f.follow(info('a'));
     await flush();
     expect(seen.map((e) => e.info.id)).toEqual(['a']);
     host.diff({ added: [], updated: [info('a', { state: 'disconnected' })], removed: [] });
@@ -114,7 +118,7 @@ describe('following the selected session', () => {
   it('a session already gone when the feed starts has ended', async () => {
     const host = new FakeHost();
     const { f, ended } = follower(host);
-    f.follow(info('a'));
+    await f.follow(info('a'));
     await flush();
     expect(ended).toEqual([false]);
   });
@@ -123,7 +127,7 @@ describe('following the selected session', () => {
     const host = new FakeHost();
     host.sessions = [info('a')];
     const { f, ended } = follower(host);
-    f.follow(info('a'));
+    await f.follow(info('a'));
     await flush();
     host.sessions = [];
     host.welcome(); // the SDK subscribes again on its own
@@ -135,7 +139,7 @@ describe('following the selected session', () => {
     const host = new FakeHost();
     host.sessions = [info('a')];
     const { f, seen, ended } = follower(host);
-    f.follow(info('a'));
+    await f.follow(info('a'));
     await flush();
     host.refuse = true;
     host.welcome();
@@ -159,9 +163,9 @@ describe('following the selected session', () => {
     const host = new FakeHost();
     host.sessions = [info('a'), info('b', { username: 'olga' })];
     const { f, seen } = follower(host);
-    f.follow(info('a'));
+    await f.follow(info('a'));
     await flush();
-    f.follow(info('b', { username: 'olga' }));
+    await f.follow(info('b', { username: 'olga' }));
     await flush();
     expect(f.id).toBe('b');
     host.diff({ added: [], updated: [info('a', { activePages: 5 })], removed: [] });
@@ -170,5 +174,22 @@ describe('following the selected session', () => {
     expect(f.id).toBeNull();
     host.diff({ added: [], updated: [info('b', { activePages: 5 })], removed: [] });
     expect(seen.filter((e) => e.info.id === 'b')).toHaveLength(1);
+  });
+
+  it('no feed when the group is large (it would carry the whole list): the details follow the window', async () => {
+    const host = new FakeHost();
+    host.sessions = Array.from({ length: FOLLOW_FEED_MAX + 1 }, (_, i) => info(`s${i}`, { username: 'Unauthenticated' }));
+    const { f, seen } = follower(host);
+    await f.follow(info('s0', { username: 'Unauthenticated' }));
+    await flush();
+    expect(host.watched).toEqual([]);
+    expect(f.feeding).toBe(false);
+    expect(seen).toEqual([]);
+    // A small group: a feed.
+    host.sessions = host.sessions.slice(0, FOLLOW_FEED_MAX);
+    await f.follow(info('s1', { username: 'Unauthenticated' }));
+    await flush();
+    expect(f.feeding).toBe(true);
+    expect(seen.map((e) => e.info.id)).toEqual(['s1']);
   });
 });

@@ -113,7 +113,7 @@ function select(id: string): void {
     shownEntry = entry;
     details.show(entry, id === selfId, now());
     // From here the details follow the session itself, wherever the table scrolls.
-    follower.follow(entry.info);
+    void follower.follow(entry.info);
   }
 }
 
@@ -129,7 +129,10 @@ function closeDetails(): void {
 }
 
 const follower = new SelectedFollower(
-  { feed: (f) => api.feed(f) },
+  {
+    feed: (f) => api.feed(f),
+    count: async (f) => (await api.list({ ...f, fields: ['id'], limit: 1 })).total,
+  },
   {
     changed(entry) {
       if (entry.info.id !== selectedId) return;
@@ -180,6 +183,14 @@ function showPage(page: TablePage): void {
   // this and its own feed tells first).
   const whole = page.offset === 0 && page.entries.length === page.total;
   if (whole && selectedId !== null && !page.entries.some((e) => e.info.id === selectedId)) markEnded(gap);
+  // Without a feed of its own (its group is large), the selected session's details follow the window.
+  if (selectedId !== null && shownEntry !== null && !follower.feeding) {
+    const entry = page.entries.find((e) => e.info.id === selectedId);
+    if (entry !== undefined) {
+      shownEntry = entry;
+      details.show(entry, selectedId === selfId, now());
+    }
+  }
   if (resetChartOnPage) {
     resetChartOnPage = false;
     chart.reset(page.total);

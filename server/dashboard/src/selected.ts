@@ -3,7 +3,9 @@
  * window of the table may scroll away from it or refresh only once a second, but the
  * details hear its changes as the server pushes them (a page opened, a state changed, the
  * session gone). The feed is filtered to the session's own username and project (exact
- * patterns), so it carries that handful of sessions, not the whole list.
+ * patterns), so it carries that handful of sessions, not the whole list; when that group is
+ * large (thousands of "Unauthenticated" sessions of one project, say) a feed would carry the
+ * whole list again, so there is none: the details follow the table's window instead.
  */
 import type { FeedChange, SessionFeed, SessionFilters, SessionInfo } from '@session-tracker/client';
 import { SessionStore, type Entry } from './model.js';
@@ -18,7 +20,12 @@ export interface FollowHandlers {
 
 export interface FeedSource {
   feed(filters: SessionFilters): SessionFeed<SessionFilters>;
+  /** How many sessions the filters match now. */
+  count(filters: SessionFilters): Promise<number>;
 }
+
+/** The most sessions a followed session's feed may carry (its user's, in its project). */
+export const FOLLOW_FEED_MAX = 50;
 
 /** The filters that let through the sessions of this one's user and project. */
 export function followFilters(info: Pick<SessionInfo, 'username' | 'project'>): SessionFilters {
@@ -47,11 +54,27 @@ export class SelectedFollower {
     return this.followed?.id ?? null;
   }
 
-  /** Follows `info`'s session (stops following any other). */
-  follow(info: SessionInfo): void {
-    if (this.followed?.id === info.id && this.feed !== null) return;
+  /** Whether a feed follows the session now (else the details follow the table's window). */
+  get feeding(): boolean {
+    return this.feed !== null;
+  }
+
+  /**
+   * Follows `info`'s session (stops following any other) with a feed, once the server says
+   * its group is small enough (FOLLOW_FEED_MAX); resolves when that is decided.
+   */
+  async follow(info: SessionInfo): Promise<void> {
+    if (this.followed?.id === info.id) return;
     this.stop();
-    this.followed = { id: info.id, filters: followFilters(info) };
+    const followed = { id: info.id, filters: followFilters(info) };
+    this.followed = followed;
+    let n: number;
+    try {
+      n = await this.source.count(followed.filters);
+    } catch {
+      return; // Not answered (a drop): the window it is.
+    }
+    if (this.followed !== followed || n > FOLLOW_FEED_MAX) return;
     this.open();
   }
 
@@ -65,7 +88,7 @@ export class SelectedFollower {
 
   /** Logged in again after a reconnect: a feed refused meanwhile subscribes again. */
   retry(): void {
-    if (this.followed === null || this.over || !(this.failed || this.feed === null)) return;
+    if (this.followed === null || this.over || !this.failed) return;
     this.open();
     this.afterGap = true;
   }
