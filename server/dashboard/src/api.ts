@@ -16,6 +16,8 @@ import type {
   StateChange,
 } from '@session-tracker/client';
 import type { FilterValues } from './filters.js';
+import type { ListPage, ListQuery } from './live.js';
+import { filterParams } from './window.js';
 
 /** The project the dashboard's own session is listed under. */
 export const ADMIN_PROJECT = 'session-tracker-admin';
@@ -67,16 +69,8 @@ function storeToken(token: string | null): void {
   }
 }
 
-/** The filters as the server takes them (an empty field filters nothing). */
-export const toParams = (f: FilterValues): SessionFilters => ({
-  ...(f.usernameFilter === '' ? {} : { usernameFilter: f.usernameFilter }),
-  ...(f.projectFilter === '' ? {} : { projectFilter: f.projectFilter }),
-});
-
 const ignore = (): void => undefined;
 
-export type ListQuery = NonNullable<ParamsOf<'sessions.list'>>;
-export type ListPage = MethodResults['sessions.list'];
 
 export class DashboardApi {
   readonly client: SessionTrackerClient;
@@ -156,7 +150,7 @@ export class DashboardApi {
 
   /** Counts over every session the filters match. */
   stats(filters: FilterValues): Promise<SessionStats> {
-    return this.client.getSessionStats(toParams(filters));
+    return this.client.getSessionStats(filterParams(filters));
   }
 
   /** A live feed of the sessions the filters match (subscribed again by the SDK after a reconnect). */

@@ -5,11 +5,36 @@
  * counts over every matching session (`total`, `getSessionStats`, and how many are
  * connected). One request at a time; an answer made stale by a newer sort or filter is dropped.
  */
-import { toParams, type DashboardApi, type ListPage } from './api.js';
+import type { MethodResults, ParamsOf, SessionStats } from '@session-tracker/client';
 import type { FilterValues } from './filters.js';
-import { SessionStore, type SortState } from './model.js';
-import type { TablePage, TableView } from './table.js';
-import { WINDOW_FIELDS, asSessionInfo, covers, fetchRange, serverSort, widen, type WindowPage } from './window.js';
+import { SessionStore, type Entry, type SortState } from './model.js';
+import { WINDOW_FIELDS, asSessionInfo, covers, fetchRange, filterParams, serverSort, widen, type Range, type WindowPage } from './window.js';
+
+export type ListQuery = NonNullable<ParamsOf<'sessions.list'>>;
+export type ListPage = MethodResults['sessions.list'];
+
+/** What the live list needs of the server (DashboardApi). */
+export interface ListSource {
+  /** Connected and logged in: calls are answered now. */
+  readonly ready: boolean;
+  list(query: ListQuery): Promise<ListPage>;
+  stats(filters: FilterValues): Promise<SessionStats>;
+}
+
+/** What it needs of the table (TableView): where the viewport is. */
+export interface WindowView {
+  /** The rows in view, were there `total` rows (Infinity: as many as fit). */
+  rowsInView(total: number): Range;
+  scrollToTop(): void;
+}
+
+/** A window as the table draws it: entries from row `offset`, of `total`, in the order `sort`. */
+export interface LivePage {
+  offset: number;
+  entries: readonly Entry[];
+  total: number;
+  sort: SortState;
+}
 
 /** How often the window and the counts are read again. */
 export const REFRESH_MS = 1_000;
@@ -33,7 +58,7 @@ export interface LiveTotals {
 
 export interface LiveHandlers {
   /** A window arrived (the view is live). */
-  page(page: TablePage): void;
+  page(page: LivePage): void;
   totals(totals: LiveTotals): void;
   /** A refresh failed (not a filter or sort change: those reject to their caller). */
   error(err: unknown): void;
@@ -54,8 +79,8 @@ export class LiveList {
   private running = false;
 
   constructor(
-    private readonly api: DashboardApi,
-    private readonly table: TableView,
+    private readonly api: ListSource,
+    private readonly table: WindowView,
     private readonly handlers: LiveHandlers,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -103,7 +128,7 @@ export class LiveList {
   /** The viewport moved: the rows now in view are asked for soon, or at once when not held. */
   viewportChanged(): void {
     clearTimeout(this.scrollTimer);
-    const wanted = widen(this.table.visible, 0, this.page?.total ?? 0);
+    const wanted = widen(this.table.rowsInView(this.page?.total ?? 0), 0, this.page?.total ?? 0);
     const delay = covers(this.page, wanted) ? SCROLL_DEBOUNCE_MS : 0;
     this.scrollTimer = setTimeout(() => {
       if (!this.running || !this.api.ready) return;
@@ -165,7 +190,7 @@ export class LiveList {
 
   private read(filters: FilterValues, sort: SortState, range: { offset: number; limit: number }): Promise<ListPage & { sort: SortState }> {
     return this.api
-      .list({ ...toParams(filters), sort: serverSort(sort), fields: [...WINDOW_FIELDS], ...range })
+      .list({ ...filterParams(filters), sort: serverSort(sort), fields: [...WINDOW_FIELDS], ...range })
       .then((answer) => ({ ...answer, sort }));
   }
 
@@ -184,7 +209,7 @@ export class LiveList {
     const [stats, states] = await Promise.all([
       this.api.stats(filters),
       // Disconnected sessions sort first by `-state`: a short page of states counts them.
-      this.api.list({ ...toParams(filters), sort: '-state', fields: ['state'], limit: DISCONNECTED_SCAN }),
+      this.api.list({ ...filterParams(filters), sort: '-state', fields: ['state'], limit: DISCONNECTED_SCAN }),
     ]);
     const disconnected = states.sessions.filter((s) => s.state === 'disconnected').length;
     this.handlers.totals({

@@ -11,12 +11,13 @@ import { DetailsView, type Moment } from './details.js';
 import { confirmWithMessage } from './dialog.js';
 import { byId, setText } from './dom.js';
 import { FiltersView, type FilterValues } from './filters.js';
-import { formatCount, formatDevice, formatTime } from './format.js';
-import { LiveList, type LiveTotals } from './live.js';
+import { formatDevice } from './format.js';
+import { LiveList } from './live.js';
 import { Liveness, endedText, type Gap } from './liveness.js';
 import { filterErrorField, type Entry } from './model.js';
 import { SelectedFollower } from './selected.js';
 import { TableView, type TablePage } from './table.js';
+import { TotalsView } from './totals.js';
 import { Views } from './views.js';
 
 const E_INVALID_PARAMS = -32602;
@@ -27,8 +28,6 @@ let selfId: string | null = null;
 let selectedId: string | null = null;
 let shownEntry: Entry | null = null;
 let resetChartOnPage = true;
-/** The last counts the server gave (null until the first). */
-let lastTotals: LiveTotals | null = null;
 /** The last stretch without live updates (a reconnect ended it): the followed session may have ended in it. */
 let lastGap: Gap | null = null;
 
@@ -48,13 +47,6 @@ const el = {
   notice: byId('notice'),
   workspace: byId('workspace'),
   filtersForm: byId('filters', HTMLFormElement),
-  totalsList: byId('totals'),
-  totals: {
-    sessions: byId('total-sessions'),
-    connected: byId('total-connected'),
-    users: byId('total-users'),
-    pages: byId('total-pages'),
-  },
 };
 
 const now = (): number => performance.now();
@@ -93,6 +85,8 @@ const table = new TableView(byId('sessions-table', HTMLTableElement), byId('sess
   onViewport: () => live.viewportChanged(),
   onSort: (sort) => live.setSort(sort),
 });
+
+const totalsView = new TotalsView();
 
 const filters = new FiltersView(el.filtersForm, (values) => void applyFilters(values));
 
@@ -157,20 +151,6 @@ function markEnded(gap: Gap | null): void {
   follower.stop();
 }
 
-function renderTotals(): void {
-  const t = lastTotals;
-  if (t === null) return;
-  const lostAt = liveness.lostAt;
-  const connected = `${t.connectedAtMost ? '≤ ' : ''}${formatCount(t.connected)}`;
-  el.totalsList.classList.toggle('is-stale', lostAt !== null);
-  setText(el.totals.sessions, formatCount(t.sessions));
-  // Not live, the dashboard cannot say how many are connected now; the others are "as of".
-  setText(el.totals.connected, lostAt === null ? connected : '?');
-  setText(el.totals.users, formatCount(t.users));
-  setText(el.totals.pages, formatCount(t.pages));
-  el.totalsList.title = lostAt === null ? '' : `Last known at ${formatTime(lostAt)}: ${connected} connected`;
-}
-
 /** A window of the list arrived: the view is live (again), the table and the chart follow. */
 function showPage(page: TablePage): void {
   const gap = liveness.feedBack(Date.now());
@@ -208,7 +188,7 @@ function renderLiveness(): void {
   banner.set(lostAt);
   table.setStale(at?.local ?? null);
   details.setStale(at, now());
-  renderTotals();
+  totalsView.setStale(lostAt);
 }
 
 // ---- Connection status ----------------------------------------------------------------
@@ -253,10 +233,7 @@ const api = new DashboardApi({
 });
 const live = new LiveList(api, table, {
   page: showPage,
-  totals(t) {
-    lastTotals = t;
-    renderTotals();
-  },
+  totals: (t) => totalsView.set(t),
   error() {
     // A refresh that failed (a drop, a timeout): the next one tries again; a lost connection shows as stale.
   },
@@ -271,7 +248,7 @@ function showSignIn(error: string | null): void {
   liveness.reset();
   renderLiveness();
   live.stop();
-  lastTotals = null;
+  totalsView.set(null);
   table.clear();
   closeDetails();
   el.filtersForm.reset();
@@ -415,7 +392,7 @@ setInterval(() => {
 
 setInterval(() => {
   // Not live, the count is only the last one known: no sample (the chart holds the last step).
-  if (api.signedIn && !liveness.stale && lastTotals !== null) chart.sample(table.size);
+  if (api.signedIn && !liveness.stale && totalsView.known) chart.sample(table.size);
 }, SAMPLE_EVERY_MS);
 
 // ---- Start ----------------------------------------------------------------------------

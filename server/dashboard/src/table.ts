@@ -10,6 +10,7 @@
  * details, Delete asks to terminate.
  */
 import { COLUMNS, type CellContext } from './columns.js';
+import type { LivePage } from './live.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
 import { clusterOf, nextSort, type Entry, type SortKey, type SortState } from './model.js';
@@ -21,14 +22,8 @@ const DRAW_MARGIN = 8;
 /** A row's height until one is measured (dashboard.css: 19 px line, 2 × 6 px padding, 1 px border). */
 const DEFAULT_ROW_HEIGHT = 32;
 
-/** What the table draws: a window of the sorted list, as entries, from row `offset`, of `total`. */
-export interface TablePage {
-  offset: number;
-  entries: readonly Entry[];
-  total: number;
-  /** The order these rows are in. */
-  sort: SortState;
-}
+/** What the table draws: a window of the sorted list, as entries, from row `offset`, of `total`, in the order `sort`. */
+export type TablePage = LivePage;
 
 export interface TableOptions {
   /** Enter, Space or a click on a row. */

@@ -5,6 +5,8 @@
  * Pure (no DOM): the table and the tests share it.
  */
 import type { SessionInfo } from '@session-tracker/client';
+import type { SessionFilters } from '@session-tracker/client';
+import type { FilterValues } from './filters.js';
 import type { SortKey, SortState } from './model.js';
 
 /** Rows [start, end) of the whole sorted list. */
@@ -37,6 +39,14 @@ export const SERVER_SORT_FIELDS: Readonly<Record<SortKey, string | null>> = {
   // Cluster mode's node is not a SessionInfo field: `sessions.list` does not sort by it.
   node: null,
 };
+
+/** The filters as the server takes them (an empty field filters nothing). */
+export function filterParams(f: FilterValues): SessionFilters {
+  return {
+    ...(f.usernameFilter === '' ? {} : { usernameFilter: f.usernameFilter }),
+    ...(f.projectFilter === '' ? {} : { projectFilter: f.projectFilter }),
+  };
+}
 
 /** `sessions.list`'s `sort`: the field, `-` before it for descending. */
 export function serverSort(sort: SortState): string {
