@@ -172,3 +172,24 @@ describe('the live window', () => {
     expect(totals[0]).toMatchObject({ sessions: 20_000, connectedAtMost: true });
   });
 });
+
+describe('the live window and a filter change under way', () => {
+  it('a refresh with the old filters that ends after the new ones were taken is dropped', async () => {
+    const { server, live, pages } = setup();
+    const started = live.start(none);
+    server.windows()[0]?.resolve(page(['a', 'b'], 2));
+    server.answerStates(2, 0);
+    await started;
+    const taken = live.setFilters({ usernameFilter: 'billy', projectFilter: '' });
+    live.refresh(); // the timer, meanwhile: still the old filters
+    const [filtered, refresh] = server.windows().slice(1);
+    expect(filtered?.query.usernameFilter).toBe('billy');
+    expect(refresh?.query.usernameFilter).toBeUndefined();
+    filtered?.resolve(page(['b'], 1));
+    await taken;
+    refresh?.resolve(page(['a', 'b'], 2));
+    server.answerStates(2, 0);
+    await flush();
+    expect(pages.at(-1)?.entries.map((e) => e.info.id)).toEqual(['b']);
+  });
+});

@@ -176,7 +176,9 @@ export class LiveList {
     const { offset, limit } = fetchRange(this.table.rowsInView(Infinity), FETCH_MARGIN, MAX_WINDOW);
     const work = (async () => {
       const [answer] = await Promise.all([this.read(filters, sort, { offset, limit }), withTotals ? this.readTotals(filters) : undefined]);
-      if (generation === this.generation && this.running) this.show(answer, offset);
+      // Filters change only once the server took them (setFilters): a read with the old ones
+      // that ends after that is stale too.
+      if (generation === this.generation && filters === this.filters && this.running) this.show(answer, offset);
     })();
     this.inFlight = work;
     return work.finally(() => {

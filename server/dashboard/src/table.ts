@@ -312,8 +312,9 @@ export class TableView {
       }
     }
     if (this.activeId !== null && this.rows.has(this.activeId)) return;
+    // The active row scrolled away (or left): Tab enters the table at the first row drawn.
     const first = this.orderedIds[0];
-    if (first !== undefined && (this.activeId === null || this.page?.entries.every((e) => e.info.id !== this.activeId))) this.setActive(first, false);
+    if (first !== undefined) this.setActive(first, false);
   }
 
   private idAt(index: number): string | null {
