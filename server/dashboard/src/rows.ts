@@ -46,6 +46,14 @@ export function createRow(entry: Entry, ctx: CellContext): Row {
   return row;
 }
 
+/** Draws `row` for another session (a row that scrolled out of view, reused): only changed cells are written. */
+export function rebind(row: Row, entry: Entry, ctx: CellContext): void {
+  row.id = entry.info.id;
+  row.tr.setAttribute('data-session-id', row.id);
+  row.entry = entry;
+  renderCells(row, ctx);
+}
+
 export function renderCells(row: Row, ctx: CellContext, columns: readonly number[] | null = null): void {
   if (columns === null) for (let i = 0; i < COLUMNS.length; i++) renderCell(row, i, ctx);
   else for (const i of columns) renderCell(row, i, ctx);

@@ -14,7 +14,7 @@ import type { LivePage } from './live.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
 import { clusterOf, nextSort, type Entry, type SortKey, type SortState } from './model.js';
-import { STALE_AWARE, TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
+import { STALE_AWARE, TICKING, createRow, rebind, renderCells, setBadge, setSelected, type Row } from './rows.js';
 import { SERVER_SORT_FIELDS, keyTarget, rowsIn, scrollFor, visibleRange, widen, type Range } from './window.js';
 
 /** Rows drawn above and below the viewport (a small scroll shows them at once). */
@@ -56,6 +56,7 @@ export class TableView {
   /** A key press moved to a row not drawn yet: focus it once it is. */
   private focusIndex: number | null = null;
   private rowHeight = DEFAULT_ROW_HEIGHT;
+  private rowMeasured = false;
   private readonly schedule: () => void;
   private readonly now: () => number;
   private tickDue = false;
@@ -106,7 +107,13 @@ export class TableView {
     });
     this.tbody.addEventListener('keydown', (ev) => this.onKey(ev));
     this.wrap.addEventListener('scroll', () => this.viewportChanged(), { passive: true });
-    if (typeof ResizeObserver === 'function') new ResizeObserver(() => this.viewportChanged()).observe(this.wrap);
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        // Narrower, cells may wrap differently: measure a row again.
+        this.rowMeasured = false;
+        this.viewportChanged();
+      }).observe(this.wrap);
+    }
     this.renderSortState();
   }
 
@@ -251,12 +258,19 @@ export class TableView {
     const keep = new Set(wanted.map((w) => w.item.info.id));
     const focused = document.activeElement;
     let hadFocus: string | null = null;
+    // Rows that left the view are drawn again for sessions that came into it: a new session
+    // costs a few text writes, not new elements to style (a sort or a long scroll replaces them all).
+    const spare: Row[] = [];
     for (const [id, row] of this.rows) {
       if (keep.has(id)) continue;
-      if (row.tr === focused) hadFocus = id;
-      row.tr.remove();
       this.rows.delete(id);
       this.indexes.delete(id);
+      if (row.tr === focused || row.tr.contains(focused)) {
+        hadFocus = id;
+        row.tr.remove();
+      } else {
+        spare.push(row);
+      }
     }
     // Walk the rows in order; a row already in its place stays where it is.
     let cursor: ChildNode | null = this.tbody.firstChild;
@@ -264,9 +278,14 @@ export class TableView {
       const id = entry.info.id;
       let row = this.rows.get(id);
       if (row === undefined) {
-        row = createRow(entry, ctx);
-        if (id === this.selfId) setBadge(row, true);
-        if (id === this.selectedId) setSelected(row, true);
+        row = spare.pop();
+        if (row === undefined) {
+          row = createRow(entry, ctx);
+        } else {
+          rebind(row, entry, ctx);
+        }
+        setBadge(row, id === this.selfId);
+        setSelected(row, id === this.selectedId);
         this.rows.set(id, row);
       } else if (row.entry !== entry) {
         row.entry = entry;
@@ -281,12 +300,17 @@ export class TableView {
         this.tbody.insertBefore(row.tr, cursor);
       }
     }
+    for (const row of spare) row.tr.remove();
     const first = wanted[0]?.index ?? 0;
     const end = first + wanted.length;
+    // Every row is as high (dashboard.css): measured once (a forced layout), again on a resize.
     const firstRow = wanted[0] === undefined ? undefined : this.rows.get(wanted[0].item.info.id);
-    if (firstRow !== undefined) {
+    if (firstRow !== undefined && !this.rowMeasured) {
       const measured = firstRow.tr.getBoundingClientRect().height;
-      if (measured > 0) this.rowHeight = measured;
+      if (measured > 0) {
+        this.rowHeight = measured;
+        this.rowMeasured = true;
+      }
     }
     // The rows not drawn, as margins: the scroller keeps the height of every row.
     this.table.style.marginTop = `${first * this.rowHeight}px`;
