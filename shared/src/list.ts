@@ -10,8 +10,11 @@ export const LIST_LIMITS = {
   maxLimit: 10_000,
   /** How far `offset` may jump: past it, walk with `cursor`. */
   maxOffset: 100_000,
-  /** A cursor holds a sort value (a user agent may be long) and an id. */
-  cursorMaxLength: 4_096,
+  /**
+   * A cursor holds a sort value and an id. A user agent may be as long as Node lets a header be
+   * (16 KiB), twice that as UTF-8 JSON, and a third more in base64: 48 KiB fits any.
+   */
+  cursorMaxLength: 49_152,
   fieldMaxLength: 64,
 } as const;
 

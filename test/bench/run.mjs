@@ -20,9 +20,10 @@ import * as query from './scenarios/query.mjs';
 import * as fairness from './scenarios/fairness.mjs';
 import * as churn from './scenarios/churn.mjs';
 import * as cluster from './scenarios/cluster.mjs';
+import * as list from './scenarios/list.mjs';
 import { machine } from './lib/machine.mjs';
 
-const SCENARIOS = [throughput, memory, query, fairness, churn, cluster];
+const SCENARIOS = [throughput, memory, query, fairness, churn, cluster, list];
 const SERVER_NAMES = { st: 'session-tracker', bare: 'bare ws', sio: 'socket.io' };
 const ST_DIST = fileURLToPath(new URL('../../server/dist/index.js', import.meta.url));
 

@@ -242,6 +242,14 @@ describe('sessions.list', () => {
     expect((await errorOf(admin, ['x'])).code).toBe(-32602);
     // A null cursor is the first page.
     expect((await list(admin, { cursor: null })).total).toBe(4);
+    // A cursor after the longest user agent a client can send still goes back in.
+    await using long = await RawClient.connect(srv.wsUrl, { userAgent: `Agent/${'é'.repeat(7_000)}` });
+    await using longer = await RawClient.connect(srv.wsUrl, { userAgent: `Agent/${'é'.repeat(7_001)}` });
+    const byAgent = await list(admin, { sort: '-userAgent', limit: 1 });
+    expect(byAgent.sessions[0]!.id).toBe(longer.sessionId);
+    expect((await list(admin, { sort: '-userAgent', limit: 1, cursor: byAgent.next })).sessions[0]!.id).toBe(long.sessionId);
+    await long.close();
+    await longer.close();
     for (const c of clients) await c.close();
   });
 

@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { createClient, isRpcError, memoryStorage, type SessionTrackerClient } from '@session-tracker/client';
 import type { SessionInfo } from '@session-tracker/shared';
 import { formatCsv, formatTable, humanBytes } from './format.js';
+import { printList, sortValueArgs, type ListOptions } from './list.js';
 
 /** Exit codes of the admin commands, documented in --help. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, unreachable: 4, notFound: 5 } as const;
@@ -24,6 +25,7 @@ export const COMMON = {
 
 export const ADMIN_HELP = `Admin commands (a client over the socket, like any other):
   session-tracker sessions [--user REGEX] [--project REGEX] [--format table|json|csv|dataset] [--watch]
+                           [--fields F1,F2,...] [--sort [-]FIELD] [--limit N]
   session-tracker stats    [--user REGEX] [--project REGEX]
   session-tracker close SESSION_ID [--message TEXT]
 
@@ -32,6 +34,9 @@ Common options:
   --token TOKEN  the admin token or an admin JWT (env SESSION_TRACKER_ADMIN_TOKEN)
 
 Filters are whole-value RE2 regular expressions, case-sensitive ("bi.*" matches billy).
+sessions pages through every session (sessions.list), oldest first: --sort takes a SessionInfo
+field (e.g. -lastComm, username), --fields names the fields to print (id always comes; CSV
+columns follow it), --limit prints at most N sessions.
 Exit codes: 0 ok, 1 failed, 2 bad usage or bad filter, 3 login refused, 4 server unreachable, 5 no such session.
 `;
 
@@ -100,13 +105,25 @@ function filtersOf(values: { user?: string | undefined; project?: string | undef
 
 export async function sessionsCommand(args: string[], out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseArgs({
-    args,
-    options: { ...COMMON, user: { type: 'string' }, project: { type: 'string' }, format: { type: 'string', default: 'table' }, watch: { type: 'boolean' } },
+    args: sortValueArgs(args),
+    options: {
+      ...COMMON,
+      user: { type: 'string' },
+      project: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      watch: { type: 'boolean' },
+      fields: { type: 'string' },
+      sort: { type: 'string' },
+      limit: { type: 'string' },
+    },
   });
   if (values.help) return void out.write(ADMIN_HELP);
   const format = values.format ?? 'table';
   if (!['table', 'json', 'csv', 'dataset'].includes(format)) throw new CliError(EXIT.usage, `--format must be table, json, csv or dataset, got "${format}"`);
   if (values.watch && format === 'dataset') throw new CliError(EXIT.usage, '--watch works with table, json and csv');
+  const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined;
+  if (paged && (values.watch || format === 'dataset')) throw new CliError(EXIT.usage, '--fields, --sort and --limit work with table, json and csv, without --watch');
+  const listing = listOptionsOf(values);
   const client = await connect(connectionOf(values, env));
   const filters = filtersOf(values);
   try {
@@ -115,11 +132,17 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
       const ds = await client.getSessionInfo({ ...filters, format: 'dataset' }).catch(rpcFailure);
       return void out.write(`${JSON.stringify(ds, null, 2)}\n`);
     }
-    const list = await client.getSessionInfo({ ...filters, format: 'list' }).catch(rpcFailure);
-    out.write(render(list, format));
+    await printList(client, filters, format, listing, out).catch(rpcFailure);
   } finally {
     if (!values.watch) await finish(client);
   }
+}
+
+function listOptionsOf(values: { fields?: string | undefined; sort?: string | undefined; limit?: string | undefined }): ListOptions {
+  const fields = values.fields?.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
+  if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) throw new CliError(EXIT.usage, `--limit must be a whole number of sessions, 1 or more, got "${values.limit}"`);
+  // Fields and sort are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
+  return { fields, sort: values.sort ?? 'creationTime', limit: values.limit === undefined ? undefined : Number(values.limit) };
 }
 
 function render(list: readonly SessionInfo[], format: string): string {

@@ -1,5 +1,5 @@
 import type { Session } from '../sessions/session.js';
-import type { ListSpec, RemoteList } from '../listing/cluster.js';
+import type { ListSpec, RemoteList } from './list.js';
 import type { ActionReply, ClusterAction, ClusterChange, ClusterFilters, PartRecord, RemoteParts, RemoteViews } from './types.js';
 
 /**
@@ -17,7 +17,7 @@ export interface ClusterBackend {
   remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews>;
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
-  /** sessions.list: each other node's first parts after a cursor and its count (listing/cluster.ts). */
+  /** sessions.list: each other node's first parts after a cursor and its count (cluster/list.ts). */
   remoteList(filters: ClusterFilters, spec: ListSpec, timeoutMs: number): Promise<RemoteList>;
   /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
   partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;

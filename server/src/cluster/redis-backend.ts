@@ -15,7 +15,7 @@ import { PartWriter } from './writer.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
 import { compileFilter } from '../filters/regex.js';
-import { answerList, decodeList, matchingJoined, type ListedView, type ListSpec, type RemoteList } from '../listing/cluster.js';
+import { answerList, decodeList, matchingJoined, type ListedView, type ListSpec, type RemoteList } from './list.js';
 
 export interface RedisBackendOptions {
   url: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
-import type { ListSpec } from '../listing/cluster.js';
+import type { ListSpec } from './list.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ const STORED_TTL_MS = 10_000;
 
 type Request =
   | { t: 'q'; id: string; from: string; filters: ClusterFilters; form: PartForm }
-  /** sessions.list: the node's first parts after a cursor (listing/cluster.ts). */
+  /** sessions.list: the node's first parts after a cursor (cluster/list.ts). */
   | { t: 'l'; id: string; from: string; filters: ClusterFilters; list: ListSpec }
   | { t: 'a'; id: string; from: string; action: ClusterAction } | { t: 'w'; from: string };
 type ReplyHead = { t: 'r'; id: string; node: string; key?: string } | { t: 'ar'; id: string; reply: ActionReply };
@@ -38,7 +38,7 @@ export interface RequestsOptions {
   log: Logger;
   /** This node's parts matching the filters, as lines of text in the form asked for. */
   answerQuery(filters: ClusterFilters, form: PartForm): string;
-  /** This node's first parts for a sessions.list (listing/cluster.ts answerList). */
+  /** This node's first parts for a sessions.list (cluster/list.ts answerList). */
   answerList(filters: ClusterFilters, spec: ListSpec): string;
   runLocal(action: ClusterAction): ActionReply;
   /** Another node has a live feed: publish writes on the change stream. */

@@ -4,7 +4,7 @@ import { CursorError, decodeCursor, encodeCursor } from '../listing/cursor.js';
 import { FieldsError, parseFields, pickFields, type FieldSet } from '../listing/fields.js';
 import { OrderError, parseOrder, type Order, type Position } from '../listing/order.js';
 import { listsOf } from '../listing/sessions.js';
-import { localListed, mergeListed, type ListSpec } from '../listing/cluster.js';
+import { localListed, mergeListed, type ListSpec } from '../cluster/list.js';
 import type { Filter } from '../filters/regex.js';
 import type { TrackerContext } from '../context.js';
 import { toSessionInfo } from '../sessions/info.js';
@@ -71,7 +71,7 @@ export const listHandlers: HandlerTable = {
 
 /**
  * In cluster mode: every node's first `offset + limit + 1` parts after the cursor and its count,
- * merged per session here (listing/cluster.ts); nothing gathers the whole cluster.
+ * merged per session here (cluster/list.ts); nothing gathers the whole cluster.
  */
 async function clusterList(ctx: TrackerContext, filters: { usernameFilter?: string | null | undefined; projectFilter?: string | null | undefined }, q: ListQuery, user: Filter, project: Filter): Promise<RawJson> {
   const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };

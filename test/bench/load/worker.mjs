@@ -208,7 +208,7 @@ serve({
       if (i < warmup) continue;
       samples.push(res.ms);
       bytes = res.bytes;
-      items = Array.isArray(res.result) ? res.result.length : Array.isArray(res.result?.rows) ? res.result.rows.length : NaN;
+      items = Array.isArray(res.result) ? res.result.length : Array.isArray(res.result?.rows) ? res.result.rows.length : Array.isArray(res.result?.sessions) ? res.result.sessions.length : NaN;
     }
     return { ...summarize(samples), bytes, items };
   },

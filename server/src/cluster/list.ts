@@ -1,12 +1,12 @@
 import type { SessionInfo, SortField } from '@session-tracker/shared';
-import { mergeInfos } from '../cluster/merge.js';
-import type { ClusterFilters } from '../cluster/types.js';
-import { decodeViews, encodeViews, viewsOfSessions, type PartView } from '../cluster/views.js';
+import { mergeInfos } from './merge.js';
+import type { ClusterFilters } from './types.js';
+import { decodeViews, encodeViews, viewsOfSessions, type PartView } from './views.js';
 import { compileFilter, type Filter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
-import { parseOrder, type Order, type Position, type SortKey } from './order.js';
-import { selectPage, type Page, type PageRequest } from './select.js';
-import { listsOf } from './sessions.js';
+import { parseOrder, type Order, type Position, type SortKey } from '../listing/order.js';
+import { selectPage, type Page, type PageRequest } from '../listing/select.js';
+import { listsOf } from '../listing/sessions.js';
 
 /**
  * sessions.list across a cluster without gathering it: each node answers its own first
