@@ -24,7 +24,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { now, sleep, split, startHost, startWorkers, teardown, workersFor } from './lib/harness.mjs';
-import { DASHBOARD_BEGIN, DASHBOARD_END } from './lib/dashboard-section.mjs';
+import { DASHBOARD_BEGIN, DASHBOARD_END, DASHBOARD_READING } from './lib/dashboard-section.mjs';
 import { percentile } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({
@@ -130,14 +130,19 @@ async function openAll(workers, url) {
   return { opened, ms: now() - t0 };
 }
 
-/** Puts `text` between the dashboard-perf markers of RESULTS.md (appended the first time). */
+/**
+ * Puts `text` between the dashboard-perf markers of RESULTS.md (appended the first time). The
+ * hand-written reading of the figures, after DASHBOARD_READING in the old section, is kept.
+ */
 function record(text) {
   const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const section = `${DASHBOARD_BEGIN}\n## The dashboard in Chromium (dashboard-perf.mjs)\n\n${text}\n\n${DASHBOARD_NOTES}\n${DASHBOARD_END}`;
   const at = old.indexOf(DASHBOARD_BEGIN);
   const end = old.indexOf(DASHBOARD_END);
-  const next = at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + DASHBOARD_END.length) : `${old.trimEnd()}\n\n${section}\n`;
+  const previous = at >= 0 && end > at ? old.slice(at, end) : '';
+  const reading = previous.includes(DASHBOARD_READING) ? previous.slice(previous.indexOf(DASHBOARD_READING)).trimEnd() : DASHBOARD_READING;
+  const section = `${DASHBOARD_BEGIN}\n## The dashboard in Chromium (dashboard-perf.mjs)\n\n${text}\n\n${DASHBOARD_NOTES}\n\n${reading}\n${DASHBOARD_END}`;
+  const next = previous !== '' ? old.slice(0, at) + section + old.slice(end + DASHBOARD_END.length) : `${old.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
 }
 

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 
 export const DASHBOARD_BEGIN = '<!-- dashboard-perf: written by test/bench/dashboard-perf.mjs --record -->';
 export const DASHBOARD_END = '<!-- /dashboard-perf -->';
+/** Where the hand-written reading of the figures starts (a new run of the script keeps it). */
+export const DASHBOARD_READING = '### Reading the figures (hand-written, kept across runs)';
 
 /** The dashboard section of `file` (with its markers), or '' when it has none. */
 export function dashboardSection(file) {
