@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { medianRecords } from './lib/stats.mjs';
 import { renderTable } from './lib/table.mjs';
+import { dashboardSection } from './lib/dashboard-section.mjs';
 import * as throughput from './scenarios/throughput.mjs';
 import * as memory from './scenarios/memory.mjs';
 import * as query from './scenarios/query.mjs';
@@ -147,7 +148,9 @@ async function main() {
     '```',
     '',
   ].join('\n');
-  writeFileSync(outFile, md);
+  // The dashboard's figures come from another script (dashboard-perf.mjs): kept as they were.
+  const dashboard = dashboardSection(outFile);
+  writeFileSync(outFile, dashboard === '' ? md : `${md}\n${dashboard}\n`);
   log(`wrote ${outFile}`);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Username and project filters: whole-value RE2 patterns the server applies
- * (`sessions.watch` usernameFilter / projectFilter). Typing re-subscribes after a short
+ * (`sessions.list` usernameFilter / projectFilter). Typing asks for the rows again after a short
  * pause; the server's `-32602` message is shown next to the field it names.
  */
 import { byId, showFieldError, type FieldParts } from './dom.js';

@@ -1,8 +1,8 @@
 /**
  * Whether what the dashboard shows is live. It stops being live the moment the connection
- * leaves `connected` while signed in, and becomes live again only when a new subscription's
- * snapshot arrives (after a reconnect the SDK connects, the dashboard logs in and watches
- * again: until that snapshot, rows and totals are still the old ones). Pure, no DOM.
+ * leaves `connected` while signed in, and becomes live again only when a fresh window of the
+ * list arrives (after a reconnect the SDK connects, the dashboard logs in and reads the list
+ * again: until then, rows and totals are still the old ones). Pure, no DOM.
  * Times are epoch ms.
  */
 import type { ConnectionState } from '@session-tracker/client';
@@ -36,7 +36,7 @@ export class Liveness {
     return true;
   }
 
-  /** A snapshot of a new subscription arrived: live again. Returns the gap it closes, if any. */
+  /** A fresh window of the list arrived: live again. Returns the gap it closes, if any. */
   feedBack(now: number): Gap | null {
     if (this.lost === null) return null;
     const gap = { from: this.lost, to: now };

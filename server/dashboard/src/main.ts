@@ -1,5 +1,6 @@
 /**
- * The admin dashboard at /admin: sign-in, the live sessions table, filters, details,
+ * The admin dashboard at /admin: sign-in, the live sessions table (a window of the
+ * server's sorted list, live.ts), filters, details (followed live, selected.ts),
  * termination, and the session-count chart. Wires the views to the SDK (api.ts).
  */
 import type { StateChange } from '@session-tracker/client';
@@ -10,21 +11,25 @@ import { DetailsView, type Moment } from './details.js';
 import { confirmWithMessage } from './dialog.js';
 import { byId, setText } from './dom.js';
 import { FiltersView, type FilterValues } from './filters.js';
-import { formatCount, formatDevice, formatTime } from './format.js';
+import { formatDevice } from './format.js';
+import { LiveList } from './live.js';
 import { Liveness, endedText, type Gap } from './liveness.js';
-import { SessionStore, filterErrorField, totals, type Entry, type StoreChanges } from './model.js';
-import { TableView } from './table.js';
+import { filterErrorField, type Entry } from './model.js';
+import { SelectedFollower } from './selected.js';
+import { TableView, type TablePage } from './table.js';
+import { TotalsView } from './totals.js';
 import { Views } from './views.js';
 
 const E_INVALID_PARAMS = -32602;
 const E_TOKEN = -32001;
 
-const store = new SessionStore();
 const liveness = new Liveness();
 let selfId: string | null = null;
 let selectedId: string | null = null;
 let shownEntry: Entry | null = null;
-let resetChartOnSnapshot = true;
+let resetChartOnPage = true;
+/** The last stretch without live updates (a reconnect ended it): the followed session may have ended in it. */
+let lastGap: Gap | null = null;
 
 const el = {
   signinView: byId('signin-view'),
@@ -42,13 +47,6 @@ const el = {
   notice: byId('notice'),
   workspace: byId('workspace'),
   filtersForm: byId('filters', HTMLFormElement),
-  totalsList: byId('totals'),
-  totals: {
-    sessions: byId('total-sessions'),
-    connected: byId('total-connected'),
-    users: byId('total-users'),
-    pages: byId('total-pages'),
-  },
 };
 
 const now = (): number => performance.now();
@@ -84,21 +82,32 @@ const details = new DetailsView(byId('details'), {
 const table = new TableView(byId('sessions-table', HTMLTableElement), byId('session-count'), byId('sessions-empty'), {
   onSelect: select,
   onTerminate: (id) => void terminate(id),
-  afterFlush: renderAfterFlush,
+  onViewport: () => live.viewportChanged(),
+  onSort: (sort) => live.setSort(sort),
 });
+
+const totalsView = new TotalsView();
 
 const filters = new FiltersView(el.filtersForm, (values) => void applyFilters(values));
 
 const banner = new StaleBanner(byId('dashboard-view'), byId('stale-banner'), byId('stale-since'), byId('stale-elapsed'), byId('stale-status'));
 
+/** What the dashboard knows of a session now: the followed one's feed, else the table's window. */
+function entryOf(id: string): Entry | undefined {
+  if (id === selectedId && shownEntry !== null) return shownEntry;
+  return live.entry(id) ?? table.entry(id);
+}
+
 function select(id: string): void {
+  const entry = entryOf(id);
   selectedId = id;
   table.setSelected(id);
   el.workspace.classList.add('has-details');
-  const entry = store.get(id);
   if (entry) {
     shownEntry = entry;
     details.show(entry, id === selfId, now());
+    // From here the details follow the session itself, wherever the table scrolls.
+    void follower.follow(entry.info);
   }
 }
 
@@ -106,49 +115,68 @@ function closeDetails(): void {
   const id = selectedId;
   selectedId = null;
   shownEntry = null;
+  follower.stop();
   table.setSelected(null);
   details.hide();
   el.workspace.classList.remove('has-details');
   if (id !== null) table.focusRow(id);
 }
 
-/** Once per frame with changes: the details panel and the totals follow the table. */
-function renderAfterFlush(): void {
-  if (selectedId !== null) {
-    const entry = store.get(selectedId);
-    if (entry === undefined) {
-      // Normally marked as the change arrived (applyChanges); this is the fallback.
-      if (shownEntry !== null) details.markEnded(endedText(Date.now(), null), moment());
-      shownEntry = null;
-    } else if (entry !== shownEntry) {
+const follower = new SelectedFollower(
+  {
+    feed: (f) => api.feed(f),
+    count: async (f) => (await api.list({ ...f, fields: ['id'], limit: 1 })).total,
+  },
+  {
+    changed(entry) {
+      if (entry.info.id !== selectedId) return;
+      shownEntry = entry;
+      details.show(entry, entry.info.id === selfId, now());
+    },
+    ended(afterGap) {
+      const wall = Date.now();
+      const lostAt = liveness.lostAt;
+      markEnded(!afterGap ? null : lostAt !== null ? { from: lostAt, to: wall } : (lastGap ?? { from: wall, to: wall }));
+    },
+  },
+);
+
+/** The selected session is no longer listed (`gap`: it ended while the dashboard was not live). */
+function markEnded(gap: Gap | null): void {
+  if (selectedId === null || shownEntry === null) return;
+  const at = moment();
+  details.markEnded(endedText(at.wall, gap), at);
+  shownEntry = null;
+  // Its last state stays on show: nothing more may overwrite it.
+  follower.stop();
+}
+
+/** A window of the list arrived: the view is live (again), the table and the chart follow. */
+function showPage(page: TablePage): void {
+  const gap = liveness.feedBack(Date.now());
+  if (gap !== null) {
+    lastGap = gap;
+    renderLiveness();
+  }
+  table.setPage(page);
+  // A window that holds the whole list and not the selected session: it is gone (whichever of
+  // this and its own feed tells first).
+  const whole = page.offset === 0 && page.entries.length === page.total;
+  if (whole && selectedId !== null && !page.entries.some((e) => e.info.id === selectedId)) markEnded(gap);
+  // Without a feed of its own (its group is large), the selected session's details follow the window.
+  if (selectedId !== null && shownEntry !== null && !follower.feeding) {
+    const entry = page.entries.find((e) => e.info.id === selectedId);
+    if (entry !== undefined) {
       shownEntry = entry;
       details.show(entry, selectedId === selfId, now());
     }
   }
-  chart.live(store.size);
-  renderTotals();
-}
-
-function renderTotals(): void {
-  const t = totals(store.values());
-  const lostAt = liveness.lostAt;
-  el.totalsList.classList.toggle('is-stale', lostAt !== null);
-  setText(el.totals.sessions, formatCount(t.sessions));
-  // Not live, the dashboard cannot say how many are connected now; the others are "as of".
-  setText(el.totals.connected, lostAt === null ? formatCount(t.connected) : '?');
-  setText(el.totals.users, formatCount(t.users));
-  setText(el.totals.pages, formatCount(t.pages));
-  el.totalsList.title = lostAt === null ? '' : `Last known at ${formatTime(lostAt)}: ${formatCount(t.connected)} connected`;
-}
-
-/** `gap`: the stretch without live updates that a snapshot ends (sessions gone meanwhile ended in it). */
-function applyChanges(changes: StoreChanges, gap: Gap | null = null): void {
-  if (selectedId !== null && shownEntry !== null && changes.removed.includes(selectedId)) {
-    const at = moment();
-    details.markEnded(endedText(at.wall, gap), at);
-    shownEntry = null;
+  if (resetChartOnPage) {
+    resetChartOnPage = false;
+    chart.reset(page.total);
+  } else {
+    chart.live(page.total);
   }
-  table.apply(changes);
 }
 
 // ---- Live or not ----------------------------------------------------------------------
@@ -160,7 +188,7 @@ function renderLiveness(): void {
   banner.set(lostAt);
   table.setStale(at?.local ?? null);
   details.setStale(at, now());
-  renderTotals();
+  totalsView.setStale(lostAt);
 }
 
 // ---- Connection status ----------------------------------------------------------------
@@ -191,27 +219,23 @@ const api = new DashboardApi({
     selfId = sessionId;
     table.setSelf(sessionId);
   },
-  snapshot(sessions) {
-    // A new subscription's snapshot: the feed is live again.
-    const gap = liveness.feedBack(Date.now());
-    if (gap !== null) renderLiveness();
-    applyChanges(store.reset(sessions, now()), gap);
-    if (resetChartOnSnapshot) {
-      resetChartOnSnapshot = false;
-      chart.reset(store.size);
-    }
-  },
-  changes(diff) {
-    applyChanges(store.apply(diff, now()));
-  },
-  timing(sessions) {
-    applyChanges({ added: [], updated: store.refreshTiming(sessions, now()), removed: [] });
+  reauthenticated() {
+    // The server answers again: a fresh window ends the stale view; a refused feed subscribes again.
+    live.refresh();
+    follower.retry();
   },
   signedOut(reason) {
     showSignIn(reason);
   },
   terminated(message) {
     notify(`An admin terminated this dashboard's session${message ? `: “${message}”` : '.'}`, 'error');
+  },
+});
+const live = new LiveList(api, table, {
+  page: showPage,
+  totals: (t) => totalsView.set(t),
+  error() {
+    // A refresh that failed (a drop, a timeout): the next one tries again; a lost connection shows as stale.
   },
 });
 renderState({ newState: api.client.state, oldState: 'disconnected' });
@@ -223,7 +247,8 @@ el.reconnect.addEventListener('click', () => api.client.connect());
 function showSignIn(error: string | null): void {
   liveness.reset();
   renderLiveness();
-  store.clear();
+  live.stop();
+  totalsView.set(null);
   table.clear();
   closeDetails();
   el.filtersForm.reset();
@@ -254,9 +279,9 @@ async function signIn(token: string): Promise<void> {
   el.signinButton.disabled = true;
   el.signinError.hidden = true;
   setText(el.signinButton, 'Signing in…');
-  resetChartOnSnapshot = true;
+  resetChartOnPage = true;
   try {
-    const who = await api.signIn(token, filters.values);
+    const who = await api.signIn(token, () => live.start(filters.values));
     showDashboard(who.username);
   } catch (err) {
     let message: string;
@@ -291,10 +316,10 @@ el.signOut.addEventListener('click', () => {
 async function applyFilters(values: FilterValues): Promise<void> {
   try {
     // The chart counts the sessions the filters let through: a new set starts a new history.
-    if (api.signedIn) resetChartOnSnapshot = true;
-    if (await api.setFilters(values)) filters.clearErrors();
+    if (api.signedIn) resetChartOnPage = true;
+    if (await live.setFilters(values)) filters.clearErrors();
   } catch (err) {
-    resetChartOnSnapshot = false;
+    resetChartOnPage = false;
     if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) {
       filters.clearErrors();
       filters.setError(filterErrorField(err.message) ?? (values.projectFilter !== '' ? 'project' : 'username'), err.message);
@@ -312,7 +337,7 @@ function describe(entry: Entry): string {
 }
 
 async function terminate(id: string): Promise<void> {
-  const entry = store.get(id);
+  const entry = entryOf(id);
   if (!entry) return;
   if (id === selfId) {
     notify('This is the session of this dashboard: sign out instead.', 'error');
@@ -338,7 +363,7 @@ async function terminate(id: string): Promise<void> {
 }
 
 async function closePage(sessionId: string, pageId: string): Promise<void> {
-  const entry = store.get(sessionId);
+  const entry = entryOf(sessionId);
   const page = entry?.info.pages.find((p) => p.id === pageId);
   if (!entry || !page) return;
   const message = await confirmWithMessage({
@@ -367,7 +392,7 @@ setInterval(() => {
 
 setInterval(() => {
   // Not live, the count is only the last one known: no sample (the chart holds the last step).
-  if (api.signedIn && !liveness.stale) chart.sample(store.size);
+  if (api.signedIn && !liveness.stale && totalsView.known) chart.sample(table.size);
 }, SAMPLE_EVERY_MS);
 
 // ---- Start ----------------------------------------------------------------------------

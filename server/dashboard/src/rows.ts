@@ -19,8 +19,6 @@ export interface Row {
   variants: string[];
   badge: HTMLElement | null;
   entry: Entry;
-  /** The value the table orders this row by, as of its last placement. */
-  sortVal: string | number;
 }
 
 /** Column indexes of the clocks (uptime, last comm). */
@@ -28,9 +26,9 @@ export const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i
 /** Column indexes that change when the view turns stale or live again (the clocks stop or go on). */
 export const STALE_AWARE = COLUMNS.map((c, i) => (c.ticks || c.staleAware ? i : -1)).filter((i) => i >= 0);
 
-export function createRow(entry: Entry, ctx: CellContext, sortVal: string | number): Row {
+export function createRow(entry: Entry, ctx: CellContext): Row {
   const tr = h('tr', { 'data-session-id': entry.info.id, tabindex: -1 });
-  const row: Row = { id: entry.info.id, tr, cells: [], texts: [], boxes: [], shown: [], titles: [], variants: [], badge: null, entry, sortVal };
+  const row: Row = { id: entry.info.id, tr, cells: [], texts: [], boxes: [], shown: [], titles: [], variants: [], badge: null, entry };
   COLUMNS.forEach((col, i) => {
     const cell = i === 0 ? h('th', { scope: 'row', class: col.cls }) : h('td', { class: col.cls });
     const text = document.createTextNode('');
@@ -46,6 +44,14 @@ export function createRow(entry: Entry, ctx: CellContext, sortVal: string | numb
     renderCell(row, i, ctx);
   });
   return row;
+}
+
+/** Draws `row` for another session (a row that scrolled out of view, reused): only changed cells are written. */
+export function rebind(row: Row, entry: Entry, ctx: CellContext): void {
+  row.id = entry.info.id;
+  row.tr.setAttribute('data-session-id', row.id);
+  row.entry = entry;
+  renderCells(row, ctx);
 }
 
 export function renderCells(row: Row, ctx: CellContext, columns: readonly number[] | null = null): void {

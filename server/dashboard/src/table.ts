@@ -1,70 +1,69 @@
 /**
- * The sessions table. One <tr> per session, kept in a Map by ID; a change touches only
- * the cells whose text changed, and all DOM work for a burst of diffs happens in one
- * animation frame (see rows.ts). Rows near the viewport (an IntersectionObserver tells
- * which) are written at once; others catch up a slice per frame, so a diff touching
- * hundreds of rows never stalls a frame. The clocks tick in the rows near the viewport;
- * others show theirs when scrolled to. Rows stay sorted by binary insertion; only a
- * header click (or a big batch) re-sorts everything. Keyboard: a roving tabindex over the rows (arrows, Home,
- * End, Page Up/Down), Enter or Space opens the details, Delete asks to terminate.
+ * The sessions table, virtual: the scroller is as high as every matching session's row
+ * (`total`), but only the rows in view plus a small margin exist as <tr>s. The table's top
+ * and bottom margins stand in for the rows above and below, so the sticky header and the
+ * fixed column layout work as for a plain table. The rows come from the window the live
+ * controller fetched (window.ts: the server sorts and filters); a new window touches only
+ * the rows drawn: a row is kept by session ID, its cells written only where their text
+ * changed, and moved only when its place changed. Keyboard: a roving tabindex over the rows
+ * (arrows, Home, End, Page Up/Down scroll to rows not drawn yet), Enter or Space opens the
+ * details, Delete asks to terminate.
  */
 import { COLUMNS, type CellContext } from './columns.js';
+import type { LivePage } from './live.js';
 import { frameBatcher, h, setText } from './dom.js';
 import { formatCount } from './format.js';
-import {
-  clusterOf,
-  compareSortable,
-  compareValues,
-  insertionIndexOf,
-  nextSort,
-  sortValue,
-  type Entry,
-  type SortKey,
-  type SortState,
-  type StoreChanges,
-} from './model.js';
-import { STALE_AWARE, TICKING, createRow, renderCells, setBadge, setSelected, type Row } from './rows.js';
+import { clusterOf, nextSort, type Entry, type SortKey, type SortState } from './model.js';
+import { STALE_AWARE, TICKING, createRow, rebind, renderCells, setBadge, setSelected, type Row } from './rows.js';
+import { SERVER_SORT_FIELDS, keyTarget, rowsIn, scrollFor, visibleRange, widen, type Range } from './window.js';
 
-/** Above this many moved or new rows in one frame, one full sort beats many insertions. */
-const BULK = 64;
-/** Off-screen rows brought up to date per frame. */
-const CATCH_UP_PER_FRAME = 300;
+/** Rows drawn above and below the viewport (a small scroll shows them at once). */
+const DRAW_MARGIN = 8;
+/** A row's height until one is measured (dashboard.css: 19 px line, 2 × 6 px padding, 1 px border). */
+const DEFAULT_ROW_HEIGHT = 32;
+
+/** What the table draws: a window of the sorted list, as entries, from row `offset`, of `total`, in the order `sort`. */
+export type TablePage = LivePage;
 
 export interface TableOptions {
   /** Enter, Space or a click on a row. */
   onSelect(id: string): void;
   /** Delete on a row. */
   onTerminate(id: string): void;
-  /** After each frame that changed rows. */
-  afterFlush(): void;
+  /** The rows in view changed (scroll, resize): the window may need other rows. */
+  onViewport(): void;
+  /** A header click asked for another order. */
+  onSort(sort: SortState): void;
   /** Local monotonic clock; `performance.now` by default. */
   now?: () => number;
 }
 
 export class TableView {
+  /** The rows drawn, by session ID, and their row index in the whole list. */
   private readonly rows = new Map<string, Row>();
-  private order: Row[] = [];
-  private readonly pendingUpsert = new Map<string, Entry>();
-  private readonly pendingRemove = new Set<string>();
+  private readonly indexes = new Map<string, number>();
+  private page: TablePage | null = null;
   private sort: SortState = { key: 'username', direction: 'ascending' };
+  private readonly wrap: HTMLElement;
   private readonly tbody: HTMLTableSectionElement;
+  private readonly thead: HTMLTableSectionElement;
   private readonly headers = new Map<SortKey, HTMLTableCellElement>();
   private selfId: string | null = null;
   private selectedId: string | null = null;
-  /** The row that takes Tab focus (roving tabindex). */
+  /** The row that takes Tab focus (roving tabindex), by ID and by index. */
   private activeId: string | null = null;
+  private activeIndex = 0;
+  /** A key press moved to a row not drawn yet: focus it once it is. */
+  private focusIndex: number | null = null;
+  private rowHeight = DEFAULT_ROW_HEIGHT;
+  private rowMeasured = false;
   private readonly schedule: () => void;
   private readonly now: () => number;
-  /** Rows in or near the viewport: the only ones whose clocks tick. */
-  private readonly visible = new Set<Row>();
-  /** Off-screen rows whose cells lag behind their entry. */
-  private readonly behind = new Set<Row>();
   private tickDue = false;
   /** Local ms at which the live feed was lost (the clocks stop there), or null while live. */
   private staleAt: number | null = null;
-  /** The stale marking changed: every row's state and clocks are redrawn. */
   private restyleDue = false;
-  private readonly observer: IntersectionObserver | null;
+  private drawDue = false;
 
   constructor(
     private readonly table: HTMLTableElement,
@@ -74,24 +73,29 @@ export class TableView {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.schedule = frameBatcher(() => this.flush());
-    this.observer =
-      typeof IntersectionObserver === 'function'
-        ? new IntersectionObserver((entries) => this.onIntersect(entries), { root: table.closest('.table-wrap'), rootMargin: '240px 0px' })
-        : null;
+    this.wrap = (table.closest('.table-wrap') as HTMLElement | null) ?? (table.parentElement as HTMLElement);
     const headRow = h('tr');
     for (const col of COLUMNS) {
-      const button = h('button', { type: 'button', class: 'sort-btn', 'data-sort': col.key }, col.label, h('span', { class: 'sort-icon', 'aria-hidden': 'true' }));
-      const th = h('th', { scope: 'col', class: col.cls }, button);
+      // A column the server cannot sort by (the cluster's node) has a plain header.
+      const label = SERVER_SORT_FIELDS[col.key] === null ? col.label : h('button', { type: 'button', class: 'sort-btn', 'data-sort': col.key }, col.label, h('span', { class: 'sort-icon', 'aria-hidden': 'true' }));
+      const th = h('th', { scope: 'col', class: col.cls }, label);
       this.headers.set(col.key, th);
       headRow.append(th);
     }
-    const thead = table.tHead ?? table.createTHead();
-    thead.replaceChildren(headRow);
+    this.thead = table.tHead ?? table.createTHead();
+    this.thead.replaceChildren(headRow);
     this.tbody = table.tBodies[0] ?? table.createTBody();
-    thead.addEventListener('click', (ev) => {
+    this.thead.addEventListener('click', (ev) => {
       const button = (ev.target as Element).closest('button[data-sort]');
       const key = button?.getAttribute('data-sort');
-      if (key) this.setSort(nextSort(this.sort, key as SortKey));
+      if (!key) return;
+      const sort = nextSort(this.sort, key as SortKey);
+      // At once, a sign that the click was taken; aria-sort follows when the rows are in that order.
+      for (const th of this.headers.values()) th.classList.remove('is-sorting');
+      this.headers.get(sort.key)?.classList.add('is-sorting');
+      this.sort = sort;
+      this.wrap.scrollTop = 0;
+      options.onSort(sort);
     });
     this.tbody.addEventListener('click', (ev) => {
       const tr = (ev.target as Element).closest('tr[data-session-id]');
@@ -102,35 +106,64 @@ export class TableView {
       }
     });
     this.tbody.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.wrap.addEventListener('scroll', () => this.viewportChanged(), { passive: true });
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        // Narrower, cells may wrap differently: measure a row again.
+        this.rowMeasured = false;
+        this.viewportChanged();
+      }).observe(this.wrap);
+    }
     this.renderSortState();
   }
 
+  /** Sessions that match (every row, drawn or not). */
   get size(): number {
-    return this.rows.size;
+    return this.page?.total ?? 0;
   }
 
+  /** The order asked for (the rows may still be in the previous one until its window comes). */
   get sortState(): SortState {
     return { ...this.sort };
   }
 
-  /** The session IDs in table order (after the last frame). */
+  /** The session IDs drawn, in table order (after the last frame). */
   get orderedIds(): string[] {
-    return this.order.map((r) => r.id);
+    return [...this.rows.keys()].sort((a, b) => (this.indexes.get(a) ?? 0) - (this.indexes.get(b) ?? 0));
   }
 
-  /** Queues store changes for the next frame. */
-  apply(changes: StoreChanges): void {
-    for (const id of changes.removed) {
-      this.pendingUpsert.delete(id);
-      this.pendingRemove.add(id);
-    }
-    for (const e of [...changes.added, ...changes.updated]) {
-      this.pendingRemove.delete(e.info.id);
-      this.pendingUpsert.set(e.info.id, e);
+  /** The rows in view now, of the last total known. */
+  get visible(): Range {
+    return this.rowsInView(this.size);
+  }
+
+  /** The rows in view now, were there `total` rows (Infinity: as many as fit). */
+  rowsInView(total: number): Range {
+    return visibleRange(this.wrap.scrollTop, this.wrap.clientHeight, this.headHeight(), this.rowHeight, total);
+  }
+
+  /** Back to the first row (new filters show their first rows). */
+  scrollToTop(): void {
+    if (this.wrap.scrollTop !== 0) this.wrap.scrollTop = 0;
+  }
+
+  /** A new window: drawn at the next frame. */
+  setPage(page: TablePage): void {
+    this.page = page;
+    for (const e of page.entries) {
       // A cluster-mode server names each session's node: show that column from then on.
-      if (clusterOf(e.info).node !== undefined) this.table.classList.add('is-cluster');
+      if (clusterOf(e.info).node !== undefined) {
+        this.table.classList.add('is-cluster');
+        break;
+      }
     }
-    if (this.pendingRemove.size + this.pendingUpsert.size > 0) this.schedule();
+    this.drawDue = true;
+    this.schedule();
+  }
+
+  /** The entry drawn for a session, if it is in the window. */
+  entry(id: string): Entry | undefined {
+    return this.rows.get(id)?.entry ?? this.page?.entries.find((e) => e.info.id === id);
   }
 
   /** Marks this dashboard's own session. */
@@ -151,31 +184,18 @@ export class TableView {
     if (row) setSelected(row, true);
   }
 
-  /** Focuses a row (e.g. when the details panel closes). */
+  /** Focuses a row (e.g. when the details panel closes), if it is drawn. */
   focusRow(id: string): void {
     if (this.rows.has(id)) this.setActive(id, true);
   }
 
-  setSort(sort: SortState): void {
-    this.sort = sort;
-    for (const row of this.order) row.sortVal = sortValue(row.entry, sort.key);
-    this.resortAll();
-    this.renderSortState();
-  }
-
-  /**
-   * Advances the clocks shown (uptime, last comm) at the next frame, together with any
-   * pending diff: only cells whose text changed are written.
-   */
+  /** Advances the clocks shown (uptime, last comm) in the rows drawn, at the next frame. */
   tick(): void {
     this.tickDue = true;
     this.schedule();
   }
 
-  /**
-   * Marks every row as the last known state (`at`: local ms the feed was lost; the clocks
-   * stop there), or live again (null).
-   */
+  /** Marks every row as the last known state (`at`: local ms the feed was lost), or live again (null). */
   setStale(at: number | null): void {
     if (at === this.staleAt) return;
     this.staleAt = at;
@@ -185,146 +205,145 @@ export class TableView {
 
   /** Drops every row at once (sign-out). */
   clear(): void {
-    this.pendingUpsert.clear();
-    this.pendingRemove.clear();
+    this.page = null;
     this.rows.clear();
-    this.order = [];
-    this.visible.clear();
-    this.behind.clear();
-    this.observer?.disconnect();
+    this.indexes.clear();
     this.tbody.replaceChildren();
+    this.table.style.marginTop = '';
+    this.table.style.marginBottom = '';
     this.activeId = null;
+    this.activeIndex = 0;
+    this.focusIndex = null;
     this.renderCount();
   }
 
-  /** What cells are drawn against now. */
   private context(): CellContext {
     const now = this.now();
     return this.staleAt === null ? { now, stale: false } : { now: Math.min(now, this.staleAt), stale: true };
   }
 
+  /** Caption and header: the height above the first row. */
+  private headHeight(): number {
+    return this.tbody.offsetTop;
+  }
+
+  private viewportChanged(): void {
+    this.drawDue = true;
+    this.schedule();
+    this.options.onViewport();
+  }
+
   private flush(): void {
     const ctx = this.context();
-    for (const id of this.pendingRemove) this.removeRow(id);
-    this.pendingRemove.clear();
-    const placed: Row[] = [];
-    for (const entry of this.pendingUpsert.values()) {
-      let row = this.rows.get(entry.info.id);
-      if (row === undefined) {
-        row = createRow(entry, ctx, sortValue(entry, this.sort.key));
-        if (row.id === this.selfId) setBadge(row, true);
-        if (row.id === this.selectedId) setSelected(row, true);
-        this.observer?.observe(row.tr);
-        this.rows.set(row.id, row);
-        placed.push(row);
-        continue;
-      }
-      row.entry = entry;
-      if (this.observer === null || this.visible.has(row)) this.renderRow(row, ctx);
-      else this.behind.add(row);
-      const v = sortValue(entry, this.sort.key);
-      if (compareValues(v, row.sortVal) !== 0) {
-        row.sortVal = v;
-        this.order.splice(this.indexOf(row), 1);
-        placed.push(row);
-      }
+    if (this.drawDue) {
+      this.drawDue = false;
+      this.draw(ctx);
     }
-    this.pendingUpsert.clear();
     if (this.restyleDue) {
       this.restyleDue = false;
-      for (const row of this.order) {
-        if (this.observer === null || this.visible.has(row)) renderCells(row, ctx, STALE_AWARE);
-        else this.behind.add(row);
-      }
+      for (const row of this.rows.values()) renderCells(row, ctx, STALE_AWARE);
     }
-    let budget = CATCH_UP_PER_FRAME;
-    for (const row of this.behind) {
-      if (budget-- === 0) break;
-      this.renderRow(row, ctx);
-    }
-    if (this.behind.size > 0) this.schedule();
     if (this.tickDue) {
       this.tickDue = false;
-      for (const row of this.observer === null ? this.order : this.visible) renderCells(row, ctx, TICKING);
-    }
-    if (placed.length > BULK || this.order.length === 0) {
-      this.order.push(...placed);
-      this.resortAll();
-    } else {
-      for (const row of placed) this.insert(row);
-    }
-    if (this.activeId === null || !this.rows.has(this.activeId)) {
-      const first = this.order[0];
-      if (first) this.setActive(first.id, false);
-    }
-    this.renderCount();
-    this.options.afterFlush();
-  }
-
-  private renderRow(row: Row, ctx: CellContext): void {
-    this.behind.delete(row);
-    renderCells(row, ctx);
-  }
-
-  /** Index of `row` in the order. */
-  private indexOf(row: Row): number {
-    const i = this.order.indexOf(row);
-    if (i === -1) throw new Error(`row ${row.id} is not in the order`);
-    return i;
-  }
-
-  private insert(row: Row): void {
-    const lo = insertionIndexOf(this.order, row, this.sort.direction);
-    const next = this.order[lo];
-    this.order.splice(lo, 0, row);
-    if (row.tr.nextSibling !== (next?.tr ?? null) || row.tr.parentNode !== this.tbody) {
-      const hadFocus = document.activeElement === row.tr;
-      this.tbody.insertBefore(row.tr, next?.tr ?? null);
-      if (hadFocus) row.tr.focus({ preventScroll: true });
+      for (const row of this.rows.values()) renderCells(row, ctx, TICKING);
     }
   }
 
-  private resortAll(): void {
-    const direction = this.sort.direction;
-    this.order.sort((a, b) => compareSortable(a, b, direction));
+  /** Draws the window's rows that are in view (plus the margin); only those exist. */
+  private draw(ctx: CellContext): void {
+    const page = this.page;
+    const total = page?.total ?? 0;
+    const want = widen(this.visible, DRAW_MARGIN, total);
+    const wanted = rowsIn(page, want);
+    const keep = new Set(wanted.map((w) => w.item.info.id));
     const focused = document.activeElement;
-    const frag = document.createDocumentFragment();
-    for (const row of this.order) frag.append(row.tr);
-    this.tbody.append(frag);
-    if (focused instanceof HTMLElement && this.tbody.contains(focused)) focused.focus({ preventScroll: true });
-  }
-
-  private removeRow(id: string): void {
-    const row = this.rows.get(id);
-    if (!row) return;
-    const i = this.indexOf(row);
-    const hadFocus = document.activeElement === row.tr || row.tr.contains(document.activeElement);
-    this.order.splice(i, 1);
-    this.rows.delete(id);
-    this.visible.delete(row);
-    this.behind.delete(row);
-    this.observer?.unobserve(row.tr);
-    row.tr.remove();
-    if (this.activeId === id) {
-      const neighbour = this.order[Math.min(i, this.order.length - 1)];
-      this.activeId = null;
-      if (neighbour) this.setActive(neighbour.id, hadFocus);
-    }
-  }
-
-  private onIntersect(entries: IntersectionObserverEntry[]): void {
-    const ctx = this.context();
-    for (const e of entries) {
-      const row = this.rows.get(e.target.getAttribute('data-session-id') ?? '');
-      if (row === undefined || row.tr !== e.target) continue;
-      if (e.isIntersecting) {
-        this.visible.add(row);
-        if (this.behind.has(row)) this.renderRow(row, ctx);
-        else renderCells(row, ctx, TICKING);
+    let hadFocus: string | null = null;
+    // Rows that left the view are drawn again for sessions that came into it: a new session
+    // costs a few text writes, not new elements to style (a sort or a long scroll replaces them all).
+    const spare: Row[] = [];
+    for (const [id, row] of this.rows) {
+      if (keep.has(id)) continue;
+      this.rows.delete(id);
+      this.indexes.delete(id);
+      if (row.tr === focused || row.tr.contains(focused)) {
+        hadFocus = id;
+        row.tr.remove();
       } else {
-        this.visible.delete(row);
+        spare.push(row);
       }
     }
+    // Walk the rows in order; a row already in its place stays where it is.
+    let cursor: ChildNode | null = this.tbody.firstChild;
+    for (const { index, item: entry } of wanted) {
+      const id = entry.info.id;
+      let row = this.rows.get(id);
+      if (row === undefined) {
+        row = spare.pop();
+        if (row === undefined) {
+          row = createRow(entry, ctx);
+        } else {
+          rebind(row, entry, ctx);
+        }
+        setBadge(row, id === this.selfId);
+        setSelected(row, id === this.selectedId);
+        this.rows.set(id, row);
+      } else if (row.entry !== entry) {
+        row.entry = entry;
+        renderCells(row, ctx);
+      }
+      row.tr.tabIndex = id === this.activeId ? 0 : -1;
+      this.indexes.set(id, index);
+      if (row.tr === cursor) {
+        cursor = cursor.nextSibling;
+      } else {
+        if (row.tr === focused) hadFocus = id;
+        this.tbody.insertBefore(row.tr, cursor);
+      }
+    }
+    for (const row of spare) row.tr.remove();
+    const first = wanted[0]?.index ?? 0;
+    const end = first + wanted.length;
+    // Every row is as high (dashboard.css): measured once (a forced layout), again on a resize.
+    const firstRow = wanted[0] === undefined ? undefined : this.rows.get(wanted[0].item.info.id);
+    if (firstRow !== undefined && !this.rowMeasured) {
+      const measured = firstRow.tr.getBoundingClientRect().height;
+      if (measured > 0) {
+        this.rowHeight = measured;
+        this.rowMeasured = true;
+      }
+    }
+    // The rows not drawn, as margins: the scroller keeps the height of every row.
+    this.table.style.marginTop = `${first * this.rowHeight}px`;
+    this.table.style.marginBottom = `${Math.max(0, total - end) * this.rowHeight}px`;
+    if (hadFocus !== null && this.rows.has(hadFocus)) this.rows.get(hadFocus)?.tr.focus({ preventScroll: true });
+    if (page !== null && this.sortMatches(page.sort)) this.renderSortState();
+    this.settleActive();
+    this.renderCount();
+  }
+
+  private sortMatches(sort: SortState): boolean {
+    return sort.key === this.sort.key && sort.direction === this.sort.direction;
+  }
+
+  /** Keeps the roving tabindex on a drawn row; takes a focus a key press left pending. */
+  private settleActive(): void {
+    if (this.focusIndex !== null) {
+      const id = this.idAt(this.focusIndex);
+      if (id !== null) {
+        this.focusIndex = null;
+        this.setActive(id, true);
+        return;
+      }
+    }
+    if (this.activeId !== null && this.rows.has(this.activeId)) return;
+    // The active row scrolled away (or left): Tab enters the table at the first row drawn.
+    const first = this.orderedIds[0];
+    if (first !== undefined) this.setActive(first, false);
+  }
+
+  private idAt(index: number): string | null {
+    for (const [id, i] of this.indexes) if (i === index) return id;
+    return null;
   }
 
   private setActive(id: string, focus: boolean): void {
@@ -333,6 +352,7 @@ export class TableView {
       if (old) old.tr.tabIndex = -1;
       this.activeId = id;
     }
+    this.activeIndex = this.indexes.get(id) ?? this.activeIndex;
     const row = this.rows.get(id);
     if (!row) return;
     row.tr.tabIndex = 0;
@@ -343,54 +363,43 @@ export class TableView {
     const tr = (ev.target as Element).closest('tr[data-session-id]');
     const id = tr?.getAttribute('data-session-id');
     if (!id || ev.target !== tr) return;
-    const row = this.rows.get(id);
-    if (!row) return;
-    const i = this.order.indexOf(row);
-    const go = (j: number): void => {
-      const target = this.order[Math.max(0, Math.min(this.order.length - 1, j))];
-      if (target) this.setActive(target.id, true);
-    };
-    switch (ev.key) {
-      case 'ArrowDown':
-        go(i + 1);
-        break;
-      case 'ArrowUp':
-        go(i - 1);
-        break;
-      case 'PageDown':
-        go(i + 10);
-        break;
-      case 'PageUp':
-        go(i - 10);
-        break;
-      case 'Home':
-        go(0);
-        break;
-      case 'End':
-        go(this.order.length - 1);
-        break;
-      case 'Enter':
-      case ' ':
-        this.options.onSelect(id);
-        break;
-      case 'Delete':
-        this.options.onTerminate(id);
-        break;
-      default:
-        return;
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      this.options.onSelect(id);
+    } else if (ev.key === 'Delete') {
+      this.options.onTerminate(id);
+    } else {
+      const index = this.indexes.get(id) ?? this.activeIndex;
+      const perPage = Math.max(1, Math.floor((this.wrap.clientHeight - this.thead.offsetHeight) / this.rowHeight) - 1);
+      const target = keyTarget(ev.key, index, this.size, perPage);
+      if (target === null) return;
+      this.moveTo(target);
     }
     ev.preventDefault();
   }
 
+  /** Scrolls row `index` into view and focuses it (now if drawn, else once its window is drawn). */
+  private moveTo(index: number): void {
+    const top = scrollFor(index, this.wrap.scrollTop, this.wrap.clientHeight, this.headHeight(), this.rowHeight, this.thead.offsetHeight);
+    if (top !== this.wrap.scrollTop) this.wrap.scrollTop = top;
+    const id = this.idAt(index);
+    if (id !== null) {
+      this.setActive(id, true);
+    } else {
+      this.focusIndex = index;
+      this.viewportChanged();
+    }
+  }
+
   private renderSortState(): void {
     for (const [key, th] of this.headers) {
+      th.classList.remove('is-sorting');
       if (key === this.sort.key) th.setAttribute('aria-sort', this.sort.direction);
       else th.removeAttribute('aria-sort');
     }
   }
 
   private renderCount(): void {
-    const n = this.order.length;
+    const n = this.size;
     // Only on change: the count sits in the caption, and touching it relays out the table.
     setText(this.countEl, `${formatCount(n)} session${n === 1 ? '' : 's'}`);
     if (this.emptyEl.hidden !== n > 0) this.emptyEl.hidden = n > 0;
