@@ -15,7 +15,7 @@ import { pageHandlers } from './rpc/pages.js';
 import { queryHandlers } from './rpc/query.js';
 import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
-import { IN_MEMORY, openHistory } from './history/index.js';
+import { openHistory } from './history/index.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
@@ -97,7 +97,7 @@ export class SessionTracker {
     router.app = this.appHub.handlers;
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
-    this.log.info({ event: 'history.open', store: history.store.description, keepLive: options.redisUrl === undefined && options.dataDir !== undefined && options.dataDir !== IN_MEMORY }, 'history store open');
+    this.log.info({ event: 'history.open', store: history.store.description, keepLive: history.keepsLive }, 'history store open');
     this.ready = options.redisUrl === undefined ? this.restoreLive() : this.startCluster(options.redisUrl);
     // Embedders may never await it: log a failure rather than leave it unhandled.
     this.ready.catch((err: unknown) => this.log.error({ err }, 'cluster mode failed to start'));
@@ -130,8 +130,15 @@ export class SessionTracker {
 
   /** Sessions live when the tracker last stopped come back disconnected, resumable for the session timeout. */
   private async restoreLive(): Promise<void> {
-    if (this.options.dataDir === undefined || this.options.dataDir === IN_MEMORY) return;
-    const saved = await this.ctx.history.store.loadLive();
+    if (!this.ctx.history.keepsLive) return;
+    let saved: Awaited<ReturnType<typeof this.ctx.history.store.loadLive>>;
+    try {
+      saved = await this.ctx.history.store.loadLive();
+    } catch (err) {
+      // A database down at start must not keep the tracker from serving: live traffic comes first.
+      this.log.error({ err, event: 'history.restore_failed' }, 'live sessions of the last run not restored: the history store is unreachable');
+      return;
+    }
     const now = Date.now();
     let restored = 0;
     for (const s of saved) if (this.registry.restore(s, now)) restored++;

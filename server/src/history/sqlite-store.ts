@@ -67,6 +67,7 @@ export class SqliteStore implements HistoryStore {
   readonly description: string;
   private readonly db: Database.Database;
   private readonly insertEvent: Database.Statement;
+  private readonly insertOnce: Database.Statement;
   private readonly insertEnded: Database.Statement;
   private readonly upsertLive: Database.Statement;
   private readonly deleteLive: Database.Statement;
@@ -101,8 +102,13 @@ export class SqliteStore implements HistoryStore {
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (at, type, session_id, username, project, client_address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    // A session starts and ends once (as PostgreSQL's st_events_once makes it): a second of either is skipped.
+    this.insertOnce = this.db.prepare(
+      `INSERT INTO events (at, type, session_id, username, project, client_address, detail) SELECT ?, ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM events WHERE session_id = ? AND type = ?)`,
+    );
     this.insertEnded = this.db.prepare(
-      'INSERT OR REPLACE INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
     this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
@@ -110,7 +116,9 @@ export class SqliteStore implements HistoryStore {
     this.endedRows = (this.db.prepare('SELECT COUNT(*) AS n FROM ended_sessions').get() as { n: number }).n;
     this.writeTx = this.db.transaction((batch: WriteBatch) => {
       for (const e of batch.events) {
-        this.insertEvent.run(e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail));
+        const row = [e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail)];
+        if (e.type === 'session.start' || e.type === 'session.end') this.insertOnce.run(...row, e.sessionId, e.type);
+        else this.insertEvent.run(...row);
       }
       for (const s of batch.ended) {
         this.insertEnded.run(s.id, s.project, s.username, s.clientAddress, s.createdAt, s.endedAt, s.endReason, s.info);
