@@ -113,6 +113,8 @@ export class SessionTracker {
     const o = this.options;
     const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
+    // Parts end on each node; the session's end is recorded where the cluster decides it.
+    this.ctx.history.recorder.clusterEnds = true;
     this.ctx.cluster = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
@@ -124,6 +126,7 @@ export class SessionTracker {
       log: this.log,
       registry: this.registry,
       runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
+      sessionEnded: (_sid, parts, reason, now) => this.ctx.history.recorder.clusterEnded(parts, reason, now),
     });
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }

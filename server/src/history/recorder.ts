@@ -2,6 +2,8 @@ import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import { toSessionInfo } from '../sessions/info.js';
 import type { LifecycleRecorder } from '../sessions/registry.js';
 import type { Page, Session } from '../sessions/session.js';
+import type { PartRecord } from '../cluster/types.js';
+import { clusterEnd } from './cluster-end.js';
 import type { HistoryJournal } from './journal.js';
 
 /** Who did an admin action, and to whom. */
@@ -27,6 +29,12 @@ const pageDetail = (p: Pick<Page, 'id' | 'path' | 'title'>) => ({ pageId: p.id, 
  * with their socket; the RPC handlers of logins, pages and admin actions.
  */
 export class HistoryRecorder implements LifecycleRecorder {
+  /**
+   * In cluster mode a node's part ending is not the session ending (it may live on elsewhere):
+   * the end is recorded by clusterEnded, once, where the cluster decides it.
+   */
+  clusterEnds = false;
+
   constructor(private readonly journal: HistoryJournal) {}
 
   private event(type: HistoryEventType, s: Pick<Session, 'id' | 'username' | 'project' | 'clientAddress'>, detail: Record<string, unknown>, at = Date.now()): void {
@@ -40,7 +48,7 @@ export class HistoryRecorder implements LifecycleRecorder {
   ended(s: Session, reason: string, now: number): void {
     const endReason = endReasonOf(reason);
     // Ended by the process stopping: it lives on after the restart (or died with an in-memory store).
-    if (endReason === undefined) return;
+    if (endReason === undefined || this.clusterEnds) return;
     const endedAt = new Date(now).toISOString();
     this.event(
       'session.end',
@@ -59,6 +67,14 @@ export class HistoryRecorder implements LifecycleRecorder {
       endReason,
       info: JSON.stringify(info),
     });
+  }
+
+  /** The cluster ended a session (see PartStore's SessionEndSink): its one end event and row. */
+  clusterEnded(parts: readonly PartRecord[], endReason: EndReason, now: number): void {
+    const end = clusterEnd(parts, endReason, now);
+    if (end === undefined) return;
+    this.journal.record(end.event);
+    this.journal.sessionEnded(end.ended);
   }
 
   pagesClosed(s: Session, pages: readonly Page[], now: number): void {
