@@ -98,8 +98,9 @@ export class PostgresServer {
     return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${this.port}/${db}`;
   }
 
-  /** Starts (again) on the same port and data: durability-trading settings, this is a test. */
+  /** Starts (again, if stopped) on the same port and data: durability-trading settings, this is a test. */
   async restart(): Promise<void> {
+    if (this.running) return;
     const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'shared_buffers=32MB'];
     const child = spawn(join(this.bin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(this.owner ?? {}) });
     this.child = child;
@@ -124,10 +125,14 @@ export class PostgresServer {
     });
   }
 
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Fast shutdown (SIGINT): clients are cut off, the data stays for restart(). */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !this.running) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     await exited;

@@ -62,6 +62,12 @@ export class HistoryJournal {
   private readonly flushTimer: NodeJS.Timeout;
   private pruneTimer: NodeJS.Timeout | undefined;
   private dropped = 0;
+  /** Events dropped past maxPending since start: the /metrics counter. */
+  droppedTotal = 0;
+  /** Writes failing in a row: the first is logged as an error, the recovery as info (not one line a flush). */
+  private failing = 0;
+  /** Records of the write in progress, not written yet. */
+  private writing = 0;
   private closed = false;
   private source: LiveSource | undefined;
 
@@ -101,12 +107,19 @@ export class HistoryJournal {
   }
 
   private bound(): void {
-    const over = this.events.length + this.ended.length - this.opts.maxPending;
+    // Records of a write in progress count too: they are held until it is done.
+    const over = this.pending - this.opts.maxPending;
     if (over <= 0) return;
     // Events go first: an ended session's record is the part nobody can rebuild.
     const cut = Math.min(over, this.events.length);
     this.events.splice(0, cut);
     this.dropped += cut;
+    this.droppedTotal += cut;
+  }
+
+  /** Records held unwritten now (events and ended sessions), a write in progress included: the /metrics gauge. */
+  get pending(): number {
+    return this.events.length + this.ended.length + this.writing;
   }
 
   /** Writes what is buffered, and the live sessions that changed; one flush at a time. */
@@ -127,14 +140,20 @@ export class HistoryJournal {
     this.ended = [];
     this.gone = [];
     this.captured = [];
+    this.writing = slices.reduce((n, b) => n + b.events.length + b.ended.length, 0);
     for (let i = 0; i < slices.length; i++) {
       const batch = slices[i] as WriteBatch;
       try {
         // One transaction per slice, a turn of the event loop between: a burst never stalls it.
         if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         await this.store.write(batch);
+        this.writing -= batch.events.length + batch.ended.length;
       } catch (err) {
-        this.log.error({ err, event: 'history.write_failed' }, 'history write failed; kept for the next flush');
+        this.writing = 0;
+        // A store that is down fails every flush: one error line when it starts, then one a minute.
+        if (this.failing++ % Math.max(1, Math.round(60_000 / this.opts.flushMs)) === 0) {
+          this.log.error({ err, event: 'history.write_failed', failures: this.failing }, 'history write failed; kept for the next flush');
+        }
         // What was not written goes back in front, in order; the bound applies.
         const rest = slices.slice(i);
         this.events = [...rest.flatMap((b) => b.events), ...this.events];
@@ -144,6 +163,10 @@ export class HistoryJournal {
         this.bound();
         return;
       }
+    }
+    if (this.failing > 0) {
+      this.log.info({ event: 'history.write_recovered', failures: this.failing }, 'history writes go through again');
+      this.failing = 0;
     }
   }
 
