@@ -2,6 +2,7 @@ import { UNAUTHENTICATED, type AppMethodTraffic, type DeviceInfo, type SessionSc
 import type { Connection } from '../transport/connection.js';
 import type { Bucket } from './rate-limit.js';
 import type { FixedJson, PagesJson } from './info-json.js';
+import { trafficOf } from './traffic.js';
 
 export interface Page {
   readonly id: string;
@@ -42,6 +43,8 @@ export interface SavedSession extends SessionIdentity {
   messagesSent: number;
   lastCommAt: number;
   recentAt: number;
+  /** Per app method traffic (SessionInfo `traffic`); absent in records saved before it was kept, or with none. */
+  traffic?: Record<string, AppMethodTraffic>;
 }
 
 /** One tracked session: identity fixed by its first socket, counters, login, pages. */
@@ -205,6 +208,7 @@ export class Session {
       messagesSent: this.messagesSent,
       lastCommAt: this.lastCommAt,
       recentAt: this.recentAt,
+      ...(this.appTraffic === undefined ? {} : { traffic: trafficOf(this) }),
     };
   }
 
@@ -218,6 +222,7 @@ export class Session {
     s.messagesSent = saved.messagesSent;
     s.lastCommAt = saved.lastCommAt;
     s.recentAt = saved.recentAt;
+    if (saved.traffic !== undefined) s.appTraffic = new Map(Object.entries(saved.traffic).map(([name, t]) => [name, { ...t }]));
     return s;
   }
 
