@@ -73,7 +73,9 @@ export class SessionTracker {
       clockToleranceSec: options.jwtClockToleranceSec,
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
-    const history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log);
+    // Rollup rows are per node: in a cluster each node's name must differ from the others'.
+    const node = options.nodeId ?? (options.redisUrl === undefined ? 'local' : `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    const history = openHistory({ ...options, keepLive: options.redisUrl === undefined, node }, this.log);
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
     history.journal.watchLive(() => this.registry.values());
     const router = new RpcRouter(

@@ -110,6 +110,7 @@ export interface MethodResults {
   'session.sendMessage': { delivered: number };
   'sessions.history': HistoryResults['sessions.history'];
   'sessions.events': HistoryResults['sessions.events'];
+  'sessions.rollup': HistoryResults['sessions.rollup'];
 }
 
 export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
@@ -131,6 +132,7 @@ export const ADMIN_METHODS: ReadonlySet<MethodName> = new Set<MethodName>([
   'session.sendMessage',
   'sessions.history',
   'sessions.events',
+  'sessions.rollup',
 ]);
 
 /** Server-to-client notifications. */

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/src/history/sqlite-store.js';
 import { PgStore } from '../../server/src/history/pg-store.js';
-import { events, endedSessions } from '../../server/src/history/query.js';
-import type { EndedRecord, EventRecord, HistoryStore, LiveRecord } from '../../server/src/history/store.js';
+import { events, endedSessions, rollup } from '../../server/src/history/query.js';
+import type { EndedRecord, EventRecord, HistoryStore, LiveRecord, RollupRecord } from '../../server/src/history/store.js';
 import { hasPostgres, PostgresServer } from '../support/postgres.js';
 
 const ev = (i: number, at: number, type: EventRecord['type'] = 'login', sessionId = `s-${i % 7}`): EventRecord => ({
@@ -55,8 +55,22 @@ async function answers(store: HistoryStore): Promise<unknown[]> {
   await pagesOf((cursor) => events(store, { limit: 6, cursor }, (u) => u === 'odd'));
   await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, undefined, undefined));
   await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, (p) => p === 'P'));
+  out.push(await rollup(store, { from: 0, to: 10 * MINUTE }, undefined));
+  out.push(await rollup(store, { from: 2 * MINUTE + 5, to: 3 * MINUTE }, (p) => p !== 'a'));
   return out;
 }
+
+const MINUTE = 60_000;
+const roll = (minute: number, project: string, node: string, n: number): RollupRecord => ({
+  minute: minute * MINUTE,
+  project,
+  node,
+  sessions: n,
+  users: n - 1,
+  pages: 2 * n,
+  bytesFromClients: 1_000 * n,
+  bytesToClients: 3_000 * n,
+});
 
 async function fill(store: HistoryStore): Promise<void> {
   // Three events per millisecond (ties page by the store's sequence), in two batches.
@@ -64,6 +78,10 @@ async function fill(store: HistoryStore): Promise<void> {
   const all = Array.from({ length: 45 }, (_, i) => ev(i, 1_000 + Math.floor(i / 3), types[i % types.length]));
   await store.write({ events: all.slice(0, 20), ended: [], live: [], gone: [] });
   await store.write({ events: all.slice(20), ended: IDS.map((id, i) => ended(id, 100 + i * 10, 200 + (i % 3) * 50)), live: [], gone: [] });
+  // Two nodes' rows of one minute and project add up; a row written again replaces the older.
+  const rows = [1, 2, 3].flatMap((m) => IDS.slice(0, 4).flatMap((p, i) => [roll(m, p, 'n1', i + 1), roll(m, p, 'n2', m)]));
+  await store.write({ events: [], ended: [], live: [], gone: [], rollup: rows });
+  await store.write({ events: [], ended: [], live: [], gone: [], rollup: [roll(3, 'a', 'n1', 9), roll(3, 'a', 'n1', 10)] });
 }
 
 const live = (id: string, n: number): LiveRecord => ({ id, n }) as unknown as LiveRecord;
@@ -97,6 +115,10 @@ async function contract(store: HistoryStore): Promise<void> {
   expect(await store.prune(1_010, 10_000)).toBe(20 + IDS.length); // the other 20 events before 1_010, every ended row but 'dup'
   expect((await events(store, { limit: 10_000 }, undefined)).events).toHaveLength(before - 30);
   expect((await endedSessions(store, {}, undefined, undefined)).sessions.map((s) => s.id)).toEqual(['dup']);
+  // The rollup goes with the rest of the history.
+  expect((await rollup(store, { from: 0, to: 10 * MINUTE }, undefined)).minutes).toHaveLength(12);
+  await store.prune(100 * MINUTE, 10_000);
+  expect((await rollup(store, { from: 0, to: 10 * MINUTE }, undefined)).minutes).toEqual([]);
 }
 
 describe.skipIf(!hasPostgres())('history stores: one contract, SQLite and PostgreSQL', () => {
@@ -123,6 +145,9 @@ describe.skipIf(!hasPostgres())('history stores: one contract, SQLite and Postgr
       const endOf = (id: string) => 200 + (IDS.indexOf(id) % 3) * 50;
       const bytes = [...IDS].sort((x, y) => endOf(y) - endOf(x) || Buffer.compare(Buffer.from(y), Buffer.from(x)));
       expect(ids).toEqual(bytes);
+      const r = (await rollup(pgStore, { from: 0, to: 10 * MINUTE }, undefined)).minutes;
+      expect(r.find((m) => m.at === new Date(3 * MINUTE).toISOString() && m.project === 'a')).toMatchObject({ sessions: 10 + 3, bytesToClients: 3_000 * 13 });
+      expect(r.slice(0, 4).map((m) => m.project)).toEqual(['B', '_x', 'a', 'b']);
       await contract(sqlite);
       await contract(pgStore);
     } finally {

@@ -15,6 +15,8 @@ export interface HistoryOptions {
   historyMaxPending: number;
   /** Rows kept per table when in memory (events; ended sessions), oldest dropped first. */
   historyMemoryRows: number;
+  /** This node's name in the rollup (unique per node of a cluster). */
+  node: string;
   /** Live sessions are kept across restarts (a store that outlives the process, and not cluster mode: Redis does it there). */
   keepLive: boolean;
 }
@@ -41,6 +43,7 @@ export function openHistory(o: HistoryOptions, log: Logger): History {
     retentionMs: o.historyDays * 24 * 60 * 60 * 1000,
     maxPending: o.historyMaxPending,
     keepLive: keepsLive,
+    node: o.node,
   });
   return { store, journal, recorder: new HistoryRecorder(journal), keepsLive };
 }

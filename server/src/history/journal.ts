@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Session } from '../sessions/session.js';
-import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, WriteBatch } from './store.js';
+import { RollupSampler } from './rollup.js';
+import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, RollupRecord, WriteBatch } from './store.js';
 
 export interface JournalOptions {
   /** How often buffered history is written: the most a crash loses. */
@@ -11,7 +12,12 @@ export interface JournalOptions {
   maxPending: number;
   /** Live sessions are saved for a restart (a data directory on a single node). */
   keepLive: boolean;
+  /** This node's name in the rollup rows (nodes of a cluster write their own rows, added up when read). */
+  node?: string;
 }
+
+/** Rollup rows held while the store fails (a day of 7 projects): past it the oldest go. */
+const ROLLUP_PENDING_MAX = 10_000;
 
 /** Where the journal reads live sessions from when it saves them (the registry's sessions). */
 export type LiveSource = () => Iterable<Session>;
@@ -25,16 +31,16 @@ const SLICE = 1_000;
 /** Cuts a batch into slices of at most SLICE records, in order (events, ended, gone, live). */
 function slice(all: WriteBatch): WriteBatch[] {
   const out: WriteBatch[] = [];
-  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [] };
+  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [], rollup: [] };
   let n = 0;
-  const push = <K extends keyof WriteBatch>(key: K, items: WriteBatch[K]) => {
+  const push = <K extends keyof WriteBatch>(key: K, items: NonNullable<WriteBatch[K]>) => {
     for (const item of items) {
       if (n === SLICE) {
         out.push(cur);
-        cur = { events: [], ended: [], gone: [], live: [] };
+        cur = { events: [], ended: [], gone: [], live: [], rollup: [] };
         n = 0;
       }
-      (cur[key] as unknown[]).push(item);
+      (cur[key] as unknown[] | undefined)?.push(item);
       n++;
     }
   };
@@ -42,6 +48,7 @@ function slice(all: WriteBatch): WriteBatch[] {
   push('ended', all.ended);
   push('gone', all.gone);
   push('live', all.live);
+  push('rollup', all.rollup ?? []);
   if (n > 0) out.push(cur);
   return out;
 }
@@ -55,6 +62,9 @@ export class HistoryJournal {
   private events: EventRecord[] = [];
   private ended: EndedRecord[] = [];
   private gone: string[] = [];
+  /** Rollup rows not written yet, by minute, project and node: a newer row of the same key replaces the older. */
+  private rollup = new Map<string, RollupRecord>();
+  private readonly sampler: RollupSampler;
   /** Live sessions captured for the next write (at shutdown, before the registry lets them go). */
   private captured: LiveRecord[] = [];
   private readonly saved = new Map<string, number>();
@@ -76,6 +86,7 @@ export class HistoryJournal {
     private readonly log: Logger,
     private readonly opts: JournalOptions,
   ) {
+    this.sampler = new RollupSampler(opts.node ?? 'local');
     this.flushTimer = setInterval(() => void this.flush(), opts.flushMs);
     this.flushTimer.unref();
     if (opts.retentionMs > 0) {
@@ -104,6 +115,19 @@ export class HistoryJournal {
       this.gone.push(rec.id);
     }
     this.bound();
+  }
+
+  /** A session ends: its last bytes count in the rollup's minute. */
+  sessionGone(s: Session): void {
+    this.sampler.final(s);
+  }
+
+  private keepRollup(rows: readonly RollupRecord[]): void {
+    for (const r of rows) this.rollup.set(`${r.minute}\u0000${r.project}\u0000${r.node}`, r);
+    for (const key of this.rollup.keys()) {
+      if (this.rollup.size <= ROLLUP_PENDING_MAX) break;
+      this.rollup.delete(key);
+    }
   }
 
   private bound(): void {
@@ -135,7 +159,10 @@ export class HistoryJournal {
       this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
       this.dropped = 0;
     }
-    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()] });
+    if (this.source !== undefined && !this.closed) this.keepRollup(this.sampler.sample(this.source(), Date.now()));
+    const rollup = [...this.rollup.values()];
+    this.rollup.clear();
+    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()], rollup });
     this.events = [];
     this.ended = [];
     this.gone = [];
@@ -159,6 +186,10 @@ export class HistoryJournal {
         this.events = [...rest.flatMap((b) => b.events), ...this.events];
         this.ended = [...rest.flatMap((b) => b.ended), ...this.ended];
         this.gone = [...rest.flatMap((b) => b.gone), ...this.gone];
+        // Rows sampled meanwhile are newer than those that failed: they win.
+        const newer = [...this.rollup.values()];
+        this.rollup.clear();
+        this.keepRollup([...rest.flatMap((b) => b.rollup ?? []), ...newer]);
         for (const b of rest) for (const l of b.live) this.saved.delete(l.id);
         this.bound();
         return;

@@ -42,7 +42,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE st_rollup (
     minute BIGINT NOT NULL,
-    project TEXT NOT NULL,
+    project TEXT COLLATE "C" NOT NULL,
     node TEXT NOT NULL,
     sessions INTEGER NOT NULL,
     users INTEGER NOT NULL,

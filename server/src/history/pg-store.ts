@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from './pg-schema.js';
-import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, StoredEvent, WriteBatch } from './store.js';
+import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, RollupQuery, RollupRow, StoredEvent, WriteBatch } from './store.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
@@ -172,6 +172,17 @@ export class PgStore implements HistoryStore {
           );
         }
         if (batch.gone.length > 0) await c.query('DELETE FROM st_live_sessions WHERE id = ANY($1::text[])', [batch.gone]);
+        // One row per key in a batch (ON CONFLICT cannot touch a row twice in one statement): the latest wins.
+        const ru = [...new Map((batch.rollup ?? []).map((r) => [`${r.minute}\u0000${r.project}\u0000${r.node}`, r])).values()];
+        if (ru.length > 0) {
+          await c.query(
+            `INSERT INTO st_rollup (minute, project, node, sessions, users, pages, bytes_from_clients, bytes_to_clients)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
+             ON CONFLICT (minute, project, node) DO UPDATE SET sessions = EXCLUDED.sessions, users = EXCLUDED.users, pages = EXCLUDED.pages,
+               bytes_from_clients = EXCLUDED.bytes_from_clients, bytes_to_clients = EXCLUDED.bytes_to_clients`,
+            [ru.map((r) => r.minute), ru.map((r) => r.project), ru.map((r) => r.node), ru.map((r) => r.sessions), ru.map((r) => r.users), ru.map((r) => r.pages), ru.map((r) => r.bytesFromClients), ru.map((r) => r.bytesToClients)],
+          );
+        }
       }),
     );
   }
@@ -225,12 +236,39 @@ export class PgStore implements HistoryStore {
     );
   }
 
+  rollup(q: RollupQuery): Promise<RollupRow[]> {
+    const args: (number | string)[] = [q.from, q.to];
+    let keyset = '';
+    if (q.after) {
+      args.push(q.after[0], q.after[1]);
+      keyset = 'AND (minute < $3 OR (minute = $3 AND project < $4))';
+    }
+    args.push(q.limit);
+    const sql = `SELECT minute, project, SUM(sessions) AS sessions, SUM(users) AS users, SUM(pages) AS pages,
+        SUM(bytes_from_clients) AS bytes_from_clients, SUM(bytes_to_clients) AS bytes_to_clients
+      FROM st_rollup WHERE minute >= $1 AND minute <= $2 ${keyset}
+      GROUP BY minute, project ORDER BY minute DESC, project DESC LIMIT $${args.length}`;
+    return this.run(async (pool) =>
+      (await pool.query<Record<string, string>>(sql, args)).rows.map((r) => ({
+        minute: Number(r['minute']),
+        project: String(r['project']),
+        sessions: Number(r['sessions']),
+        users: Number(r['users']),
+        pages: Number(r['pages']),
+        bytesFromClients: Number(r['bytes_from_clients']),
+        bytesToClients: Number(r['bytes_to_clients']),
+      })),
+    );
+  }
+
   prune(before: number, max: number): Promise<number> {
     return this.run(async (pool) => {
       const a = await pool.query('DELETE FROM st_events WHERE seq IN (SELECT seq FROM st_events WHERE at < $1 LIMIT $2)', [before, max]);
-      const left = Math.max(0, max - (a.rowCount ?? 0));
+      let left = Math.max(0, max - (a.rowCount ?? 0));
       const b = left > 0 ? await pool.query('DELETE FROM st_ended_sessions WHERE id IN (SELECT id FROM st_ended_sessions WHERE ended_at < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
-      return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+      left = Math.max(0, left - (b.rowCount ?? 0));
+      const c = left > 0 ? await pool.query('DELETE FROM st_rollup WHERE ctid IN (SELECT ctid FROM st_rollup WHERE minute < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
+      return (a.rowCount ?? 0) + (b.rowCount ?? 0) + (c.rowCount ?? 0);
     });
   }
 

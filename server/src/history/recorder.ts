@@ -46,6 +46,7 @@ export class HistoryRecorder implements LifecycleRecorder {
   }
 
   ended(s: Session, reason: string, now: number): void {
+    this.journal.sessionGone(s);
     const endReason = endReasonOf(reason);
     // Ended by the process stopping: it lives on after the restart (or died with an in-memory store).
     if (endReason === undefined || this.clusterEnds) return;

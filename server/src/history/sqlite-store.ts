@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, StoredEvent, WriteBatch } from './store.js';
+import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, RollupQuery, RollupRow, StoredEvent, WriteBatch } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -30,6 +30,17 @@ CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, at DESC, seq
 CREATE TABLE IF NOT EXISTS live_sessions (
   id TEXT PRIMARY KEY,
   record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rollup (
+  minute INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  node TEXT NOT NULL,
+  sessions INTEGER NOT NULL,
+  users INTEGER NOT NULL,
+  pages INTEGER NOT NULL,
+  bytes_from_clients INTEGER NOT NULL,
+  bytes_to_clients INTEGER NOT NULL,
+  PRIMARY KEY (minute, project, node)
 );
 `;
 
@@ -71,6 +82,7 @@ export class SqliteStore implements HistoryStore {
   private readonly insertEnded: Database.Statement;
   private readonly upsertLive: Database.Statement;
   private readonly deleteLive: Database.Statement;
+  private readonly upsertRollup: Database.Statement;
   private readonly writeTx: (batch: WriteBatch) => void;
   /** Rows per table, kept in step with writes: trimming must not count a big table each flush. */
   private eventRows = 0;
@@ -112,6 +124,9 @@ export class SqliteStore implements HistoryStore {
     );
     this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
     this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
+    this.upsertRollup = this.db.prepare(
+      'INSERT OR REPLACE INTO rollup (minute, project, node, sessions, users, pages, bytes_from_clients, bytes_to_clients) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.eventRows = (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     this.endedRows = (this.db.prepare('SELECT COUNT(*) AS n FROM ended_sessions').get() as { n: number }).n;
     this.writeTx = this.db.transaction((batch: WriteBatch) => {
@@ -125,6 +140,7 @@ export class SqliteStore implements HistoryStore {
       }
       for (const l of batch.live) this.upsertLive.run(l.id, JSON.stringify(l));
       for (const id of batch.gone) this.deleteLive.run(id);
+      for (const r of batch.rollup ?? []) this.upsertRollup.run(r.minute, r.project, r.node, r.sessions, r.users, r.pages, r.bytesFromClients, r.bytesToClients);
     });
   }
 
@@ -205,13 +221,34 @@ export class SqliteStore implements HistoryStore {
     );
   }
 
+  rollup(q: RollupQuery): Promise<RollupRow[]> {
+    const args: (number | string)[] = [q.from, q.to];
+    let keyset = '';
+    if (q.after) {
+      keyset = 'AND (minute < ? OR (minute = ? AND project < ?))';
+      args.push(q.after[0], q.after[0], q.after[1]);
+    }
+    args.push(q.limit);
+    const rows = this.db
+      .prepare(
+        `SELECT minute, project, SUM(sessions) AS sessions, SUM(users) AS users, SUM(pages) AS pages,
+           SUM(bytes_from_clients) AS bytesFromClients, SUM(bytes_to_clients) AS bytesToClients
+         FROM rollup WHERE minute >= ? AND minute <= ? ${keyset}
+         GROUP BY minute, project ORDER BY minute DESC, project DESC LIMIT ?`,
+      )
+      .all(...args) as RollupRow[];
+    return Promise.resolve(rows);
+  }
+
   prune(before: number, max: number): Promise<number> {
     const a = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? LIMIT ?)').run(before, max);
     const left = Math.max(0, max - a.changes);
     const b = left > 0 ? this.db.prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions WHERE ended_at < ? LIMIT ?)').run(before, left) : { changes: 0 };
+    const left2 = Math.max(0, left - b.changes);
+    const c = left2 > 0 ? this.db.prepare('DELETE FROM rollup WHERE rowid IN (SELECT rowid FROM rollup WHERE minute < ? LIMIT ?)').run(before, left2) : { changes: 0 };
     this.eventRows -= a.changes;
     this.endedRows -= b.changes;
-    return Promise.resolve(a.changes + b.changes);
+    return Promise.resolve(a.changes + b.changes + c.changes);
   }
 
   loadLive(): Promise<LiveRecord[]> {

@@ -1,5 +1,5 @@
 import { compileFilter } from '../filters/regex.js';
-import { endedSessions, events, HistoryParamError } from '../history/query.js';
+import { endedSessions, events, HistoryParamError, rollup } from '../history/query.js';
 import { invalidParams } from './errors.js';
 import type { HandlerTable } from './router.js';
 
@@ -24,5 +24,12 @@ export const historyHandlers: HandlerTable = {
     const q = p ?? {};
     const user = compileFilter('usernameFilter', q.usernameFilter);
     return named(ctx.history.journal.flush().then(() => events(ctx.history.store, q, user)));
+  },
+
+  /** Extension: the per-minute rollup per project, for charts. */
+  'sessions.rollup'({ ctx }, p) {
+    const q = p ?? {};
+    const project = compileFilter('projectFilter', q.projectFilter);
+    return named(ctx.history.journal.flush().then(() => rollup(ctx.history.store, q, project)));
   },
 };
