@@ -181,6 +181,11 @@ export class DashboardApi {
     return this.client.sessionEvents(query);
   }
 
+  /** The per-minute rollup per project of a window, oldest minute first (the History charts). */
+  rollup(query: NonNullable<ParamsOf<'sessions.rollup'>>): Promise<MethodResults['sessions.rollup']> {
+    return this.client.sessionRollup(query);
+  }
+
   /** Re-reads uptime and last comm of the listed sessions (see RESYNC_MS). */
   async resyncTiming(): Promise<void> {
     if (!this.signedIn || this.subscription === null || this.client.state !== 'connected') return;
