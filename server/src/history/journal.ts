@@ -87,7 +87,10 @@ export class HistoryJournal {
     private readonly opts: JournalOptions,
   ) {
     this.sampler = new RollupSampler(opts.node ?? 'local');
-    this.flushTimer = setInterval(() => void this.flush(), opts.flushMs);
+    this.flushTimer = setInterval(() => {
+      this.sampleRollup();
+      void this.flush();
+    }, opts.flushMs);
     this.flushTimer.unref();
     if (opts.retentionMs > 0) {
       // First prune soon after start (a tracker restarted after a long stop), then hourly.
@@ -115,6 +118,15 @@ export class HistoryJournal {
       this.gone.push(rec.id);
     }
     this.bound();
+  }
+
+  /**
+   * Samples the rollup for the next write: each flush interval, and before the rollup is read.
+   * Not on every flush: a history query flushes first, and a rollup row rewritten (a transaction)
+   * per query would make each page wait on a commit.
+   */
+  sampleRollup(): void {
+    if (this.source !== undefined && !this.closed) this.keepRollup(this.sampler.sample(this.source(), Date.now()));
   }
 
   /** A session ends: its last bytes count in the rollup's minute. */
@@ -159,7 +171,6 @@ export class HistoryJournal {
       this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
       this.dropped = 0;
     }
-    if (this.source !== undefined && !this.closed) this.keepRollup(this.sampler.sample(this.source(), Date.now()));
     const rollup = [...this.rollup.values()];
     this.rollup.clear();
     const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()], rollup });
@@ -244,6 +255,7 @@ export class HistoryJournal {
     clearInterval(this.flushTimer);
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     await this.flushing;
+    this.sampleRollup();
     await this.flush();
     this.closed = true;
     await this.store.close();

@@ -30,6 +30,8 @@ export const historyHandlers: HandlerTable = {
   'sessions.rollup'({ ctx }, p) {
     const q = p ?? {};
     const project = compileFilter('projectFilter', q.projectFilter);
+    // The minute in progress as it is now.
+    ctx.history.journal.sampleRollup();
     return named(ctx.history.journal.flush().then(() => rollup(ctx.history.store, q, project)));
   },
 };
