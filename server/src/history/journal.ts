@@ -89,7 +89,7 @@ export class HistoryJournal {
     this.sampler = new RollupSampler(opts.node ?? 'local');
     this.flushTimer = setInterval(() => {
       this.sampleRollup();
-      void this.flush();
+      void this.flush(true);
     }, opts.flushMs);
     this.flushTimer.unref();
     if (opts.retentionMs > 0) {
@@ -158,22 +158,27 @@ export class HistoryJournal {
     return this.events.length + this.ended.length + this.writing;
   }
 
-  /** Writes what is buffered, and the live sessions that changed; one flush at a time. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
+  /** Writes what is buffered (with `saveLive`, and the live sessions that changed); one flush at a time. */
+  flush(saveLive = false): Promise<void> {
+    this.flushing ??= this.write(saveLive).finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
-  private async write(): Promise<void> {
+  /**
+   * `saveLive`: also the live sessions that changed (each flush interval, and at close). Not on
+   * the flush a history query does first: the asker's own session changes with every call, and
+   * saving it would make each page wait on a commit.
+   */
+  private async write(saveLive: boolean): Promise<void> {
     if (this.dropped > 0) {
       this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
       this.dropped = 0;
     }
     const rollup = [...this.rollup.values()];
     this.rollup.clear();
-    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()], rollup });
+    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...(saveLive ? this.changedLive() : [])], rollup });
     this.events = [];
     this.ended = [];
     this.gone = [];
@@ -256,7 +261,7 @@ export class HistoryJournal {
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     await this.flushing;
     this.sampleRollup();
-    await this.flush();
+    await this.flush(true);
     this.closed = true;
     await this.store.close();
   }

@@ -52,9 +52,13 @@ export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K |
   const items: R[] = [];
   let after = s.after;
   let scanned = 0;
+  // A filter that matches little reads ever bigger chunks: with a store across the network
+  // (PostgreSQL) the round trips, not the rows, are what a long scan costs.
+  let grow = 1;
   for (;;) {
     const want = s.limit - items.length;
-    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) : want + 1);
+    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) * grow : want + 1);
+    grow *= 2;
     const rows = await s.fetch(after, n);
     let i = 0;
     for (; i < rows.length && items.length < s.limit; i++) {
