@@ -34,7 +34,7 @@ const TYPES = ['page.open', 'page.close', 'page.open', 'page.close', 'login', 'l
 function event(i) {
   const session = Math.floor(i / 10);
   const user = session % 100 === 0 ? `vip-${session}` : `user-${session % 1_000}`;
-  const type = i % 10 === 0 ? 'session.start' : i % 10 === 9 ? 'session.end' : i % 100 === 50 ? 'login.failed' : TYPES[i % TYPES.length];
+  const type = i % 10 === 0 ? 'session.start' : i % 10 === 9 ? 'session.end' : i % 100 === 55 ? 'login.failed' : TYPES[i % TYPES.length];
   return { at: Math.floor(START + i * STEP), type, sessionId: `s-${session}`, username: user, project: `Line${session % 7}`, clientAddress: '10.0.0.1', detail: { path: `/line/${i % 50}`, title: 'Overview', pageId: 'p1' } };
 }
 
@@ -103,7 +103,7 @@ const PAGES = {
 };
 
 async function pages(options) {
-  const srv = await startServer({ host: '127.0.0.1', port: 0, adminToken: ADMIN, logLevel: 'warn', historyDays: 0, ...options });
+  const srv = await startServer({ host: '127.0.0.1', port: 0, adminToken: ADMIN, logLevel: 'warn', historyDays: 0, rateLimitPerSecond: 0, ...options });
   const a = await admin(srv.wsUrl);
   const out = {};
   for (const [name, make] of Object.entries(PAGES)) {

@@ -89,4 +89,29 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     await two.close();
     await twoB.close();
   }, 60_000);
+
+  it("records the end of a session whose node died, once, where the reaper decided it", async () => {
+    const db = await pg.database();
+    const extra = [...FAST, '--database', db, '--data-dir', ':memory:'];
+    const a = await NodeProcess.start('pg-dies', redis.url, extra);
+    await using b = await NodeProcess.start('pg-lives', redis.url, extra);
+    await using adminB = await connectAdmin(b, { project: 'Ops' });
+    const c = await RawClient.connect(a.wsUrl, { project: 'Plant' });
+    const sid = c.welcome.sessionId;
+    await c.result('auth.login', { token: await userToken('dora') });
+    await untilStored(redis.url, sid, 'pg-dies', (p) => p.loggedIn === true);
+    // The start is written before the node dies (a SIGKILL loses at most one flush).
+    await until('the start written', async () => ((await adminB.result('sessions.events', { sessionId: sid })).events.length >= 2 ? true : undefined));
+    await a.kill('SIGKILL');
+    await until(
+      'the session ended by the reaper',
+      async () => ((await adminB.result('sessions.history', {})).sessions as Ended[]).find((s) => s.id === sid),
+      20_000,
+    );
+    const rows = ((await adminB.result('sessions.history', {})).sessions as Ended[]).filter((s) => s.id === sid);
+    expect(rows).toMatchObject([{ id: sid, username: 'dora', endReason: 'timeout' }]);
+    const evs = (await adminB.result('sessions.events', { sessionId: sid, types: ['session.start', 'session.end'] })).events as { type: string }[];
+    expect(evs.map((e) => e.type)).toEqual(['session.end', 'session.start']);
+    await c.close().catch(() => undefined);
+  }, 60_000);
 });

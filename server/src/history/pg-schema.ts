@@ -34,6 +34,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX st_events_by_at ON st_events (at DESC, seq DESC);
   CREATE INDEX st_events_by_session ON st_events (session_id, at DESC, seq DESC);
+  CREATE INDEX st_events_by_type ON st_events (type, at DESC, seq DESC);
   -- A session that spans nodes starts and ends once, whichever nodes write it.
   CREATE UNIQUE INDEX st_events_once ON st_events (session_id, type) WHERE type IN ('session.start', 'session.end');
   CREATE TABLE st_live_sessions (

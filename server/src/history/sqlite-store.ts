@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_at ON events (at DESC, seq DESC);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, at DESC, seq DESC);
+-- A page of a rare type (login.failed) must not walk every event of the window.
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at DESC, seq DESC);
 CREATE TABLE IF NOT EXISTS live_sessions (
   id TEXT PRIMARY KEY,
   record TEXT NOT NULL
