@@ -52,6 +52,7 @@ async function answers(store: HistoryStore): Promise<unknown[]> {
   await pagesOf((cursor) => events(store, { limit: 5, cursor, from: 1_003, to: 1_010 }, undefined));
   await pagesOf((cursor) => events(store, { limit: 4, cursor, sessionId: 's-3' }, undefined));
   await pagesOf((cursor) => events(store, { limit: 3, cursor, types: ['page.open', 'logout'] }, undefined));
+  await pagesOf((cursor) => events(store, { limit: 4, cursor, types: ['login'] }, undefined));
   await pagesOf((cursor) => events(store, { limit: 6, cursor }, (u) => u === 'odd'));
   await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, undefined, undefined));
   await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, (p) => p === 'P'));

@@ -216,7 +216,9 @@ export class PgStore implements HistoryStore {
     const args: (number | string | readonly string[])[] = [q.from, q.to];
     const arg = (v: number | string | readonly string[]) => `$${args.push(v)}`;
     if (q.sessionId !== undefined) where.push(`session_id = ${arg(q.sessionId)}`);
-    if (q.types !== undefined && q.types.length > 0) where.push(`type = ANY(${arg(q.types)}::text[])`);
+    // One type as `=`: the planner then walks st_events_by_type in order (with ANY it may not).
+    if (q.types !== undefined && q.types.length === 1) where.push(`type = ${arg(q.types[0] as string)}`);
+    else if (q.types !== undefined && q.types.length > 1) where.push(`type = ANY(${arg(q.types)}::text[])`);
     if (q.after) {
       const at = arg(q.after[0]);
       where.push(`(at < ${at} OR (at = ${at} AND seq < ${arg(q.after[1])}))`);
