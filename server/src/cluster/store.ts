@@ -237,8 +237,7 @@ export class PartStore {
       if (ended) {
         out.ended.push(sid);
         this.ended(sid, parts, 'timeout', now);
-      }
-      else for (const p of retired) out.retired.push(p);
+      } else for (const p of retired) out.retired.push(p);
     });
     return out;
   }
