@@ -254,6 +254,14 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
     } while (cursor !== null);
   }
 
+  /**
+   * Admin only: the per-minute rollup per project (sessions, users, pages, bytes each way) of a
+   * window (default the last 24 hours), oldest minute first, for charts.
+   */
+  sessionRollup(query: ParamsOf<'sessions.rollup'> = {}): Promise<MethodResults['sessions.rollup']> {
+    return this.request('sessions.rollup', query ?? {});
+  }
+
   /** Admin only: every ended session the query matches, page after page (`for await`). */
   async *allSessionHistory(query: ParamsOf<'sessions.history'> = {}): AsyncGenerator<MethodResults['sessions.history']['sessions'][number]> {
     let cursor: string | null | undefined = query?.cursor;

@@ -72,6 +72,12 @@ export interface ServerOptions {
    * default) keeps history in memory only; the CLI's default is the user's state directory.
    */
   dataDir: string | undefined;
+  /**
+   * A postgres:// (or postgresql://) URL: history goes to that PostgreSQL instead of the data
+   * directory, shared by every node of a cluster (any node answers for all). Undefined: no database.
+   * The password is never logged.
+   */
+  database: string | undefined;
   /** Days of history kept (ended sessions, events); older rows are pruned in the background. 0 keeps all. Default 30. */
   historyDays: number;
   /** How often history is written to the store: the most a crash loses. Default 1 000 ms. */
@@ -120,6 +126,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   clusterFlushMs: 1_000,
   clusterBeatMs: 1_000,
   dataDir: undefined,
+  database: undefined,
   historyDays: 30,
   historyFlushMs: 1_000,
   historyMaxPending: 100_000,
@@ -157,6 +164,8 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   if (o.clusterTimeoutMs > 1_900) throw new RangeError('option clusterTimeoutMs must be <= 1900: cluster queries answer within 2 s');
   positiveInt('clusterFlushMs', o.clusterFlushMs, 50);
   positiveInt('historyDays', o.historyDays, 0);
+  // The message never repeats the URL: it may hold a password.
+  if (o.database !== undefined && !/^postgres(?:ql)?:\/\/\S+$/.test(o.database)) throw new RangeError('option database must be a postgres:// or postgresql:// URL');
   positiveInt('historyFlushMs', o.historyFlushMs, 10);
   positiveInt('historyMaxPending', o.historyMaxPending, 100);
   positiveInt('historyMemoryRows', o.historyMemoryRows, 100);

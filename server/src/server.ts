@@ -17,7 +17,8 @@ import { adminHandlers } from './rpc/admin.js';
 import { historyHandlers } from './rpc/history.js';
 import { endHandlers } from './rpc/end.js';
 import { listHandlers } from './rpc/list.js';
-import { IN_MEMORY, openHistory, type History } from './history/index.js';
+import { openHistory, type History } from './history/index.js';
+import { clusterEnd } from './cluster/history-end.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { WatchHub } from './sessions/watch-hub.js';
@@ -53,6 +54,8 @@ export class SessionTracker {
   private readonly heartbeat: Heartbeat;
   /** Ended sessions and events (1.1 history), and live sessions kept across restarts. */
   private readonly history: History;
+  /** This node's name: in the cluster, and on its history rollup rows. */
+  private readonly nodeName: string;
   private readonly forwarded: RequestListener[];
   private closing: Promise<void> | undefined;
   /** The app's own traffic (contract 1.1): handle, push, track. */
@@ -77,7 +80,10 @@ export class SessionTracker {
       clockToleranceSec: options.jwtClockToleranceSec,
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
-    const history = (this.history = openHistory({ ...options, keepLive: options.redisUrl === undefined }, this.log));
+    // One name per node: the cluster's, and its rollup rows' (each node writes its own).
+    const node = options.nodeId ?? (options.redisUrl === undefined ? 'local' : `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    this.nodeName = node;
+    const history = (this.history = openHistory({ ...options, keepLive: options.redisUrl === undefined, node }, this.log));
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
     history.journal.watchLive(() => this.registry.values());
     const router = new RpcRouter(
@@ -96,14 +102,14 @@ export class SessionTracker {
     );
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, history, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.appHub = new AppHub(this.ctx, trustList(options.trustProxy));
     this.ctx.appStats = this.appHub.stats;
     router.app = this.appHub.handlers;
     this.heartbeat = new Heartbeat(connections, options.heartbeatMs);
 
-    this.log.info({ event: 'history.open', store: history.store.description, keepLive: options.redisUrl === undefined && options.dataDir !== undefined && options.dataDir !== IN_MEMORY }, 'history store open');
+    this.log.info({ event: 'history.open', store: history.store.description, keepLive: history.keepsLive }, 'history store open');
     this.ready = options.redisUrl === undefined ? this.restoreLive() : this.startCluster(options.redisUrl);
     // Embedders may never await it: log a failure rather than leave it unhandled.
     this.ready.catch((err: unknown) => this.log.error({ err }, 'cluster mode failed to start'));
@@ -117,7 +123,9 @@ export class SessionTracker {
 
   private async startCluster(url: string): Promise<void> {
     const o = this.options;
-    const nodeId = o.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const nodeId = this.nodeName;
+    // Parts end on each node; the session's end is recorded where the cluster decides it.
+    this.history.recorder.clusterEnds = true;
     const backend = await RedisBackend.start({
       url,
       prefix: o.redisPrefix,
@@ -129,6 +137,10 @@ export class SessionTracker {
       log: this.log,
       registry: this.registry,
       runLocal: (action) => (action.kind === 'push' ? this.appHub.runLocalPush(action) : runLocalAction(this.ctx, action)),
+      sessionEnded: (_sid, parts, reason, now) => {
+        const end = clusterEnd(parts, reason, now);
+        if (end) this.history.recorder.clusterEnded(end);
+      },
     });
     // Together: a cluster-wide feed exactly when there is a cluster behind it.
     this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
@@ -138,8 +150,15 @@ export class SessionTracker {
 
   /** Sessions live when the tracker last stopped come back disconnected, resumable for the session timeout. */
   private async restoreLive(): Promise<void> {
-    if (this.options.dataDir === undefined || this.options.dataDir === IN_MEMORY) return;
-    const saved = await this.history.store.loadLive();
+    if (!this.history.keepsLive) return;
+    let saved: Awaited<ReturnType<typeof this.history.store.loadLive>>;
+    try {
+      saved = await this.history.store.loadLive();
+    } catch (err) {
+      // A database down at start must not keep the tracker from serving: live traffic comes first.
+      this.log.error({ err, event: 'history.restore_failed' }, 'live sessions of the last run not restored: the history store is unreachable');
+      return;
+    }
     const now = Date.now();
     let restored = 0;
     for (const s of saved) if (this.registry.restore(s, now)) restored++;

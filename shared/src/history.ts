@@ -39,7 +39,26 @@ export const HISTORY_LIMITS = {
   defaultLimit: 1_000,
   maxLimit: 10_000,
   cursorMaxLength: 512,
+  /** Most rows one sessions.rollup answers (the newest minutes of the window are kept). */
+  rollupMaxRows: 10_000,
+  /** sessions.rollup's window when `from` is omitted: the last 24 hours before `to`. */
+  rollupDefaultWindowMs: 24 * 60 * 60 * 1000,
 } as const;
+
+/** 1.1 extension: one project's figures in one minute, every node added up (see sessions.rollup). */
+export interface RollupMinute {
+  /** ISO 8601 start of the minute. */
+  at: string;
+  project: string;
+  /** Most sessions listed at once in the minute (in a cluster, each node's count added up). */
+  sessions: number;
+  /** Most distinct logged-in usernames at once (in a cluster, added up over nodes). */
+  users: number;
+  /** Most open pages at once. */
+  pages: number;
+  bytesFromClients: number;
+  bytesToClients: number;
+}
 
 /** ISO 8601 time or epoch ms; checked for a real time by the server (naming the field). */
 const time = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]).optional();
@@ -64,9 +83,12 @@ export const historyParamsSchemas = {
     })
     .strict()
     .optional(),
+  'sessions.rollup': z.object({ from: time, to: time, projectFilter: filter }).strict().optional(),
 } as const;
 
 export interface HistoryResults {
   'sessions.history': { sessions: EndedSessionInfo[]; next: string | null };
   'sessions.events': { events: HistoryEvent[]; next: string | null };
+  /** Oldest minute first; `truncated`: the window held more than rollupMaxRows rows, the oldest were left out. */
+  'sessions.rollup': { minutes: RollupMinute[]; truncated: boolean };
 }

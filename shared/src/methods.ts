@@ -119,6 +119,7 @@ export interface MethodResults {
   'sessions.history': HistoryResults['sessions.history'];
   'sessions.events': HistoryResults['sessions.events'];
   'sessions.list': ListResults['sessions.list'];
+  'sessions.rollup': HistoryResults['sessions.rollup'];
 }
 
 export const METHOD_NAMES = Object.keys(paramsSchemas) as MethodName[];
@@ -141,6 +142,7 @@ export const ADMIN_METHODS: ReadonlySet<MethodName> = new Set<MethodName>([
   'sessions.history',
   'sessions.events',
   'sessions.list',
+  'sessions.rollup',
 ]);
 
 /** Server-to-client notifications. */

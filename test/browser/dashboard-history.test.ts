@@ -136,6 +136,15 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
     expect(await page.isVisible('#history-more')).toBe(true);
     expect(await page.textContent('#history-count')).toBe('100 sessions so far');
 
+    // The rollup's charts above the list: a line per project on each, named in the legends.
+    const legend = (metric: string) => page.$$eval(`#rollup-charts [data-metric="${metric}"] .rollup-legend li`, (lis) => lis.map((li) => li.firstChild?.nextSibling?.textContent?.trim() ?? ''));
+    await waitFor(async () => ((await legend('bytes')).includes('Plant') ? true : undefined), 'the bytes chart');
+    expect(await legend('bytes')).toEqual(expect.arrayContaining(['Plant', 'Warehouse']));
+    const lines = await page.$$eval('#rollup-charts [data-metric="bytes"] path.rollup-line', (ps) => ps.map((p) => [p.getAttribute('data-project'), p.getAttribute('d') ?? '']));
+    expect(lines.length).toBe((await legend('bytes')).length);
+    for (const [, d] of lines) expect(d).toMatch(/^M[\d.]+ [\d.]+/);
+    expect(await page.$$eval('#rollup-charts [data-metric="sessions"] path.rollup-line', (ps) => ps.length)).toBeGreaterThan(0);
+
     // Load more: the rest, nothing twice, then no more button.
     await page.click('#history-more');
     await waitFor(async () => (await historyIds(page)).length === BULK + 3, 'the second page');

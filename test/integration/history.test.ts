@@ -165,6 +165,24 @@ describe('a restart keeps live sessions', () => {
     await back.close();
   });
 
+  it("keeps each session's per app method traffic across a restart", async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir });
+    first.tracker.handle('echo', (p) => p);
+    const c = await RawClient.connect(first.wsUrl, { project: 'Traffic' });
+    for (let i = 0; i < 3; i++) await c.result('app.echo', { n: i });
+    const before = (await c.result('session.self')) as { traffic: Record<string, unknown> };
+    expect(before.traffic['echo']).toMatchObject({ messagesSent: 3, messagesReceived: 3 });
+    await first.close();
+    await closedWithin(c, 5_000);
+
+    await using second = await startTestServer({ dataDir, port: 0 });
+    await using admin = await connectAdmin(second);
+    const [s] = (await admin.result('getSessionInfo', [null, 'Traffic'])) as { id: string; traffic: Record<string, unknown> }[];
+    expect(s?.id).toBe(c.welcome.sessionId);
+    expect(s?.traffic).toEqual(before.traffic);
+  });
+
   it('after a SIGKILL, loses at most what came in the last flush interval', async () => {
     const dataDir = tempDir();
     const child = await startChildServer({ dataDir, historyFlushMs: 100 });

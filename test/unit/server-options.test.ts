@@ -26,4 +26,17 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ adminToken: 'short' })).toThrow(/adminToken/);
     expect(() => resolveOptions({ path: 'ws' })).toThrow(/path/);
   });
+
+  it('takes only a postgres URL as database, and never repeats it (it may hold a password)', () => {
+    expect(resolveOptions({ database: 'postgres://u:pw@db:5432/st' }).database).toBe('postgres://u:pw@db:5432/st');
+    expect(resolveOptions({ database: 'postgresql://db/st' }).database).toBe('postgresql://db/st');
+    let message = '';
+    try {
+      resolveOptions({ database: 'mysql://u:hunter2@db/st' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/option database must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(message).not.toContain('hunter2');
+  });
 });

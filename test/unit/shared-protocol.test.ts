@@ -116,6 +116,7 @@ describe('method map', () => {
         'sessions.history',
         'sessions.events',
         'sessions.list',
+        'sessions.rollup',
       ].sort(),
     );
     expect(isMethodName('page.open')).toBe(true);
@@ -125,7 +126,7 @@ describe('method map', () => {
 
   it('admin methods are getSessionInfo and the admin table', () => {
     expect([...ADMIN_METHODS].sort()).toEqual(
-      ['getSessionInfo', 'getSessionStats', 'sessions.watch', 'sessions.unwatch', 'sessions.close', 'pages.close', 'session.sendMessage', 'sessions.history', 'sessions.events', 'sessions.list'].sort(),
+      ['getSessionInfo', 'getSessionStats', 'sessions.watch', 'sessions.unwatch', 'sessions.close', 'pages.close', 'session.sendMessage', 'sessions.history', 'sessions.events', 'sessions.list', 'sessions.rollup'].sort(),
     );
     for (const m of ['page.open', 'page.update', 'page.close', 'auth.login', 'auth.logout', 'session.self'] as const) {
       expect(ADMIN_METHODS.has(m)).toBe(false);

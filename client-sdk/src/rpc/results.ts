@@ -29,6 +29,9 @@ const isCursor = (v: unknown): boolean => v === null || isString(v);
 const isHistoryEvent = (v: unknown): v is Record<string, unknown> =>
   hasFields(v, { at: isString, type: isString, sessionId: isString, username: isString, project: isString, clientAddress: isString, detail: isRecord });
 
+const isRollupMinute = (v: unknown): v is Record<string, unknown> =>
+  hasFields(v, { at: isString, project: isString, sessions: isNumber, users: isNumber, pages: isNumber, bytesFromClients: isNumber, bytesToClients: isNumber });
+
 const pageResult = (v: unknown): boolean => hasFields(v, { pageId: isString });
 const sessionList = (v: unknown): boolean => isArrayOf(v, isSessionInfo);
 
@@ -55,6 +58,7 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'sessions.events': (v) => hasFields(v, { events: (l) => isArrayOf(l, isHistoryEvent), next: isCursor }),
   // Only `id` is sure to come: the others are as `fields` asked.
   'sessions.list': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, (s): s is unknown => hasFields(s, { id: isString })), total: isNumber, next: isCursor }),
+  'sessions.rollup': (v) => hasFields(v, { minutes: (l) => isArrayOf(l, isRollupMinute), truncated: isBoolean }),
 };
 
 export function isResultOf<M extends MethodName>(method: M, value: unknown): value is MethodResults[M] {

@@ -176,6 +176,11 @@ export class DashboardApi {
     return this.client.sessionEvents(query);
   }
 
+  /** The per-minute rollup per project of a window, oldest minute first (the History charts). */
+  rollup(query: NonNullable<ParamsOf<'sessions.rollup'>>): Promise<MethodResults['sessions.rollup']> {
+    return this.client.sessionRollup(query);
+  }
+
   private onWelcome(sessionId: string): void {
     // A new socket: its login is gone until made again.
     this.epoch++;

@@ -51,10 +51,13 @@ export interface Geometry {
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
-/** Points of the samples inside the window: x by age (right edge is `now`), y by count (0 at the bottom). */
-export function chartGeometry(samples: readonly Sample[], now: number, box: Box): Geometry {
+/**
+ * Points of the samples inside the window: x by age (right edge is `now`), y by count (0 at the
+ * bottom). `scale`: the y-axis top to use (charts of several series share one), else the samples'.
+ */
+export function chartGeometry(samples: readonly Sample[], now: number, box: Box, scale?: number): Geometry {
   const visible = samples.filter((s) => now - s.t <= box.windowMs);
-  const yMax = niceMax(visible.reduce((m, s) => Math.max(m, s.count), 0));
+  const yMax = scale ?? niceMax(visible.reduce((m, s) => Math.max(m, s.count), 0));
   if (visible.length === 0) return { line: '', area: '', yMax, last: null };
   const pts = visible.map((s) => ({
     x: round(Math.min(box.width, Math.max(0, box.width * (1 - (now - s.t) / box.windowMs)))),

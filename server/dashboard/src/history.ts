@@ -4,13 +4,14 @@
  * at a time, and the timeline of one session. Failures say what went wrong: a -32602 next to the field it
  * names, the other ones (not an admin, no connection) in the list's status line.
  */
-import type { EndedSessionInfo, HistoryEvent } from '@session-tracker/shared';
+import type { EndedSessionInfo, HistoryEvent, RollupMinute } from '@session-tracker/shared';
 import { byId, h, setText } from './dom.js';
 import { renderEvents } from './events.js';
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatExactBytes } from './format.js';
 import { HistoryForm } from './history-form.js';
 import { PAGE_SIZE, endReasonText, historyErrorField, windowParams } from './history-model.js';
 import { Pager } from './pager.js';
+import { RollupCharts } from './rollup-chart.js';
 import { TimelineView, type TimelineSubject } from './timeline.js';
 
 const E_INVALID_PARAMS = -32602;
@@ -41,6 +42,7 @@ export interface HistoryApi {
   readonly connected: boolean;
   history(query: HistoryQuery): Promise<{ sessions: EndedSessionInfo[]; next: string | null }>;
   events(query: EventsQuery): Promise<{ events: HistoryEvent[]; next: string | null }>;
+  rollup(query: { from?: number; to?: number; projectFilter?: string }): Promise<{ minutes: RollupMinute[]; truncated: boolean }>;
 }
 
 export type HistoryMode = 'history' | 'events';
@@ -55,6 +57,9 @@ export class HistoryPanel {
   private readonly ended: Pager<EndedSessionInfo>;
   private readonly events: Pager<HistoryEvent>;
   private readonly timeline: TimelineView;
+  private readonly charts = new RollupCharts();
+  /** Counts rollup reads, so an answer that comes after a newer search is not drawn. */
+  private chartSeq = 0;
   /** The view's lists were read since the sign-in (a view shown again is read again). */
   private loadedFor: HistoryMode | null = null;
   /** The ended sessions shown, by ID (for the row that was chosen). */
@@ -70,6 +75,7 @@ export class HistoryPanel {
     this.summary = byId('history-summary');
     this.workspace = byId('history-workspace');
     this.tbody = byId('history-table', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
+    byId('ended-wrap').before(this.charts.root);
     this.form = new HistoryForm(byId('history-form', HTMLFormElement), () => this.search());
     // Before the lists: their first (empty) render asks which session the timeline shows.
     this.timeline = new TimelineView(byId('timeline'), {
@@ -113,6 +119,8 @@ export class HistoryPanel {
     this.events.clear();
     this.closeTimeline(false);
     this.form.reset();
+    this.chartSeq++;
+    this.charts.clear();
     setText(this.summary, '');
   }
 
@@ -140,6 +148,7 @@ export class HistoryPanel {
     setText(this.heading, view === 'history' ? 'History' : 'Events');
     byId('ended-wrap').hidden = view !== 'history';
     byId('events-wrap').hidden = view !== 'events';
+    this.charts.root.hidden = view !== 'history';
     this.form.setMode(view === 'history' ? 'sessions' : 'events');
     if (focus) this.heading.focus({ preventScroll: true });
     if (this.api.signedIn && this.loadedFor !== view) this.search();
@@ -169,7 +178,9 @@ export class HistoryPanel {
     const user = values.usernameFilter === '' ? {} : { usernameFilter: values.usernameFilter };
     setText(this.summary, windowSummary(window.from, window.to, now));
     if (this.view === 'history') {
-      const query: HistoryQuery = { ...span, ...user, ...(values.projectFilter === '' ? {} : { projectFilter: values.projectFilter }), limit: PAGE_SIZE };
+      const project = values.projectFilter === '' ? {} : { projectFilter: values.projectFilter };
+      const query: HistoryQuery = { ...span, ...user, ...project, limit: PAGE_SIZE };
+      void this.loadCharts(window.from, window.to, now, project);
       void this.ended.start(async (cursor) => {
         const page = await this.api.history(cursor === null ? query : { ...query, cursor });
         return { items: page.sessions, next: page.next };
@@ -180,6 +191,28 @@ export class HistoryPanel {
         const page = await this.api.events(cursor === null ? query : { ...query, cursor });
         return { items: page.events, next: page.next };
       });
+    }
+  }
+
+  /**
+   * The charts of the window: without a start, the 24 hours before its end; a moment
+   * ("connected at") shows the hour around it. The username filter does not apply (the rollup is per project).
+   */
+  private async loadCharts(from: number | undefined, to: number | undefined, now: number, project: { projectFilter?: string }): Promise<void> {
+    const seq = ++this.chartSeq;
+    let end = to ?? now;
+    let start = from ?? end - 24 * 3_600_000;
+    if (start === end) {
+      start -= 1_800_000;
+      end = Math.min(now, end + 1_800_000);
+    }
+    this.charts.clear('loading…');
+    try {
+      const r = await this.api.rollup({ from: start, to: end, ...project });
+      if (seq === this.chartSeq) this.charts.render(r.minutes, start, end);
+    } catch (err) {
+      // The list below says what went wrong (the same query fails there too): the charts only say they are empty.
+      if (seq === this.chartSeq) this.charts.clear(SessionTracker.isRpcError(err, E_FORBIDDEN) ? 'admins only' : 'not available');
     }
   }
 

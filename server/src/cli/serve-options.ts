@@ -52,6 +52,12 @@ export const SERVE_FLAGS: Flag[] = [
     help: 'directory of the history store, made 0700; ":memory:" keeps it in memory only (default: $XDG_STATE_HOME or ~/.local/state, /session-tracker)',
     apply: (o, v) => (o.dataDir = v),
   },
+  {
+    flag: 'database',
+    env: 'SESSION_TRACKER_DATABASE',
+    help: 'postgres://user:password@host:port/db: keep history in PostgreSQL, shared by every node of a cluster, instead of --data-dir',
+    apply: (o, v) => (o.database = v),
+  },
   { flag: 'history-days', env: 'SESSION_TRACKER_HISTORY_DAYS', help: `days of history kept; 0 keeps all (default ${DEFAULT_OPTIONS.historyDays})`, apply: (o, v) => (o.historyDays = int('history-days', v)) },
   { flag: 'metrics-token', env: 'SESSION_TRACKER_METRICS_TOKEN', help: 'bearer token GET /metrics requires (default: open)', apply: (o, v) => (o.metricsToken = v) },
   { flag: 'log-level', env: 'SESSION_TRACKER_LOG_LEVEL', help: `fatal, error, warn, info, debug, trace or silent (default ${DEFAULT_OPTIONS.logLevel})`, apply: (o, v) => (o.logLevel = v) },

@@ -74,6 +74,11 @@ local function live_until(prefix, node, p, timeout)
   if since == nil then return math.huge end
   return since + timeout
 end
+local function part_values(all)
+  local out = {}
+  for i = 2, #all, 2 do table.insert(out, all[i]) end
+  return out
+end
 local function end_session(all, sid, prefix)
   for i = 1, #all, 2 do
     redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid)
@@ -87,7 +92,8 @@ end
 
 /**
  * Decides, atomically, whether a session still has a live part (see live_until); when it has
- * none it ends the session everywhere and returns 1. When it lives, parts left disconnected
+ * none it ends the session everywhere and returns {1, part, ...} (the parts as they were, for
+ * the one history record of the end), or 1 when there was nothing left (ended before). When it lives, parts left disconnected
  * past the timeout (a node's previous run, whose clients resumed elsewhere) are retired
  * (their node holds nothing of it any more) and returned: {0, part, ...}; otherwise 0.
  * KEYS: parts(sid), tokens, retired. ARGV: sid, now, timeoutMs, prefix, [node, partJson]
@@ -113,7 +119,9 @@ for i = 1, #all, 2 do
 end
 if not live then
   end_session(all, sid, prefix)
-  return 1
+  local out = part_values(all)
+  table.insert(out, 1, 1)
+  return out
 end
 if #expired == 0 then return 0 end
 -- A disconnected part has no pages: only its state changes. The pattern cannot occur inside
@@ -142,7 +150,7 @@ export const REAPED = { kept: 0, ended: 1, dropped: 2, retired: 3 } as const;
  * Otherwise the part stays: it is what keeps its session listed and resumable.
  * KEYS: parts(sid), tokens, retired, nodeParts(node).
  * ARGV: sid, now, timeoutMs, prefix, node, nodeTtlMs, partAsRead, retiredPart.
- * Returns a REAPED value.
+ * Returns a REAPED value; when it ended the session, {1, part, ...} (the parts as they were).
  */
 export const REAP_PART_SCRIPT = `${LIVE_LUA}
 local sid, now, timeout, prefix, dead, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
@@ -166,7 +174,9 @@ for i = 1, #all, 2 do
 end
 if best == nil and (mineUntil == nil or mineUntil <= now) then
   end_session(all, sid, prefix)
-  return 1
+  local out = part_values(all)
+  table.insert(out, 1, 1)
+  return out
 end
 if mine == nil or mineUntil == nil then
   redis.call('SREM', KEYS[4], sid)
@@ -206,9 +216,9 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-/** Ends a session at once (admin close). KEYS: parts(sid), tokens, retired. ARGV: sid, prefix. */
+/** Ends a session at once (admin close); returns its parts as they were. KEYS: parts(sid), tokens, retired. ARGV: sid, prefix. */
 export const END_SCRIPT = `${LIVE_LUA}
 local all = redis.call('HGETALL', KEYS[1])
 end_session(all, ARGV[1], ARGV[2])
-return #all / 2
+return part_values(all)
 `;

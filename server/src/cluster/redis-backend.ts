@@ -13,7 +13,7 @@ import { parseNodeMessage } from './messages.js';
 import { asSeen, decodeParts, prefilter, toPart } from './records.js';
 import { Reaper } from './reaper.js';
 import { Requests } from './requests.js';
-import { PartStore } from './store.js';
+import { PartStore, type SessionEndSink } from './store.js';
 import { PartWriter } from './writer.js';
 import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from './query.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
@@ -37,6 +37,8 @@ export interface RedisBackendOptions {
   registry: SessionRegistry;
   /** Runs an admin action on this node's part of a session. */
   runLocal(action: ClusterAction): ActionReply;
+  /** Told once per session the cluster ends, on the node that decided it (history records it there). */
+  sessionEnded?: SessionEndSink;
 }
 
 /** A cluster query answers within 2 s: what Redis has not given by then is left out (degraded). */
@@ -83,7 +85,7 @@ export class RedisBackend implements ClusterBackend {
   ) {
     this.nodeId = o.nodeId;
     this.keys = new Keys(o.prefix);
-    this.store = new PartStore(command, this.keys, o.sessionTimeoutMs);
+    this.store = new PartStore(command, this.keys, o.sessionTimeoutMs, o.sessionEnded);
     this.requests = new Requests({
       command,
       keys: this.keys,

@@ -3,6 +3,25 @@ import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, REAP_PART_SCRIPT, REAPED, type
 import { parsePart } from './records.js';
 import type { PartRecord } from './types.js';
 
+/**
+ * Told once per session the cluster ends, by the node whose script decided it, with the parts
+ * as they were at that moment: the one place a session's end is recorded (history), however
+ * many nodes held it. `closed`: an admin ended it; `timeout`: no part lived any more.
+ */
+export type SessionEndSink = (sid: string, parts: PartRecord[], reason: 'timeout' | 'closed', now: number) => void;
+
+/** The parts a script returned after deciding an end: {1, json, ...}; none when the session was gone already (1). */
+function endedParts(r: unknown): PartRecord[] | undefined {
+  if (r === 1) return [];
+  if (!Array.isArray(r) || r[0] !== 1) return undefined;
+  const out: PartRecord[] = [];
+  for (const text of r.slice(1)) {
+    const p = parsePart(typeof text === 'string' ? text : undefined);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
 /** How many sessions one reaper pass checks per dead node (and among retired parts). */
 const REAP_BATCH = 2_000;
 
@@ -12,7 +31,13 @@ export class PartStore {
     private readonly command: RedisClient,
     private readonly keys: Keys,
     private readonly sessionTimeoutMs: number,
+    private readonly onEnded: SessionEndSink = () => undefined,
   ) {}
+
+  /** A script ended `sid`: the sink hears of it when there were parts (else it had ended before). */
+  private ended(sid: string, parts: PartRecord[], reason: 'timeout' | 'closed', now: number): void {
+    if (parts.length > 0) this.onEnded(sid, parts, reason, now);
+  }
 
   /** Every part of one session. */
   async sessionParts(sid: string): Promise<Map<string, PartRecord>> {
@@ -88,24 +113,28 @@ export class PartStore {
   async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
     const k = this.keys;
     const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
-    return PartStore.checked(await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args)).ended;
+    const { ended, parts } = PartStore.checked(await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args));
+    if (ended) this.ended(sid, parts, 'timeout', now);
+    return ended;
   }
 
-  /** CHECK_SCRIPT's answer: ended, or the parts it retired. */
-  private static checked(r: unknown): { ended: boolean; retired: PartRecord[] } {
-    if (r === 1) return { ended: true, retired: [] };
+  /** CHECK_SCRIPT's answer: ended (with the parts it ended), or the parts it retired. */
+  private static checked(r: unknown): { ended: boolean; parts: PartRecord[]; retired: PartRecord[] } {
+    const parts = endedParts(r);
+    if (parts) return { ended: true, parts, retired: [] };
     const retired: PartRecord[] = [];
     if (Array.isArray(r)) for (const text of r.slice(1)) {
       const p = parsePart(typeof text === 'string' ? text : undefined);
       if (p) retired.push(p);
     }
-    return { ended: false, retired };
+    return { ended: false, parts: [], retired };
   }
 
   /** Ends a session at once, everywhere (admin close). */
   async end(sid: string): Promise<void> {
     const k = this.keys;
-    await this.command.eval(END_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, k.prefix);
+    const r = await this.command.eval(END_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, k.prefix);
+    this.ended(sid, endedParts([1, ...(Array.isArray(r) ? r : [])]) ?? [], 'closed', Date.now());
   }
 
   /**
@@ -138,8 +167,11 @@ export class PartStore {
       sids.forEach((sid, i) => {
         const r = res[i]?.[1];
         const q = asRetired[i];
-        if (r === REAPED.ended) ended.push(sid);
-        else if (r === REAPED.retired && q) retired.push(q);
+        const parts = endedParts(r);
+        if (parts) {
+          ended.push(sid);
+          this.ended(sid, parts, 'timeout', now);
+        } else if (r === REAPED.retired && q) retired.push(q);
       });
     }
     const forgotten = (await this.command.eval(FORGET_SCRIPT, 4, k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
@@ -201,9 +233,11 @@ export class PartStore {
     sids.forEach((sid, i) => {
       const r = res[i];
       if (!r || r[0]) return;
-      const { ended, retired } = PartStore.checked(r[1]);
-      if (ended) out.ended.push(sid);
-      else for (const p of retired) out.retired.push(p);
+      const { ended, parts, retired } = PartStore.checked(r[1]);
+      if (ended) {
+        out.ended.push(sid);
+        this.ended(sid, parts, 'timeout', now);
+      } else for (const p of retired) out.retired.push(p);
     });
     return out;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Session } from '../sessions/session.js';
-import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, WriteBatch } from './store.js';
+import { RollupSampler } from './rollup.js';
+import type { EventRecord, EndedRecord, HistoryStore, LiveRecord, RollupRecord, WriteBatch } from './store.js';
 
 export interface JournalOptions {
   /** How often buffered history is written: the most a crash loses. */
@@ -11,7 +12,12 @@ export interface JournalOptions {
   maxPending: number;
   /** Live sessions are saved for a restart (a data directory on a single node). */
   keepLive: boolean;
+  /** This node's name in the rollup rows (nodes of a cluster write their own rows, added up when read). */
+  node?: string;
 }
+
+/** Rollup rows held while the store fails (a day of 7 projects): past it the oldest go. */
+const ROLLUP_PENDING_MAX = 10_000;
 
 /** Where the journal reads live sessions from when it saves them (the registry's sessions). */
 export type LiveSource = () => Iterable<Session>;
@@ -25,16 +31,16 @@ const SLICE = 1_000;
 /** Cuts a batch into slices of at most SLICE records, in order (events, ended, gone, live). */
 function slice(all: WriteBatch): WriteBatch[] {
   const out: WriteBatch[] = [];
-  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [] };
+  let cur: WriteBatch = { events: [], ended: [], gone: [], live: [], rollup: [] };
   let n = 0;
-  const push = <K extends keyof WriteBatch>(key: K, items: WriteBatch[K]) => {
+  const push = <K extends keyof WriteBatch>(key: K, items: NonNullable<WriteBatch[K]>) => {
     for (const item of items) {
       if (n === SLICE) {
         out.push(cur);
-        cur = { events: [], ended: [], gone: [], live: [] };
+        cur = { events: [], ended: [], gone: [], live: [], rollup: [] };
         n = 0;
       }
-      (cur[key] as unknown[]).push(item);
+      (cur[key] as unknown[] | undefined)?.push(item);
       n++;
     }
   };
@@ -42,6 +48,7 @@ function slice(all: WriteBatch): WriteBatch[] {
   push('ended', all.ended);
   push('gone', all.gone);
   push('live', all.live);
+  push('rollup', all.rollup ?? []);
   if (n > 0) out.push(cur);
   return out;
 }
@@ -55,6 +62,9 @@ export class HistoryJournal {
   private events: EventRecord[] = [];
   private ended: EndedRecord[] = [];
   private gone: string[] = [];
+  /** Rollup rows not written yet, by minute, project and node: a newer row of the same key replaces the older. */
+  private rollup = new Map<string, RollupRecord>();
+  private readonly sampler: RollupSampler;
   /** Live sessions captured for the next write (at shutdown, before the registry lets them go). */
   private captured: LiveRecord[] = [];
   private readonly saved = new Map<string, number>();
@@ -62,6 +72,12 @@ export class HistoryJournal {
   private readonly flushTimer: NodeJS.Timeout;
   private pruneTimer: NodeJS.Timeout | undefined;
   private dropped = 0;
+  /** Events dropped past maxPending since start: the /metrics counter. */
+  droppedTotal = 0;
+  /** Writes failing in a row: the first is logged as an error, the recovery as info (not one line a flush). */
+  private failing = 0;
+  /** Records of the write in progress, not written yet. */
+  private writing = 0;
   private closed = false;
   private source: LiveSource | undefined;
 
@@ -70,7 +86,11 @@ export class HistoryJournal {
     private readonly log: Logger,
     private readonly opts: JournalOptions,
   ) {
-    this.flushTimer = setInterval(() => void this.flush(), opts.flushMs);
+    this.sampler = new RollupSampler(opts.node ?? 'local');
+    this.flushTimer = setInterval(() => {
+      this.sampleRollup();
+      void this.flush(true);
+    }, opts.flushMs);
     this.flushTimer.unref();
     if (opts.retentionMs > 0) {
       // First prune soon after start (a tracker restarted after a long stop), then hourly.
@@ -100,50 +120,100 @@ export class HistoryJournal {
     this.bound();
   }
 
+  /**
+   * Samples the rollup for the next write: each flush interval, and before the rollup is read.
+   * Not on every flush: a history query flushes first, and a rollup row rewritten (a transaction)
+   * per query would make each page wait on a commit.
+   */
+  sampleRollup(): void {
+    if (this.source !== undefined && !this.closed) this.keepRollup(this.sampler.sample(this.source(), Date.now()));
+  }
+
+  /** A session ends: its last bytes count in the rollup's minute. */
+  sessionGone(s: Session): void {
+    this.sampler.final(s);
+  }
+
+  private keepRollup(rows: readonly RollupRecord[]): void {
+    for (const r of rows) this.rollup.set(`${r.minute}\u0000${r.project}\u0000${r.node}`, r);
+    for (const key of this.rollup.keys()) {
+      if (this.rollup.size <= ROLLUP_PENDING_MAX) break;
+      this.rollup.delete(key);
+    }
+  }
+
   private bound(): void {
-    const over = this.events.length + this.ended.length - this.opts.maxPending;
+    // Records of a write in progress count too: they are held until it is done.
+    const over = this.pending - this.opts.maxPending;
     if (over <= 0) return;
     // Events go first: an ended session's record is the part nobody can rebuild.
     const cut = Math.min(over, this.events.length);
     this.events.splice(0, cut);
     this.dropped += cut;
+    this.droppedTotal += cut;
   }
 
-  /** Writes what is buffered, and the live sessions that changed; one flush at a time. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
+  /** Records held unwritten now (events and ended sessions), a write in progress included: the /metrics gauge. */
+  get pending(): number {
+    return this.events.length + this.ended.length + this.writing;
+  }
+
+  /** Writes what is buffered (with `saveLive`, and the live sessions that changed); one flush at a time. */
+  flush(saveLive = false): Promise<void> {
+    this.flushing ??= this.write(saveLive).finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
-  private async write(): Promise<void> {
+  /**
+   * `saveLive`: also the live sessions that changed (each flush interval, and at close). Not on
+   * the flush a history query does first: the asker's own session changes with every call, and
+   * saving it would make each page wait on a commit.
+   */
+  private async write(saveLive: boolean): Promise<void> {
     if (this.dropped > 0) {
       this.log.warn({ event: 'history.dropped', events: this.dropped }, 'history events dropped: the store is not keeping up');
       this.dropped = 0;
     }
-    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...this.changedLive()] });
+    const rollup = [...this.rollup.values()];
+    this.rollup.clear();
+    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...(saveLive ? this.changedLive() : [])], rollup });
     this.events = [];
     this.ended = [];
     this.gone = [];
     this.captured = [];
+    this.writing = slices.reduce((n, b) => n + b.events.length + b.ended.length, 0);
     for (let i = 0; i < slices.length; i++) {
       const batch = slices[i] as WriteBatch;
       try {
         // One transaction per slice, a turn of the event loop between: a burst never stalls it.
         if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         await this.store.write(batch);
+        this.writing -= batch.events.length + batch.ended.length;
       } catch (err) {
-        this.log.error({ err, event: 'history.write_failed' }, 'history write failed; kept for the next flush');
+        this.writing = 0;
+        // A store that is down fails every flush: one error line when it starts, then one a minute.
+        if (this.failing++ % Math.max(1, Math.round(60_000 / this.opts.flushMs)) === 0) {
+          this.log.error({ err, event: 'history.write_failed', failures: this.failing }, 'history write failed; kept for the next flush');
+        }
         // What was not written goes back in front, in order; the bound applies.
         const rest = slices.slice(i);
         this.events = [...rest.flatMap((b) => b.events), ...this.events];
         this.ended = [...rest.flatMap((b) => b.ended), ...this.ended];
         this.gone = [...rest.flatMap((b) => b.gone), ...this.gone];
+        // Rows sampled meanwhile are newer than those that failed: they win.
+        const newer = [...this.rollup.values()];
+        this.rollup.clear();
+        this.keepRollup([...rest.flatMap((b) => b.rollup ?? []), ...newer]);
         for (const b of rest) for (const l of b.live) this.saved.delete(l.id);
         this.bound();
         return;
       }
+    }
+    if (this.failing > 0) {
+      this.log.info({ event: 'history.write_recovered', failures: this.failing }, 'history writes go through again');
+      this.failing = 0;
     }
   }
 
@@ -190,7 +260,8 @@ export class HistoryJournal {
     clearInterval(this.flushTimer);
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     await this.flushing;
-    await this.flush();
+    this.sampleRollup();
+    await this.flush(true);
     this.closed = true;
     await this.store.close();
   }

@@ -1,6 +1,6 @@
-import type { EndedSessionInfo, HistoryEvent, HistoryEventType } from '@session-tracker/shared';
+import type { EndedSessionInfo, HistoryEvent, HistoryEventType, RollupMinute } from '@session-tracker/shared';
 import { HISTORY_LIMITS } from '@session-tracker/shared';
-import type { EndedRecord, HistoryStore, StoredEvent } from './store.js';
+import type { EndedRecord, HistoryStore, RollupRow, StoredEvent } from './store.js';
 
 /** A bad param, named; the RPC layer turns it into -32602. */
 export class HistoryParamError extends Error {}
@@ -52,9 +52,13 @@ export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K |
   const items: R[] = [];
   let after = s.after;
   let scanned = 0;
+  // A filter that matches little reads ever bigger chunks: with a store across the network
+  // (PostgreSQL) the round trips, not the rows, are what a long scan costs.
+  let grow = 1;
   for (;;) {
     const want = s.limit - items.length;
-    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) : want + 1);
+    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) * grow : want + 1);
+    grow *= 2;
     const rows = await s.fetch(after, n);
     let i = 0;
     for (; i < rows.length && items.length < s.limit; i++) {
@@ -124,4 +128,35 @@ export async function events(store: HistoryStore, q: EventsParams, user: Match):
     detail: r.detail,
   }));
   return { events: out, next: next ? encodeCursor('e', next) : null };
+}
+
+export interface RollupParams {
+  from?: string | number | undefined;
+  to?: string | number | undefined;
+}
+
+/** The rollup of a window (default: the 24 hours before `to`), oldest minute first, at most rollupMaxRows rows (the newest). */
+export async function rollup(store: HistoryStore, q: RollupParams, project: Match, now = Date.now()): Promise<{ minutes: RollupMinute[]; truncated: boolean }> {
+  const to = parseTime('to', q.to, now);
+  const from = parseTime('from', q.from, Math.max(0, to - HISTORY_LIMITS.rollupDefaultWindowMs));
+  if (from > to) throw new HistoryParamError('from: after to');
+  // A minute counts when it starts inside the window, or the window starts inside it.
+  const first = from - (from % 60_000);
+  const { items, next } = await scan<RollupRow, readonly [number, string]>({
+    fetch: (after, limit) => store.rollup({ from: first, to, after, limit }),
+    key: (r) => [r.minute, r.project],
+    match: project ? (r) => project(r.project) : undefined,
+    limit: HISTORY_LIMITS.rollupMaxRows,
+    after: undefined,
+  });
+  const minutes = items.reverse().map((r) => ({
+    at: new Date(r.minute).toISOString(),
+    project: r.project,
+    sessions: r.sessions,
+    users: r.users,
+    pages: r.pages,
+    bytesFromClients: r.bytesFromClients,
+    bytesToClients: r.bytesToClients,
+  }));
+  return { minutes, truncated: next !== undefined };
 }

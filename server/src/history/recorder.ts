@@ -3,6 +3,7 @@ import { toSessionInfo } from '../sessions/info.js';
 import type { Actor, SessionEvents } from '../sessions/registry.js';
 import type { Page, Session } from '../sessions/session.js';
 import type { HistoryJournal } from './journal.js';
+import type { EndedRecord, EventRecord } from './store.js';
 
 /** The contract's end reason; undefined for a session that ends with the process (kept live, not ended). */
 function endReasonOf(reason: string): EndReason | undefined {
@@ -19,6 +20,12 @@ const pageDetail = (p: Pick<Page, 'id' | 'path' | 'title'>) => ({ pageId: p.id, 
  * with their socket; the RPC handlers of logins, pages and admin actions.
  */
 export class HistoryRecorder implements SessionEvents {
+  /**
+   * In cluster mode a node's part ending is not the session ending (it may live on elsewhere):
+   * the end is recorded by clusterEnded, once, where the cluster decides it.
+   */
+  clusterEnds = false;
+
   constructor(private readonly journal: HistoryJournal) {}
 
   private event(type: HistoryEventType, s: Pick<Session, 'id' | 'username' | 'project' | 'clientAddress'>, detail: Record<string, unknown>, at = Date.now()): void {
@@ -30,9 +37,10 @@ export class HistoryRecorder implements SessionEvents {
   }
 
   ended(s: Session, reason: string, now: number): void {
+    this.journal.sessionGone(s);
     const endReason = endReasonOf(reason);
     // Ended by the process stopping: it lives on after the restart (or died with an in-memory store).
-    if (endReason === undefined) return;
+    if (endReason === undefined || this.clusterEnds) return;
     const endedAt = new Date(now).toISOString();
     this.event(
       'session.end',
@@ -51,6 +59,12 @@ export class HistoryRecorder implements SessionEvents {
       endReason,
       info: JSON.stringify(info),
     });
+  }
+
+  /** The cluster ended a session: its one end event and row (cluster/history-end.ts made them from every part). */
+  clusterEnded(end: { event: EventRecord; ended: EndedRecord }): void {
+    this.journal.record(end.event);
+    this.journal.sessionEnded(end.ended);
   }
 
   pagesClosed(s: Session, pages: readonly Page[], now: number): void {

@@ -35,6 +35,31 @@ export interface EndedRecord {
 /** A live session as saved for a restart: enough to bring it back, resumable, counters exact. */
 export type LiveRecord = SavedSession;
 
+/** One node's figures for one project in one minute (the store adds the nodes up when asked). */
+export interface RollupRecord {
+  /** Epoch ms of the minute's start. */
+  minute: number;
+  project: string;
+  node: string;
+  /** Most sessions listed at once in the minute. */
+  sessions: number;
+  /** Most distinct logged-in usernames at once. */
+  users: number;
+  /** Most open pages at once. */
+  pages: number;
+  bytesFromClients: number;
+  bytesToClients: number;
+}
+
+/** The rollup as read back: one row per minute and project, every node's figures added up. */
+export type RollupRow = Omit<RollupRecord, 'node'>;
+
+export interface RollupQuery extends TimeRange {
+  /** Keyset: rows strictly after (minute, project) in newest-first order. */
+  after: readonly [minute: number, project: string] | undefined;
+  limit: number;
+}
+
 export interface WriteBatch {
   events: EventRecord[];
   ended: EndedRecord[];
@@ -42,6 +67,8 @@ export interface WriteBatch {
   live: LiveRecord[];
   /** Live sessions no longer live (ended): forget their saved state. */
   gone: string[];
+  /** Rollup rows to write (insert or replace: a minute in progress is written again as it changes). */
+  rollup?: RollupRecord[];
 }
 
 export interface TimeRange {
@@ -70,7 +97,9 @@ export interface HistoryStore {
   ended(q: EndedQuery): Promise<EndedRecord[]>;
   /** Events inside the range, newest first. */
   events(q: EventsQuery): Promise<StoredEvent[]>;
-  /** Deletes up to `max` rows older than `before`; returns how many went. */
+  /** Rollup rows with `from <= minute <= to`, newest minute first, then project (byte order) descending. */
+  rollup(q: RollupQuery): Promise<RollupRow[]>;
+  /** Deletes up to `max` rows older than `before` (events, ended sessions, rollup); returns how many went. */
   prune(before: number, max: number): Promise<number>;
   /** Every saved live session (to restore after a restart). */
   loadLive(): Promise<LiveRecord[]>;

@@ -1,5 +1,5 @@
 import { compileFilter } from '../filters/regex.js';
-import { endedSessions, events, HistoryParamError } from '../history/query.js';
+import { endedSessions, events, HistoryParamError, rollup } from '../history/query.js';
 import { invalidParams } from './errors.js';
 import type { History } from '../history/index.js';
 import type { HandlerTable } from './router.js';
@@ -26,6 +26,15 @@ export function historyHandlers(history: History): HandlerTable {
     const q = p ?? {};
     const user = compileFilter('usernameFilter', q.usernameFilter);
     return named(history.journal.flush().then(() => events(history.store, q, user)));
+  },
+
+  /** Extension: the per-minute rollup per project, for charts. */
+  'sessions.rollup'(_call, p) {
+    const q = p ?? {};
+    const project = compileFilter('projectFilter', q.projectFilter);
+    // The minute in progress as it is now.
+    history.journal.sampleRollup();
+    return named(history.journal.flush().then(() => rollup(history.store, q, project)));
   },
   };
 }

@@ -1,6 +1,7 @@
 import { UNAUTHENTICATED, type AppMethodTraffic, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
 import type { Bucket } from './rate-limit.js';
 import type { FixedJson, PagesJson } from './json-pieces.js';
+import { trafficOf } from './traffic.js';
 
 /**
  * All a session knows of one of its sockets: the transport's Connection is one. Sessions, feeds
@@ -60,6 +61,8 @@ export interface SavedSession extends SessionIdentity {
   messagesSent: number;
   lastCommAt: number;
   recentAt: number;
+  /** Per app method traffic (SessionInfo `traffic`); absent in records saved before it was kept, or with none. */
+  traffic?: Record<string, AppMethodTraffic>;
 }
 
 /** One tracked session: identity fixed by its first socket, counters, login, pages. */
@@ -223,6 +226,7 @@ export class Session {
       messagesSent: this.messagesSent,
       lastCommAt: this.lastCommAt,
       recentAt: this.recentAt,
+      ...(this.appTraffic === undefined ? {} : { traffic: trafficOf(this) }),
     };
   }
 
@@ -236,6 +240,7 @@ export class Session {
     s.messagesSent = saved.messagesSent;
     s.lastCommAt = saved.lastCommAt;
     s.recentAt = saved.recentAt;
+    if (saved.traffic !== undefined) s.appTraffic = new Map(Object.entries(saved.traffic).map(([name, t]) => [name, { ...t }]));
     return s;
   }
 

@@ -1,11 +1,15 @@
 import { APP_TRAFFIC_MAX_NAMES, APP_TRAFFIC_OTHER, type AppMethodTraffic } from '@session-tracker/shared';
-import type { Session } from './session.js';
+
+/** What these functions need of a session: a Session is one (and session.ts imports this file, so not the reverse). */
+export interface HasTraffic {
+  appTraffic: Map<string, AppMethodTraffic> | undefined;
+}
 
 /**
  * Per app method traffic of one session (SessionInfo `traffic`). Names come from clients, so a
  * session keeps at most APP_TRAFFIC_MAX_NAMES of them apart and adds the rest up under `_other`.
  */
-function entryOf(s: Session, name: string): AppMethodTraffic {
+function entryOf(s: HasTraffic, name: string): AppMethodTraffic {
   const map = (s.appTraffic ??= new Map());
   let t = map.get(name);
   if (t !== undefined) return t;
@@ -19,28 +23,28 @@ function entryOf(s: Session, name: string): AppMethodTraffic {
 }
 
 /** A call or notification of `name` came from the session's client. */
-export function countSent(s: Session, name: string, bytes: number): void {
+export function countSent(s: HasTraffic, name: string, bytes: number): void {
   const t = entryOf(s, name);
   t.messagesSent++;
   t.bytesSent += bytes;
 }
 
 /** An answer or push of `name` went to the session's client. */
-export function countReceived(s: Session, name: string, bytes: number): void {
+export function countReceived(s: HasTraffic, name: string, bytes: number): void {
   const t = entryOf(s, name);
   t.messagesReceived++;
   t.bytesReceived += bytes;
 }
 
 /** The `traffic` field: a copy, so a rendered SessionInfo never moves afterwards. */
-export function trafficOf(s: Session): Record<string, AppMethodTraffic> {
+export function trafficOf(s: HasTraffic): Record<string, AppMethodTraffic> {
   const out: Record<string, AppMethodTraffic> = {};
   if (s.appTraffic) for (const [name, t] of s.appTraffic) out[name] = { ...t };
   return out;
 }
 
 /** The same as JSON text, for the cached renderer (info-json.ts). */
-export function trafficJson(s: Session): string {
+export function trafficJson(s: HasTraffic): string {
   return s.appTraffic === undefined ? '{}' : JSON.stringify(trafficOf(s));
 }
 

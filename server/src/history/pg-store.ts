@@ -1,0 +1,300 @@
+import type { Pool, PoolClient } from 'pg';
+import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from './pg-schema.js';
+import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, RollupQuery, RollupRow, StoredEvent, WriteBatch } from './store.js';
+
+/** Connections per node: one for the journal's writes, the rest for history queries. */
+const POOL_MAX = 4;
+/** A PostgreSQL that does not answer fails the write (the journal keeps it) rather than hanging it. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+/** The URL as it may be shown: the password replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+/** Checks a --database URL; the error never repeats the URL (it may hold a password). */
+export function checkDatabaseUrl(url: string): void {
+  if (!/^postgres(?:ql)?:\/\/\S+$/.test(url)) throw new RangeError('option database must be a postgres:// or postgresql:// URL');
+}
+
+interface EventRow {
+  seq: string;
+  at: string;
+  type: string;
+  session_id: string;
+  username: string;
+  project: string;
+  client_address: string;
+  detail: string;
+}
+
+interface EndedRow {
+  id: string;
+  project: string;
+  username: string;
+  client_address: string;
+  created_at: string;
+  ended_at: string;
+  end_reason: string;
+  info: string;
+}
+
+/**
+ * The history of a cluster in PostgreSQL: every node writes to it, any node answers for all.
+ * Same keyset paging as the SQLite store (newest first, ties on `at` by the store's sequence).
+ * The pool and the schema are made on first use and again after a failure, so a PostgreSQL
+ * that is down at start or goes away only delays writes (the journal keeps them meanwhile).
+ */
+export class PgStore implements HistoryStore {
+  readonly description: string;
+  private pool: Promise<Pool> | undefined;
+  private closed = false;
+
+  constructor(private readonly url: string) {
+    checkDatabaseUrl(url);
+    this.description = `postgresql ${redactUrl(url)}`;
+  }
+
+  /** Errors go to logs: whatever text they carry, the password is not in it. */
+  private clean(err: unknown): Error {
+    let message = err instanceof Error ? err.message : String(err);
+    message = message.split(this.url).join(redactUrl(this.url));
+    for (const secret of passwordsOf(this.url)) message = message.split(secret).join('***');
+    const out = new Error(message.startsWith('postgresql') ? message : `postgresql: ${message}`);
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') (out as Error & { code: string }).code = code;
+    return out;
+  }
+
+  private connect(): Promise<Pool> {
+    if (this.closed) return Promise.reject(new Error('postgresql: store closed'));
+    this.pool ??= this.open().catch((err: unknown) => {
+      this.pool = undefined; // the next call tries again
+      throw err;
+    });
+    return this.pool;
+  }
+
+  private async open(): Promise<Pool> {
+    let Pool: typeof import('pg').Pool;
+    try {
+      ({ Pool } = (await import('pg')).default);
+    } catch {
+      throw new Error('--database needs the pg package: npm install pg');
+    }
+    const pool = new Pool({
+      connectionString: this.url,
+      max: POOL_MAX,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection that breaks (the server restarts) is reported here; unhandled it would end the process.
+    pool.on('error', () => undefined);
+    try {
+      await this.migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Brings the schema to SCHEMA_VERSION, one node at a time; refuses a newer one. */
+  private async migrate(pool: Pool): Promise<void> {
+    await this.tx(pool, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS st_schema (version INTEGER NOT NULL)');
+      const row = (await c.query<{ version: number }>('SELECT version FROM st_schema')).rows[0];
+      const have = row?.version ?? 0;
+      if (have > SCHEMA_VERSION) throw new Error(`postgresql: the database's history schema is version ${have}, newer than this tracker's (${SCHEMA_VERSION}): upgrade the tracker`);
+      for (let v = have; v < SCHEMA_VERSION; v++) await c.query(MIGRATIONS[v] as string);
+      if (row === undefined) await c.query('INSERT INTO st_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
+      else if (have < SCHEMA_VERSION) await c.query('UPDATE st_schema SET version = $1', [SCHEMA_VERSION]);
+    });
+  }
+
+  private async tx<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    let broken = false;
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  /** Runs `fn` on the pool; errors come back with the password taken out. */
+  private async run<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.connect());
+    } catch (err) {
+      throw this.clean(err);
+    }
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    return this.run((pool) =>
+      this.tx(pool, async (c) => {
+        const ev = batch.events;
+        if (ev.length > 0) {
+          // One statement per batch; starts and ends already written by another node are skipped (st_events_once).
+          await c.query(
+            `INSERT INTO st_events (at, type, session_id, username, project, client_address, detail)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+             ON CONFLICT DO NOTHING`,
+            [ev.map((e) => e.at), ev.map((e) => e.type), ev.map((e) => e.sessionId), ev.map((e) => e.username), ev.map((e) => e.project), ev.map((e) => e.clientAddress), ev.map((e) => JSON.stringify(e.detail))],
+          );
+        }
+        const en = batch.ended;
+        if (en.length > 0) {
+          await c.query(
+            `INSERT INTO st_ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
+             ON CONFLICT (id) DO NOTHING`,
+            [en.map((s) => s.id), en.map((s) => s.project), en.map((s) => s.username), en.map((s) => s.clientAddress), en.map((s) => s.createdAt), en.map((s) => s.endedAt), en.map((s) => s.endReason), en.map((s) => s.info)],
+          );
+        }
+        if (batch.live.length > 0) {
+          // unnest keeps one row per id: a batch never saves the same session twice (the journal dedupes by signature).
+          const byId = new Map(batch.live.map((l) => [l.id, JSON.stringify(l)]));
+          await c.query(
+            `INSERT INTO st_live_sessions (id, record) SELECT * FROM unnest($1::text[], $2::text[])
+             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record`,
+            [[...byId.keys()], [...byId.values()]],
+          );
+        }
+        if (batch.gone.length > 0) await c.query('DELETE FROM st_live_sessions WHERE id = ANY($1::text[])', [batch.gone]);
+        // One row per key in a batch (ON CONFLICT cannot touch a row twice in one statement): the latest wins.
+        const ru = [...new Map((batch.rollup ?? []).map((r) => [`${r.minute}\u0000${r.project}\u0000${r.node}`, r])).values()];
+        if (ru.length > 0) {
+          await c.query(
+            `INSERT INTO st_rollup (minute, project, node, sessions, users, pages, bytes_from_clients, bytes_to_clients)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
+             ON CONFLICT (minute, project, node) DO UPDATE SET sessions = EXCLUDED.sessions, users = EXCLUDED.users, pages = EXCLUDED.pages,
+               bytes_from_clients = EXCLUDED.bytes_from_clients, bytes_to_clients = EXCLUDED.bytes_to_clients`,
+            [ru.map((r) => r.minute), ru.map((r) => r.project), ru.map((r) => r.node), ru.map((r) => r.sessions), ru.map((r) => r.users), ru.map((r) => r.pages), ru.map((r) => r.bytesFromClients), ru.map((r) => r.bytesToClients)],
+          );
+        }
+      }),
+    );
+  }
+
+  ended(q: EndedQuery): Promise<EndedRecord[]> {
+    const args: (number | string)[] = [q.from, q.to];
+    let keyset = '';
+    if (q.after) {
+      args.push(q.after[0], q.after[1]);
+      keyset = 'AND (ended_at < $3 OR (ended_at = $3 AND id < $4))';
+    }
+    args.push(q.limit);
+    const sql = `SELECT * FROM st_ended_sessions WHERE ended_at >= $1 AND created_at <= $2 ${keyset}
+      ORDER BY ended_at DESC, id DESC LIMIT $${args.length}`;
+    return this.run(async (pool) =>
+      (await pool.query<EndedRow>(sql, args)).rows.map((r) => ({
+        id: r.id,
+        project: r.project,
+        username: r.username,
+        clientAddress: r.client_address,
+        createdAt: Number(r.created_at),
+        endedAt: Number(r.ended_at),
+        endReason: r.end_reason === 'closed' ? 'closed' : 'timeout',
+        info: r.info,
+      })),
+    );
+  }
+
+  events(q: EventsQuery): Promise<StoredEvent[]> {
+    const where = ['at >= $1', 'at <= $2'];
+    const args: (number | string | readonly string[])[] = [q.from, q.to];
+    const arg = (v: number | string | readonly string[]) => `$${args.push(v)}`;
+    if (q.sessionId !== undefined) where.push(`session_id = ${arg(q.sessionId)}`);
+    // One type as `=`: the planner then walks st_events_by_type in order (with ANY it may not).
+    if (q.types !== undefined && q.types.length === 1) where.push(`type = ${arg(q.types[0] as string)}`);
+    else if (q.types !== undefined && q.types.length > 1) where.push(`type = ANY(${arg(q.types)}::text[])`);
+    if (q.after) {
+      const at = arg(q.after[0]);
+      where.push(`(at < ${at} OR (at = ${at} AND seq < ${arg(q.after[1])}))`);
+    }
+    const sql = `SELECT * FROM st_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ${arg(q.limit)}`;
+    return this.run(async (pool) =>
+      (await pool.query<EventRow>(sql, args)).rows.map((r) => ({
+        seq: Number(r.seq),
+        at: Number(r.at),
+        type: r.type as StoredEvent['type'],
+        sessionId: r.session_id,
+        username: r.username,
+        project: r.project,
+        clientAddress: r.client_address,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      })),
+    );
+  }
+
+  rollup(q: RollupQuery): Promise<RollupRow[]> {
+    const args: (number | string)[] = [q.from, q.to];
+    let keyset = '';
+    if (q.after) {
+      args.push(q.after[0], q.after[1]);
+      keyset = 'AND (minute < $3 OR (minute = $3 AND project < $4))';
+    }
+    args.push(q.limit);
+    const sql = `SELECT minute, project, SUM(sessions) AS sessions, SUM(users) AS users, SUM(pages) AS pages,
+        SUM(bytes_from_clients) AS bytes_from_clients, SUM(bytes_to_clients) AS bytes_to_clients
+      FROM st_rollup WHERE minute >= $1 AND minute <= $2 ${keyset}
+      GROUP BY minute, project ORDER BY minute DESC, project DESC LIMIT $${args.length}`;
+    return this.run(async (pool) =>
+      (await pool.query<Record<string, string>>(sql, args)).rows.map((r) => ({
+        minute: Number(r['minute']),
+        project: String(r['project']),
+        sessions: Number(r['sessions']),
+        users: Number(r['users']),
+        pages: Number(r['pages']),
+        bytesFromClients: Number(r['bytes_from_clients']),
+        bytesToClients: Number(r['bytes_to_clients']),
+      })),
+    );
+  }
+
+  prune(before: number, max: number): Promise<number> {
+    return this.run(async (pool) => {
+      const a = await pool.query('DELETE FROM st_events WHERE seq IN (SELECT seq FROM st_events WHERE at < $1 LIMIT $2)', [before, max]);
+      let left = Math.max(0, max - (a.rowCount ?? 0));
+      const b = left > 0 ? await pool.query('DELETE FROM st_ended_sessions WHERE id IN (SELECT id FROM st_ended_sessions WHERE ended_at < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
+      left = Math.max(0, left - (b.rowCount ?? 0));
+      const c = left > 0 ? await pool.query('DELETE FROM st_rollup WHERE ctid IN (SELECT ctid FROM st_rollup WHERE minute < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
+      return (a.rowCount ?? 0) + (b.rowCount ?? 0) + (c.rowCount ?? 0);
+    });
+  }
+
+  loadLive(): Promise<LiveRecord[]> {
+    return this.run(async (pool) => (await pool.query<{ record: string }>('SELECT record FROM st_live_sessions')).rows.map((r) => JSON.parse(r.record) as LiveRecord));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = await this.pool?.catch(() => undefined);
+    this.pool = undefined;
+    await pool?.end().catch(() => undefined);
+  }
+}
+
+/** The password of a URL as written and decoded (either may turn up in an error). */
+function passwordsOf(url: string): string[] {
+  const raw = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/i.exec(url)?.[1];
+  if (!raw) return [];
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // not percent-encoded: only the raw form can appear
+  }
+  return decoded === raw ? [raw] : [raw, decoded];
+}

@@ -1,0 +1,130 @@
+/**
+ * A tracker with --database: history over a real socket from PostgreSQL, live sessions kept
+ * across a restart, and PostgreSQL down at start or while running: live traffic is served all
+ * along, events wait in the bounded buffer (past it they are dropped, counted in /metrics and
+ * logged), and the store catches up once PostgreSQL is back. The password is never logged.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin } from '../support/contract.js';
+import { userToken } from '../support/jwt.js';
+import { hasPostgres, PG_PASSWORD, PostgresServer } from '../support/postgres.js';
+import { startTestServer } from '../support/server.js';
+import { RawClient } from '../support/ws-client.js';
+import { waitFor } from '../support/wait.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      text += chunk.toString();
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { lines, text: () => text, logger: pino({ level: 'info' }, sink) };
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+const eventsOf = async (admin: RawClient, params: Record<string, unknown>) => (await admin.result('sessions.events', { limit: 10_000, ...params })).events as { type: string; sessionId: string; detail: Record<string, unknown> }[];
+
+describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await PostgresServer.start();
+  }, 60_000);
+  afterAll(async () => {
+    await pg?.[Symbol.asyncDispose]();
+  });
+
+  it('answers history from PostgreSQL and brings live sessions back after a graceful restart', async () => {
+    const database = await pg.database();
+    const log = capture();
+    let srv = await startTestServer({ database, historyFlushMs: 50, sessionTimeoutMs: 60_000, logger: log.logger });
+    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    await c.result('auth.login', { token: await userToken('billy') });
+    await c.result('page.open', { pageId: 'p1', path: '/x', title: 'X' });
+    const sent = c.bytesSent;
+    await c.close();
+    await srv.close();
+    srv = await startTestServer({ database, historyFlushMs: 50, logger: log.logger });
+    const admin = await connectAdmin(srv);
+    const back = (await admin.result('getSessionInfo', {})).find((s: { id: string }) => s.id === c.welcome.sessionId);
+    expect(back).toMatchObject({ username: 'billy', state: 'disconnected', totalBytesSent: sent });
+    const evs = await eventsOf(admin, { sessionId: c.welcome.sessionId });
+    expect(evs.map((e) => e.type).reverse()).toEqual(['session.start', 'login', 'page.open', 'page.close']);
+    expect(log.lines.find((l) => l['event'] === 'history.open')?.['store']).toMatch(/^postgresql postgres:\/\/st:\*\*\*@127\.0\.0\.1:\d+\/t\d+$/);
+    expect(log.text()).not.toContain(encodeURIComponent(PG_PASSWORD));
+    expect(log.text()).not.toContain(PG_PASSWORD);
+    await admin.close();
+    await srv.close();
+  });
+
+  it('serves live traffic with PostgreSQL down at start, and writes what it kept once it is up', async () => {
+    const database = await pg.database();
+    await pg.stop();
+    const log = capture();
+    try {
+      await using srv = await startTestServer({ database, historyFlushMs: 50, logger: log.logger });
+      const c = await RawClient.connect(srv.wsUrl, { project: 'Down' });
+      await c.result('page.open', { pageId: 'p1', path: '/x', title: 'X' });
+      expect(await c.result('session.self', {})).toMatchObject({ id: c.welcome.sessionId, activePages: 1 });
+      await waitFor(async () => (log.lines.some((l) => l['event'] === 'history.write_failed') ? true : undefined), 'a failed write');
+      expect(await metric(srv.url, 'session_tracker_history_pending')).toBeGreaterThan(0);
+      await pg.restart();
+      const admin = await connectAdmin(srv);
+      await waitFor(async () => ((await eventsOf(admin, { sessionId: c.welcome.sessionId })).length === 2 ? true : undefined), 'the kept events written');
+      expect(log.lines.some((l) => l['event'] === 'history.write_recovered')).toBe(true);
+      expect(log.lines.some((l) => l['event'] === 'history.restore_failed')).toBe(true);
+      expect(log.text()).not.toContain(PG_PASSWORD);
+      expect(log.text()).not.toContain(encodeURIComponent(PG_PASSWORD));
+      await c.close();
+      await admin.close();
+    } finally {
+      await pg.restart();
+    }
+  });
+
+  it('with PostgreSQL stopped while running: keeps serving, drops past the bound (counted, logged), catches up', async () => {
+    const database = await pg.database();
+    const log = capture();
+    await using srv = await startTestServer({ database, historyFlushMs: 50, historyMaxPending: 100, rateLimitPerSecond: 0, logger: log.logger });
+    const admin = await connectAdmin(srv);
+    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    const sid = c.welcome.sessionId;
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+    await pg.stop();
+    try {
+      // 300 page events while the store is away: the tracker answers every call; 100 wait, the rest go.
+      for (let i = 0; i < 150; i++) {
+        await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' });
+        await c.result('page.close', { pageId: `p${i}` });
+      }
+      expect(await c.result('session.self', {})).toMatchObject({ id: sid, activePages: 0 });
+      await waitFor(async () => (log.lines.some((l) => l['event'] === 'history.dropped') ? true : undefined), 'the drop logged');
+      const dropped = await metric(srv.url, 'session_tracker_history_dropped_total');
+      expect(dropped).toBeGreaterThanOrEqual(200);
+      expect(await metric(srv.url, 'session_tracker_history_pending')).toBeLessThanOrEqual(100);
+    } finally {
+      await pg.restart();
+    }
+    // The newest 100 (at most) are written once it is back; the start written before stays.
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length > 1 ? true : undefined), 'the kept events written');
+    const evs = await eventsOf(admin, { sessionId: sid });
+    const pages = evs.filter((e) => e.type.startsWith('page.'));
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.length).toBeLessThanOrEqual(100);
+    expect(pages[0]?.detail['path']).toBe('/p/149');
+    expect(evs.at(-1)?.type).toBe('session.start');
+    expect(300 - pages.length).toBe(await metric(srv.url, 'session_tracker_history_dropped_total'));
+    await c.close();
+    await admin.close();
+  });
+});

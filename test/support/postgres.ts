@@ -1,0 +1,150 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './redis.js';
+
+/** Debian keeps PostgreSQL's programs off PATH, in /usr/lib/postgresql/<major>/bin: the newest one. */
+export function postgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root)
+    .filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] === undefined ? undefined : join(root, majors[0], 'bin');
+}
+
+/** True when Debian's postgresql is installed (.ci/run installs it). */
+export function hasPostgres(): boolean {
+  return postgresBin() !== undefined && (process.getuid?.() !== 0 || ids('postgres') !== undefined);
+}
+
+/** uid and gid of a user, when it exists. */
+function ids(user: string): { uid: number; gid: number } | undefined {
+  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) return undefined;
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Every postgres this test process started and has not seen exit: they die with it. */
+const servers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of servers) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+});
+
+export const PG_USER = 'st';
+/** A password with characters that need percent-encoding: the URL must be redacted in both forms. */
+export const PG_PASSWORD = 'pw:s3cr3t/word';
+
+/**
+ * A private PostgreSQL: initdb in a temporary directory, listening on 127.0.0.1 on a free port
+ * (its unix socket in that directory), run as the `postgres` user when the tests run as root
+ * (PostgreSQL refuses root). Password login for TCP. stop()/restart() keep the data, for the
+ * "database down" tests; dispose removes everything.
+ */
+export class PostgresServer {
+  private child: ChildProcess | undefined;
+  private dbs = 0;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly bin: string,
+    private readonly owner: { uid: number; gid: number } | undefined,
+  ) {}
+
+  static async start(): Promise<PostgresServer> {
+    const bin = postgresBin();
+    if (bin === undefined) throw new Error('postgresql is not installed: apt-get install -y postgresql');
+    const owner = process.getuid?.() === 0 ? ids('postgres') : undefined;
+    if (process.getuid?.() === 0 && owner === undefined) throw new Error('running as root and there is no postgres user to run PostgreSQL as');
+    const dir = mkdtempSync(join(tmpdir(), 'st-pg-'));
+    const pwfile = join(dir, 'pw');
+    writeFileSync(pwfile, `${PG_PASSWORD}\n`);
+    if (owner) {
+      chownSync(dir, owner.uid, owner.gid);
+      chownSync(pwfile, owner.uid, owner.gid);
+    }
+    const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      ...(owner ?? {}),
+    });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout} ${init.stderr}`);
+    const server = new PostgresServer(await freePort(), dir, bin, owner);
+    await server.restart();
+    return server;
+  }
+
+  /** A URL of a fresh database of its own (one per test, so tests never see each other's rows). */
+  async database(): Promise<string> {
+    const name = `t${++this.dbs}`;
+    const c = new pg.Client({ connectionString: this.urlOf('postgres') });
+    await c.connect();
+    try {
+      await c.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await c.end();
+    }
+    return this.urlOf(name);
+  }
+
+  urlOf(db: string): string {
+    return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${this.port}/${db}`;
+  }
+
+  /** Starts (again, if stopped) on the same port and data: durability-trading settings, this is a test. */
+  async restart(): Promise<void> {
+    if (this.running) return;
+    const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'shared_buffers=32MB'];
+    const child = spawn(join(this.bin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(this.owner ?? {}) });
+    this.child = child;
+    servers.add(child);
+    child.once('exit', () => servers.delete(child));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`postgres did not start: ${out}`)), 30_000);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('database system is ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`postgres exited with ${code}: ${out}`));
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Fast shutdown (SIGINT): clients are cut off, the data stays for restart(). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
