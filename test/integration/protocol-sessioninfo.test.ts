@@ -158,8 +158,11 @@ describe('SessionInfo', () => {
   });
 
   it('lastComm is the time since the last frame from the session', async () => {
-    const admin = await connectAdmin(srv);
-    const c = await RawClient.connect(srv.wsUrl);
+    // Its own server, with no heartbeat ping in the test's window: a pong is a frame too (it
+    // resets lastComm, see protocol-bytes), and the shared server pings each socket every 15 s.
+    await using quiet = await startTestServer({ heartbeatMs: 600_000 });
+    const admin = await connectAdmin(quiet);
+    const c = await RawClient.connect(quiet.wsUrl);
     expectResult(await c.call('session.self'));
     await sleep(300);
     const idle = await sessionById(admin, c.sessionId);

@@ -118,6 +118,13 @@ export class PgStore implements HistoryStore {
   private async tx<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();
     let broken = false;
+    // A checked-out client's socket errors (the server stops mid-transaction) are emitted on
+    // the client, not the pool: without a listener they would end the process. The failing
+    // query rejects too, so the caller hears of it; the client is then not reused.
+    const onError = (): void => {
+      broken = true;
+    };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
@@ -127,6 +134,8 @@ export class PgStore implements HistoryStore {
       await c.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
+      // A broken client is discarded and keeps its listener (a late error must still land somewhere).
+      if (!broken) c.off('error', onError);
       c.release(broken);
     }
   }
