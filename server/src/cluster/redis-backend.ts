@@ -6,6 +6,7 @@ import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
 import { ChangeStream, type ChangeListener } from './change-stream.js';
 import { connectRedis, deadline, readyWithin, type RedisClient } from './connect.js';
+import { Gatherer, QUERY_BUDGET_MS, READ_WAIT_MS } from './gather.js';
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
@@ -41,10 +42,6 @@ export interface RedisBackendOptions {
   sessionEnded?: SessionEndSink;
 }
 
-/** A cluster query answers within 2 s: what Redis has not given by then is left out (degraded). */
-const QUERY_BUDGET_MS = 1_900;
-/** Single reads on a caller's path (resume, session.self, actions). */
-const READ_WAIT_MS = 1_000;
 
 /** Claims whose join never came (the socket went first) are forgotten past this many. */
 const CARRIED_MAX = 1_000;
@@ -77,6 +74,7 @@ export class RedisBackend implements ClusterBackend {
   private readonly stream: ChangeStream;
   private readonly store: PartStore;
   private readonly reaper: Reaper;
+  private readonly gatherer: Gatherer;
 
   private constructor(
     private readonly o: RedisBackendOptions,
@@ -101,6 +99,15 @@ export class RedisBackend implements ClusterBackend {
     this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
     const { registry, log } = o;
     this.writer = new PartWriter({ command, keys: this.keys, nodeId: o.nodeId, registry, store: this.store, stream: this.stream, log, canWrite: () => this.ready && this.wasReady });
+    this.gatherer = new Gatherer({
+      nodeId: o.nodeId,
+      members: this.members,
+      store: this.store,
+      requests: this.requests,
+      registry: o.registry,
+      ready: () => this.ready,
+      trouble: (err) => this.trouble(err),
+    });
     this.reaper = new Reaper({ command, keys: this.keys, nodeId: o.nodeId, members: this.members, store: this.store, stream: this.stream, writer: this.writer, log, nodeTtlMs: o.nodeTtlMs, lockMs: Math.max(2_000, o.beatMs * 4) });
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
@@ -278,12 +285,12 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
-    const g = await this.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
+    const g = await this.gatherer.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
     return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
   async remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts> {
-    const g = await this.gather(filters, 'parts', timeoutMs, decodeParts, (p) => p);
+    const g = await this.gatherer.gather(filters, 'parts', timeoutMs, decodeParts, (p) => p);
     return { parts: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
@@ -306,111 +313,13 @@ export class RedisBackend implements ClusterBackend {
     };
     const ask = (expected: Set<string>, ms: number) => this.requests.list(filters, spec, expected, ms);
     const t0 = Date.now();
-    const g = await this.gather<ListedView>(filters, 'views', timeoutMs, decode, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating), ask);
+    const g = await this.gatherer.gather<ListedView>(filters, 'views', timeoutMs, decode, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating), ask);
     const keep = prefilter(filters);
     const user = compileFilter('usernameFilter', filters.usernameFilter);
     const project = compileFilter('projectFilter', filters.projectFilter);
     for (const sid of matchingJoined(this.o.registry, this.joinedHere, user, project)) joined.add(sid);
-    const extra = await this.countedTwice(joined, new Set([this.nodeId, ...g.answered]), keep, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)));
+    const extra = await this.gatherer.countedTwice(joined, new Set([this.nodeId, ...g.answered]), keep, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)));
     return { views: g.items, count, duplicates: Math.max(0, extra), unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded || extra < 0, answered: g.answered };
-  }
-
-  /**
-   * How many extra times the counting nodes counted the sessions of `sids` (joined somewhere, so
-   * maybe held by several nodes): each node holding an unretired matching part counted it once.
-   * -1 when Redis could not say in time (the total may then count some sessions twice).
-   */
-  private async countedTwice(sids: ReadonlySet<string>, counting: ReadonlySet<string>, keep: (p: PartRecord) => boolean, budgetMs: number): Promise<number> {
-    if (sids.size === 0 || !this.ready) return 0;
-    try {
-      const all = await deadline(Promise.all([...sids].map((sid) => this.store.sessionParts(sid))), budgetMs, 'joined parts');
-      let extra = 0;
-      for (const parts of all) {
-        let holders = 0;
-        for (const [node, p] of parts) if (counting.has(node) && p.state !== 'retired' && keep(p)) holders++;
-        extra += Math.max(0, holders - 1);
-      }
-      return extra;
-    } catch (err) {
-      this.trouble(err);
-      return -1;
-    }
-  }
-
-  /**
-   * Asks every live node for its parts; what a slow or dead node did not say comes from
-   * what Redis holds of it (unconfirmed), and retired parts from Redis too.
-   */
-  private async gather<T extends { sid: string; node: string }>(
-    filters: ClusterFilters,
-    form: PartForm,
-    timeoutMs: number,
-    decode: (body: string) => T[],
-    stored: (p: PartRecord, confirmed: boolean, beating: boolean) => T,
-    ask = (expected: Set<string>, ms: number) => this.requests.query(filters, form, expected, ms),
-  ) {
-    const none = { items: [] as T[], unconfirmedNodes: [] as string[], degraded: true, answered: [] as string[] };
-    if (!this.ready) return none;
-    const t0 = Date.now();
-    try {
-      // Read now, not at the last beat: a node that joined since would be missed.
-      await deadline(this.members.refresh(), READ_WAIT_MS, 'membership');
-    } catch (err) {
-      this.trouble(err);
-      return none;
-    }
-    const expected = new Set([...this.members.alive].filter((n) => n !== this.nodeId));
-    const w = await ask(expected, Math.max(0, timeoutMs - (Date.now() - t0)));
-    const items: T[] = [];
-    for (const body of w.bodies) for (const x of decode(body)) items.push(x);
-    const answered = [...w.answered];
-    const silent = [...this.members.known].filter((n) => n !== this.nodeId && !w.answered.has(n));
-    const unconfirmedNodes: string[] = [];
-    const keep = prefilter(filters);
-    // Each read has its own deadline: one slow read loses only its own parts, and says so.
-    const budget = Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0));
-    const [got, retiredRead] = await Promise.all([
-      Promise.allSettled(silent.map((n) => deadline(this.store.partsOfNode(n, keep), budget, 'stored parts'))),
-      deadline(this.store.retiredParts(keep), budget, 'retired parts').then(
-        (parts) => parts,
-        (err: unknown) => {
-          this.trouble(err);
-          return undefined;
-        },
-      ),
-    ]);
-    let degraded = retiredRead === undefined;
-    const alive = this.members.alive;
-    // Sessions with a part on a beating node: a dead node's parts of these only add counters.
-    const living = new Set(items.map((x) => x.sid));
-    silent.forEach((n, i) => {
-      const g = got[i];
-      if (alive.has(n) && g?.status === 'fulfilled') for (const p of g.value.parts) living.add(p.sid);
-    });
-    silent.forEach((n, i) => {
-      const g = got[i];
-      if (g?.status !== 'fulfilled') {
-        // Its sessions are missing from the answer: the node is named, the answer degraded.
-        this.trouble(g?.reason);
-        unconfirmedNodes.push(n);
-        degraded = true;
-        return;
-      }
-      // A silent node is unconfirmed while it beats, or while it is dead but holds the only
-      // live part of some session (one whose clients may still resume it).
-      const beating = alive.has(n);
-      const holdsLive = () => g.value.parts.some((p) => p.state !== 'retired' && !living.has(p.sid) && !this.o.registry.get(p.sid));
-      if (beating || holdsLive()) unconfirmedNodes.push(n);
-      for (const p of g.value.parts) items.push(stored(this.asSeen(p), false, beating));
-    });
-    // Parts nodes let go of (retired, orphaned): each once, never over what a node said itself.
-    if (retiredRead && retiredRead.length > 0) {
-      const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
-      for (const p of retiredRead) {
-        if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(this.asSeen(p), !unconfirmedNodes.includes(p.node), this.members.alive.has(p.node)));
-      }
-    }
-    return { items, unconfirmedNodes, degraded, answered };
   }
 
   /** This node's answer to a query: its parts matching the filters, one per line. */
