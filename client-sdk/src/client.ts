@@ -161,9 +161,9 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
   ): Promise<SessionInfo[] | Dataset> {
     if (first !== null && typeof first === 'object') {
       const params: Record<string, unknown> = {};
-      if (first.usernameFilter !== undefined) params['usernameFilter'] = first.usernameFilter;
-      if (first.projectFilter !== undefined) params['projectFilter'] = first.projectFilter;
-      if (first.format !== undefined) params['format'] = first.format;
+      if (first.usernameFilter !== undefined) params.usernameFilter = first.usernameFilter;
+      if (first.projectFilter !== undefined) params.projectFilter = first.projectFilter;
+      if (first.format !== undefined) params.format = first.format;
       const wantDataset = first.format === 'dataset';
       return this.request('getSessionInfo', params).then((result) => {
         if (wantDataset !== isDataset(result)) {

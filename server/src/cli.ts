@@ -60,11 +60,11 @@ async function serve(args: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (values['help']) {
+  if (values.help) {
     process.stdout.write(serveHelp());
     return;
   }
-  let server;
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(serveOptions(values as Record<string, string | undefined>, process.env));
   } catch (err) {

@@ -133,9 +133,9 @@ function describeEnvelopeError(value: unknown): string {
     return 'Invalid Request: expected a JSON-RPC 2.0 request object';
   }
   const v = value as Record<string, unknown>;
-  if (v['jsonrpc'] !== '2.0') return 'Invalid Request: "jsonrpc" must be "2.0"';
-  if (typeof v['method'] !== 'string') return 'Invalid Request: "method" must be a string';
-  if ('params' in v && (typeof v['params'] !== 'object' || v['params'] === null)) {
+  if (v.jsonrpc !== '2.0') return 'Invalid Request: "jsonrpc" must be "2.0"';
+  if (typeof v.method !== 'string') return 'Invalid Request: "method" must be a string';
+  if ('params' in v && (typeof v.params !== 'object' || v.params === null)) {
     return 'Invalid Request: "params" must be an array or an object';
   }
   if ('id' in v) return 'Invalid Request: "id" must be a string, a number or null';

@@ -38,7 +38,7 @@ export type SessionScope = (typeof SCOPES)[number];
 export const UNAUTHENTICATED = 'Unauthenticated';
 
 /** Letters, digits, space, `_ . -`; 1 to 128 characters. */
-const PROJECT_RE = /^[\p{L}\p{Nd} _.\-]{1,128}$/u;
+const PROJECT_RE = /^[\p{L}\p{Nd} _.-]{1,128}$/u;
 
 export function isValidProject(value: string): boolean {
   return PROJECT_RE.test(value);

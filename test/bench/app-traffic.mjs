@@ -39,7 +39,10 @@ function startHost(kind) {
     child.stdout.on('data', (d) => {
       out += d.toString();
       const m = /\{"port":(\d+)\}/.exec(out);
-      if (m) resolve({ port: Number(m[1]), stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGKILL'))) });
+      if (m) resolve({ port: Number(m[1]), stop: () => new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGKILL');
+      }) });
     });
     child.once('exit', (code) => reject(new Error(`${kind} host exited ${code}`)));
   });
@@ -137,8 +140,8 @@ async function pushLatency(kind) {
     };
     const clients =
       kind === 'sio'
-        ? await openAll(PUSH_SESSIONS, () => sioClient(host.port, 'P').then((s) => (s.on('tick', onTick), s)))
-        : await openAll(PUSH_SESSIONS, () => wsClient(`ws://127.0.0.1:${host.port}/ws?project=P`, true).then((ws) => (ws.on('message', onTick), ws)));
+        ? await openAll(PUSH_SESSIONS, () => sioClient(host.port, 'P').then((s) => s.on('tick', onTick)))
+        : await openAll(PUSH_SESSIONS, () => wsClient(`ws://127.0.0.1:${host.port}/ws?project=P`, true).then((ws) => ws.on('message', onTick)));
     const times = [];
     for (let i = 0; i < 5; i++) {
       got = 0;
@@ -161,7 +164,10 @@ async function appSocketRate(kind) {
   try {
     const clients = await openAll(CLIENTS, () => wsClient(`ws://127.0.0.1:${host.port}/app?project=bench`, false));
     const text = JSON.stringify(PARAMS);
-    const rate = await closedLoops(clients, (ws) => new Promise((resolve) => (ws.once('message', () => resolve()), ws.send(text))));
+    const rate = await closedLoops(clients, (ws) => new Promise((resolve) => {
+      ws.once('message', () => resolve());
+      ws.send(text);
+    }));
     for (const ws of clients) ws.terminate();
     return rate;
   } finally {

@@ -112,7 +112,7 @@ async function openAll(workers, url) {
   const t0 = now();
   const want = split(SESSIONS, workers.length);
   const have = want.map(() => 0);
-  let errors = {};
+  const errors = {};
   for (let round = 0; round < 3 && have.some((n, i) => n < want[i]); round++) {
     const results = await Promise.all(
       workers.map((w, i) =>
@@ -121,7 +121,9 @@ async function openAll(workers, url) {
           : w.call('connect', { url, kind: 'st', count: want[i] - have[i], firstIndex: i * 10_000_000 + round * 1_000_000, localAddresses: ctx.addresses, concurrency: 100 }, 300_000),
       ),
     );
-    results.forEach((r, i) => (have[i] += r.opened));
+    results.forEach((r, i) => {
+      have[i] += r.opened;
+    });
     for (const r of results) for (const [k, v] of Object.entries(r.errors.samples)) errors[k] = (errors[k] ?? 0) + v;
   }
   const opened = have.reduce((a, b) => a + b, 0);

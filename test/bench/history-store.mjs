@@ -67,7 +67,10 @@ function dirBytes(dir) {
 /** An admin socket: call(method, params) resolves to the result, timing excluded from nothing. */
 async function admin(wsUrl) {
   const ws = new WebSocket(`${wsUrl}?project=bench`);
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   let id = 0;
   const waiting = new Map();
   ws.on('message', (data) => {

@@ -29,10 +29,10 @@ describe.skipIf(CHROMIUM === undefined || !hasRedis())('the admin dashboard in c
         await page.waitForSelector('#sessions-table tbody tr .badge');
       };
       await signIn(here.url);
-      const nodeOf = (id: string) => page.$eval(`tr[data-session-id="${id}"] td.c-node`, (td) => (td as HTMLElement).innerText.trim()).catch(() => null);
+      const nodeOf = (id: string) => page.$eval(`tr[data-session-id="${id}"] td.c-node`, (td) => (td.textContent ?? '').trim()).catch(() => null);
       expect(await waitFor(async () => (await nodeOf(remote.sessionId)) === 'node-other', 'the remote session with its node', 15_000)).toBe(true);
       expect(await page.$eval('#sessions-table th.c-node', (th) => getComputedStyle(th).display)).toBe('table-cell');
-      expect(await page.$$eval('#sessions-table tbody tr td.c-node', (tds) => tds.map((td) => (td as HTMLElement).innerText.trim()).sort())).toEqual(['node-here', 'node-other']);
+      expect(await page.$$eval('#sessions-table tbody tr td.c-node', (tds) => tds.map((td) => (td.textContent ?? '').trim()).sort())).toEqual(['node-here', 'node-other']);
 
       await page.evaluate(() => localStorage.clear());
       await signIn(single.url);

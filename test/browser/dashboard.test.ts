@@ -231,19 +231,19 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     const dana = await openApp('/app/alarms/active', UA.linuxFirefox, 'dana');
     const row = await waitFor(async () => {
       const cells = await rowCells(page, billy.sessionId);
-      return cells?.['User'] === 'billy' && cells['Pages'] === '1' ? cells : null;
+      return cells?.User === 'billy' && cells.Pages === '1' ? cells : null;
     }, "billy's row");
     expect(row).toMatchObject({ Project: 'Plant', Scope: 'browser', Address: '127.0.0.1', Authorized: 'Yes', State: 'connected' });
-    expect(row['Device']).toBe('Chrome 126 · Windows 10 · desktop');
+    expect(row.Device).toBe('Chrome 126 · Windows 10 · desktop');
     expect(row['Bytes sent']).toMatch(/^\d+(\.\d)? (B|KiB)$/);
     await waitFor(async () => (await rowIds(page)).length === 5, 'five rows');
-    expect((await rowCells(page, ios.sessionId))?.['Scope']).toBe('ios');
-    expect((await rowCells(page, ios.sessionId))?.['Authorized']).toBe('No');
+    expect((await rowCells(page, ios.sessionId))?.Scope).toBe('ios');
+    expect((await rowCells(page, ios.sessionId))?.Authorized).toBe('No');
 
     // Uptime ticks locally, once a second.
-    const before = (await rowCells(page, maria.sessionId))?.['Uptime'];
+    const before = (await rowCells(page, maria.sessionId))?.Uptime;
     await page.waitForTimeout(2_100);
-    expect((await rowCells(page, maria.sessionId))?.['Uptime']).not.toBe(before);
+    expect((await rowCells(page, maria.sessionId))?.Uptime).not.toBe(before);
 
     // Sorting by a header: aria-sort follows.
     await page.getByRole('button', { name: 'Project', exact: true }).click();
@@ -309,7 +309,7 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     const shot = join(ROOT, 'test', 'artifacts', 'dashboard-overview.png');
     await page.screenshot({ path: shot });
     const docsShot = join(ROOT, 'docs', 'dashboard.png');
-    if (process.env['UPDATE_SCREENSHOTS'] === '1' || !existsSync(docsShot)) {
+    if (process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docsShot)) {
       await mkdir(dirname(docsShot), { recursive: true });
       await copyFile(shot, docsShot);
     }
@@ -339,7 +339,7 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     await page.getByRole('button', { name: 'Close page /app/alarms/active' }).click();
     await page.waitForSelector('#confirm-dialog[open]');
     await page.click('#confirm-ok');
-    await waitFor(async () => (await rowCells(page, dana.sessionId))?.['Pages'] === '0', "dana's page to close");
+    await waitFor(async () => (await rowCells(page, dana.sessionId))?.Pages === '0', "dana's page to close");
 
     // A dropped connection: the dashboard reconnects, watches again, and stays live.
     await page.context().setOffline(true);
@@ -347,7 +347,7 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     await page.context().setOffline(false);
     await waitFor(async () => (await page.textContent('#connection-text')) === 'Connected', 'the reconnection', 15_000);
     const late = await openApp('/app/warehouse/outbound', UA.linuxFirefox);
-    await waitFor(async () => (await rowCells(page, late.sessionId))?.['Project'] === 'Warehouse', 'a row after the reconnection');
+    await waitFor(async () => (await rowCells(page, late.sessionId))?.Project === 'Warehouse', 'a row after the reconnection');
     expect(await rowCells(page, maria.sessionId)).not.toBeNull();
 
     // Everything the page loaded came from the tracker's origin.

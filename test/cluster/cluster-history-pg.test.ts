@@ -78,7 +78,7 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
       const ends = evs.filter((e) => e.type === 'session.end');
       expect(ends).toHaveLength(1);
       expect(ends[0]?.detail).toMatchObject({ reason: 'timeout', totalBytesSent: sentOnA + sentOnB });
-      expect(evs.filter((e) => e.type === 'page.open').map((e) => e.detail['path']).sort()).toEqual(['/a', '/b']);
+      expect(evs.filter((e) => e.type === 'page.open').map((e) => e.detail.path).sort()).toEqual(['/a', '/b']);
 
       expect((await endedOn(admin, sid2)).map((s) => s.endReason)).toEqual(['closed']);
       const evs2 = (await admin.result('sessions.events', { sessionId: sid2, types: ['session.start', 'session.end'] })).events as { type: string }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectWithLogin, list, NodeProcess, threeNodes, until, untilStored } from '../support/cluster.js';
+import { connectWithLogin, list, threeNodes, until, untilStored } from '../support/cluster.js';
 import { hasRedis, RedisServer } from '../support/redis.js';
 import { RawClient, sleep } from '../support/ws-client.js';
 import { connectAdmin, expectResult } from '../support/contract.js';

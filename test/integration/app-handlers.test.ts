@@ -100,9 +100,9 @@ describe('app methods (tracker.handle)', () => {
       expect(r.error).toEqual({ code: -32603, message: 'Internal error' });
       expect(JSON.stringify(r)).not.toContain('secret-detail');
     }
-    const failures = lines.filter((l) => l['msg'] === 'app handler failed');
-    expect(failures.map((l) => l['method'])).toEqual(['app.reserved', 'app.crash', 'app.reject']);
-    for (const l of failures) expect(l['sessionId']).toBe(c.sessionId);
+    const failures = lines.filter((l) => l.msg === 'app handler failed');
+    expect(failures.map((l) => l.method)).toEqual(['app.reserved', 'app.crash', 'app.reject']);
+    for (const l of failures) expect(l.sessionId).toBe(c.sessionId);
     expect(JSON.stringify(failures)).toContain('secret-detail-2');
     // The socket stays usable after every one of them.
     expect((await c.call('session.ping')).result).toHaveProperty('serverTime');

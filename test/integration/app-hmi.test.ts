@@ -96,7 +96,7 @@ describe.skipIf(CHROMIUM === undefined)('examples/hmi in Chromium', () => {
     }, 'the page socket at rest');
     const sessionId = await page.evaluate(() => (window as unknown as { hmiClient: { sessionId: string } }).hmiClient.sessionId);
 
-    await using admin = await RawClient.connect(url.replace('http', 'ws') + 'ws', { project: 'Ops' });
+    await using admin = await RawClient.connect(`${url.replace('http', 'ws')}ws`, { project: 'Ops' });
     await admin.result('auth.login', { token: ADMIN_TOKEN });
     const info = (await admin.result('getSessionInfo', { projectFilter: 'Hmi' })).find((s: { id: string }) => s.id === sessionId);
     expect(info).toBeDefined();

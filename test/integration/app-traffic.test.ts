@@ -68,10 +68,10 @@ describe('app traffic', () => {
     for (let i = 0; i < 40; i++) await c.call(`app.name${i}`);
     const traffic = (await infoOf(admin, c.sessionId)).traffic;
     expect(Object.keys(traffic)).toHaveLength(33);
-    expect(traffic['name31'].messagesSent).toBe(1);
-    expect(traffic['name32']).toBeUndefined();
-    expect(traffic['_other'].messagesSent).toBe(8);
-    expect(traffic['_other'].messagesReceived).toBe(8);
+    expect(traffic.name31.messagesSent).toBe(1);
+    expect(traffic.name32).toBeUndefined();
+    expect(traffic._other.messagesSent).toBe(8);
+    expect(traffic._other.messagesReceived).toBe(8);
   });
 
   it('exposes app calls, errors, pushes and bytes by method on /metrics, registered names only', async () => {

@@ -8,8 +8,8 @@ import { RawClient, type Received } from '../support/ws-client.js';
 function isNotification(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  const paramsOk = !('params' in o) || (typeof o['params'] === 'object' && o['params'] !== null);
-  return o['jsonrpc'] === '2.0' && typeof o['method'] === 'string' && paramsOk && !('id' in o);
+  const paramsOk = !('params' in o) || (typeof o.params === 'object' && o.params !== null);
+  return o.jsonrpc === '2.0' && typeof o.method === 'string' && paramsOk && !('id' in o);
 }
 
 function validId(v: unknown): boolean {
@@ -19,14 +19,14 @@ function validId(v: unknown): boolean {
 function checkResponse(r: unknown): void {
   expect(typeof r).toBe('object');
   const o = r as Record<string, unknown>;
-  expect(o['jsonrpc']).toBe('2.0');
+  expect(o.jsonrpc).toBe('2.0');
   expect('id' in o).toBe(true);
-  expect(validId(o['id'])).toBe(true);
+  expect(validId(o.id)).toBe(true);
   expect(('result' in o) !== ('error' in o)).toBe(true);
   if ('error' in o) {
-    const e = o['error'] as Record<string, unknown>;
-    expect(Number.isInteger(e['code'])).toBe(true);
-    expect(typeof e['message']).toBe('string');
+    const e = o.error as Record<string, unknown>;
+    expect(Number.isInteger(e.code)).toBe(true);
+    expect(typeof e.message).toBe('string');
   }
 }
 
@@ -79,13 +79,19 @@ describe('property: random input never breaks the server', () => {
     await fc.assert(
       fc.asyncProperty(message, async (msg) => {
         if (msg.kind === 'binary') {
-          const got = await exchange(() => (c.sendRaw(Buffer.from(msg.value), { binary: true }), msg.value.length));
+          const got = await exchange(() => {
+            c.sendRaw(Buffer.from(msg.value), { binary: true });
+            return msg.value.length;
+          });
           expect(got).toHaveLength(1);
           expect(got[0]?.data.error.code).toBe(-32700);
           return;
         }
         const text = msg.kind === 'text' ? msg.value : JSON.stringify(msg.value);
-        const got = await exchange(() => (c.sendRaw(text), Buffer.byteLength(text)));
+        const got = await exchange(() => {
+          c.sendRaw(text);
+          return Buffer.byteLength(text);
+        });
         let parsed: unknown;
         let parses = true;
         try {
@@ -109,15 +115,15 @@ describe('property: random input never breaks the server', () => {
           expect(got).toHaveLength(1);
           expect(Array.isArray(got[0]?.data)).toBe(true);
           expect(got[0]?.data).toHaveLength(expected);
-          for (const r of got[0]?.data as unknown[]) checkResponse(r);
+          for (const r of (got[0]?.data ?? []) as unknown[]) checkResponse(r);
           return;
         }
         if (isNotification(parsed)) return void expect(got).toHaveLength(0);
         expect(got).toHaveLength(1);
         checkResponse(got[0]?.data);
         const o = parsed as Record<string, unknown>;
-        if (typeof o === 'object' && o !== null && o['jsonrpc'] === '2.0' && typeof o['method'] === 'string' && validId(o['id'])) {
-          expect(got[0]?.data.id).toEqual(o['id']);
+        if (typeof o === 'object' && o !== null && o.jsonrpc === '2.0' && typeof o.method === 'string' && validId(o.id)) {
+          expect(got[0]?.data.id).toEqual(o.id);
         }
       }),
       { numRuns: 300 },

@@ -60,7 +60,7 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
     expect(back).toMatchObject({ username: 'billy', state: 'disconnected', totalBytesSent: sent });
     const evs = await eventsOf(admin, { sessionId: c.welcome.sessionId });
     expect(evs.map((e) => e.type).reverse()).toEqual(['session.start', 'login', 'page.open', 'page.close']);
-    expect(log.lines.find((l) => l['event'] === 'history.open')?.['store']).toMatch(/^postgresql postgres:\/\/st:\*\*\*@127\.0\.0\.1:\d+\/t\d+$/);
+    expect(log.lines.find((l) => l.event === 'history.open')?.store).toMatch(/^postgresql postgres:\/\/st:\*\*\*@127\.0\.0\.1:\d+\/t\d+$/);
     expect(log.text()).not.toContain(encodeURIComponent(PG_PASSWORD));
     expect(log.text()).not.toContain(PG_PASSWORD);
     await admin.close();
@@ -76,13 +76,13 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
       const c = await RawClient.connect(srv.wsUrl, { project: 'Down' });
       await c.result('page.open', { pageId: 'p1', path: '/x', title: 'X' });
       expect(await c.result('session.self', {})).toMatchObject({ id: c.welcome.sessionId, activePages: 1 });
-      await waitFor(async () => (log.lines.some((l) => l['event'] === 'history.write_failed') ? true : undefined), 'a failed write');
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_failed') ? true : undefined), 'a failed write');
       expect(await metric(srv.url, 'session_tracker_history_pending')).toBeGreaterThan(0);
       await pg.restart();
       const admin = await connectAdmin(srv);
       await waitFor(async () => ((await eventsOf(admin, { sessionId: c.welcome.sessionId })).length === 2 ? true : undefined), 'the kept events written');
-      expect(log.lines.some((l) => l['event'] === 'history.write_recovered')).toBe(true);
-      expect(log.lines.some((l) => l['event'] === 'history.restore_failed')).toBe(true);
+      expect(log.lines.some((l) => l.event === 'history.write_recovered')).toBe(true);
+      expect(log.lines.some((l) => l.event === 'history.restore_failed')).toBe(true);
       expect(log.text()).not.toContain(PG_PASSWORD);
       expect(log.text()).not.toContain(encodeURIComponent(PG_PASSWORD));
       await c.close();
@@ -108,7 +108,7 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
         await c.result('page.close', { pageId: `p${i}` });
       }
       expect(await c.result('session.self', {})).toMatchObject({ id: sid, activePages: 0 });
-      await waitFor(async () => (log.lines.some((l) => l['event'] === 'history.dropped') ? true : undefined), 'the drop logged');
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.dropped') ? true : undefined), 'the drop logged');
       const dropped = await metric(srv.url, 'session_tracker_history_dropped_total');
       expect(dropped).toBeGreaterThanOrEqual(200);
       expect(await metric(srv.url, 'session_tracker_history_pending')).toBeLessThanOrEqual(100);
@@ -121,7 +121,7 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
     const pages = evs.filter((e) => e.type.startsWith('page.'));
     expect(pages.length).toBeGreaterThan(0);
     expect(pages.length).toBeLessThanOrEqual(100);
-    expect(pages[0]?.detail['path']).toBe('/p/149');
+    expect(pages[0]?.detail.path).toBe('/p/149');
     expect(evs.at(-1)?.type).toBe('session.start');
     expect(300 - pages.length).toBe(await metric(srv.url, 'session_tracker_history_dropped_total'));
     await c.close();

@@ -97,7 +97,7 @@ async function contract(store: HistoryStore): Promise<void> {
   });
   await store.write({ events: [ev(4, 5_003, 'session.end', 'dup'), ev(5, 5_004, 'login', 'dup')], ended: [ended('dup', 4_000, 6_000, 'timeout')], live: [], gone: [] });
   const dup = await events(store, { sessionId: 'dup' }, undefined);
-  expect(dup.events.map((e) => [e.type, e.detail['n']])).toEqual([
+  expect(dup.events.map((e) => [e.type, e.detail.n])).toEqual([
     ['login', 5],
     ['session.end', 3],
     ['session.start', 1],

@@ -53,12 +53,12 @@ describe('sessions.events', () => {
     const byType = (t: string) => evs.filter((e) => e.type === t);
     expect(byType('login.failed')[0]!.detail).toMatchObject({ claimedUsername: 'mallory' });
     expect(byType('login')[0]).toMatchObject({ username: 'billy', project: 'Plant', detail: { roles: ['operator'] } });
-    expect(byType('page.open').map((e) => e.detail['path']).sort()).toEqual(['/alarms', '/overview']);
-    expect(byType('page.close').map((e) => e.detail['by']).sort()).toEqual(['admin', 'client']);
+    expect(byType('page.open').map((e) => e.detail.path).sort()).toEqual(['/alarms', '/overview']);
+    expect(byType('page.close').map((e) => e.detail.by).sort()).toEqual(['admin', 'client']);
     expect(byType('logout')[0]!.username).toBe('billy');
     expect(byType('session.end')[0]!.detail).toMatchObject({ reason: 'timeout', totalBytesSent: c.bytesSent });
     const actions = await allEvents(admin, { types: ['admin.action'] });
-    expect(actions.some((e) => e.detail['action'] === 'pages.close' && e.detail['sessionId'] === sid && e.username === 'admin')).toBe(true);
+    expect(actions.some((e) => e.detail.action === 'pages.close' && e.detail.sessionId === sid && e.username === 'admin')).toBe(true);
 
     await admin.close();
     await srv.close();
@@ -172,7 +172,7 @@ describe('a restart keeps live sessions', () => {
     const c = await RawClient.connect(first.wsUrl, { project: 'Traffic' });
     for (let i = 0; i < 3; i++) await c.result('app.echo', { n: i });
     const before = (await c.result('session.self')) as { traffic: Record<string, unknown> };
-    expect(before.traffic['echo']).toMatchObject({ messagesSent: 3, messagesReceived: 3 });
+    expect(before.traffic.echo).toMatchObject({ messagesSent: 3, messagesReceived: 3 });
     await first.close();
     await closedWithin(c, 5_000);
 

@@ -30,14 +30,14 @@ const FIXTURE: [string, string][] = [
 beforeAll(async () => {
   srv = await startTestServer();
   admin = await connectWithToken(srv, await userToken('root', ['admin']), { project: 'Admin' });
-  ids['root'] = admin.sessionId;
+  ids.root = admin.sessionId;
   for (const [user, project] of FIXTURE) {
     const c = await connectWithToken(srv, await userToken(user), { project });
     ids[user] = c.sessionId;
     others.push(c);
   }
   const anon = await RawClient.connect(srv.wsUrl, { project: 'MyProject' });
-  ids['anon'] = anon.sessionId;
+  ids.anon = anon.sessionId;
   others.push(anon);
 });
 
@@ -213,7 +213,7 @@ describe('linear-time matching (RE2)', () => {
     // In its own process: a backtracking engine would hang the server's event loop, and
     // must not hang the test runner with it.
     await using child = await startChildServer();
-    const victim = 'a'.repeat(5_000) + '!';
+    const victim = `${'a'.repeat(5_000)}!`;
     const evil = await connectWithToken(child, await userToken(victim));
     const match = await connectWithToken(child, await userToken('aaaa'));
     const boss = await connectWithToken(child, await userToken('boss', ['admin']));

@@ -299,7 +299,7 @@ describe('close codes', () => {
     const c = await RawClient.connect(srv.wsUrl);
     const base = JSON.stringify({ jsonrpc: '2.0', method: 'session.self', id: 'pad' });
     // Pad with spaces (valid JSON whitespace) to exactly 1,024 bytes.
-    const text = base.slice(0, -1) + ' '.repeat(1_024 - base.length) + '}';
+    const text = `${base.slice(0, -1) + ' '.repeat(1_024 - base.length)}}`;
     expect(Buffer.byteLength(text)).toBe(1_024);
     c.sendRaw(text);
     const r = await c.nextMessage((d) => d?.id === 'pad');
@@ -312,12 +312,12 @@ describe('close codes', () => {
     await using srv = await startTestServer();
     const ok = await RawClient.connect(srv.wsUrl);
     const base = JSON.stringify({ jsonrpc: '2.0', method: 'session.self', id: 'big' });
-    const text = base.slice(0, -1) + ' '.repeat(64 * 1024 - base.length) + '}';
+    const text = `${base.slice(0, -1) + ' '.repeat(64 * 1024 - base.length)}}`;
     ok.sendRaw(text);
     expect((await ok.nextMessage((d) => d?.id === 'big')).data.result).toBeDefined();
     await ok.close();
     const tooBig = await RawClient.connect(srv.wsUrl);
-    tooBig.sendRaw(text + ' ');
+    tooBig.sendRaw(`${text} `);
     expect((await closedWithin(tooBig, 5_000))?.code).toBe(1009);
   });
 

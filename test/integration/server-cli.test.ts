@@ -91,7 +91,7 @@ describe('session-tracker serve (CLI)', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(end).toHaveLength(1);
     expect(end[0]).toMatchObject({ sessionId: client.sessionId, reason: 'shutdown', messagesSent: 1 });
-    expect(end[0]?.['totalBytesSent']).toBeGreaterThan(0);
+    expect(end[0]?.totalBytesSent).toBeGreaterThan(0);
   });
 
   it('documents every flag in --help', async () => {

@@ -15,6 +15,6 @@ export default function setup(): void {
   if (!hasPostgres()) missing.push('postgresql (the PostgreSQL history suites: apt-get install -y postgresql)');
   if (missing.length === 0) return;
   const text = `missing: ${missing.join('; ')}`;
-  if (process.env['CI']) throw new Error(`${text}. .ci/run installs them; on CI nothing may be skipped.`);
+  if (process.env.CI) throw new Error(`${text}. .ci/run installs them; on CI nothing may be skipped.`);
   console.warn(`\n*** ${text}: those suites are SKIPPED on this machine ***\n`);
 }

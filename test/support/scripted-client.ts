@@ -119,7 +119,7 @@ export function scriptedSockets() {
       this.fire(this.onclose, { code, reason });
     }
     answer(index: number, result: unknown): void {
-      this.receive({ jsonrpc: '2.0', id: this.sent[index]?.['id'], result });
+      this.receive({ jsonrpc: '2.0', id: this.sent[index]?.id, result });
     }
   }
   return { Scripted, sockets };

@@ -76,7 +76,7 @@ export function buildWsUrl(wsUrl: string, options: ConnectOptions = {}): string 
 function headersOf(options: ConnectOptions): Record<string, string> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.userAgent !== undefined) headers['User-Agent'] = options.userAgent;
-  if (options.origin !== undefined) headers['Origin'] = options.origin;
+  if (options.origin !== undefined) headers.Origin = options.origin;
   return headers;
 }
 
@@ -246,7 +246,7 @@ export class RawClient {
   ): Promise<{ response: RpcResponse<R>; text: string }> {
     const id = this.newId();
     const request: Record<string, unknown> = { jsonrpc: '2.0', method, id };
-    if (params !== undefined) request['params'] = params;
+    if (params !== undefined) request.params = params;
     return this.request<R>(request, timeoutMs);
   }
 
@@ -255,7 +255,7 @@ export class RawClient {
     request: Record<string, unknown>,
     timeoutMs = 5_000,
   ): Promise<{ response: RpcResponse<R>; text: string }> {
-    const id = request['id'] as string | number;
+    const id = request.id as string | number;
     const response = new Promise<RpcResponse<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -273,7 +273,7 @@ export class RawClient {
   /** Sends a notification (no `id`). */
   notify(method: string, params?: unknown): string {
     const message: Record<string, unknown> = { jsonrpc: '2.0', method };
-    if (params !== undefined) message['params'] = params;
+    if (params !== undefined) message.params = params;
     return this.sendJson(message);
   }
 

@@ -126,8 +126,8 @@ describe('calls', () => {
     const self = c.self();
     up();
     const sent = last().sent;
-    expect(sent.map((m) => m['method'])).toEqual(['page.open', 'session.self']);
-    expect(sent[0]?.['params']).toEqual({ pageId: 'p', path: '/x', title: 'X' });
+    expect(sent.map((m) => m.method)).toEqual(['page.open', 'session.self']);
+    expect(sent[0]?.params).toEqual({ pageId: 'p', path: '/x', title: 'X' });
     last().answer(0, { pageId: 'p' });
     expect(await opened).toBe('p');
     last().answer(1, { bogus: true });
@@ -152,7 +152,7 @@ describe('calls', () => {
     await expect(updated).resolves.toBeUndefined();
     // An unknown page's close is not the SDK's to swallow: it goes to the server.
     expect(sent[1]).toMatchObject({ method: 'page.close', params: { pageId: 'never-announced-here' } });
-    last().receive({ jsonrpc: '2.0', id: sent[1]?.['id'], error: { code: -32004, message: 'no such page' } });
+    last().receive({ jsonrpc: '2.0', id: sent[1]?.id, error: { code: -32004, message: 'no such page' } });
     await expect(closedOther).rejects.toMatchObject({ code: -32004 });
   });
 

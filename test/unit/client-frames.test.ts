@@ -72,9 +72,9 @@ describe('classifyServerMessage agrees with outboundMessageSchema', () => {
         const parsed = outboundMessageSchema.safeParse(item);
         if (mine !== null && parsed.success) {
           const data = parsed.data as Record<string, unknown>;
-          if (mine.kind === 'error') expect(mine.error).toEqual(data['error']);
-          if (mine.kind === 'result') expect(mine.id).toBe(data['id']);
-          if (mine.kind === 'notification') expect(mine.method).toBe(data['method']);
+          if (mine.kind === 'error') expect(mine.error).toEqual(data.error);
+          if (mine.kind === 'result') expect(mine.id).toBe(data.id);
+          if (mine.kind === 'notification') expect(mine.method).toBe(data.method);
         }
       }),
       { numRuns: 2_000 },

@@ -9,7 +9,7 @@ import { isClientError } from '@session-tracker/client';
 import { setup } from '../support/scripted-client.js';
 
 const HB = 1_000;
-const methods = (sent: Record<string, unknown>[]) => sent.map((m) => m['method']);
+const methods = (sent: Record<string, unknown>[]) => sent.map((m) => m.method);
 
 describe('liveness', () => {
   it('a silent connection is pinged after heartbeatMs (from the welcome); an answer keeps it', () => {

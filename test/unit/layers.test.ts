@@ -227,6 +227,7 @@ describe('the import scan', () => {
       "// import { x } from './c1.js';",
       "/* import './c2.js'; */",
       "const s = \"import { y } from './s1.js'\";",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the source under test holds a template literal
       "const t = `import('./t1.js') ${x} import z from './t2.js'`;",
       "const r = /import '.\\/r1.js'/g;",
       "export const from = 1;",

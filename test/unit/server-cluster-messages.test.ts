@@ -69,7 +69,7 @@ describe('cluster messages', () => {
     expect(lines[0]?.level).toBe('warn');
     expect(lines[0]?.text).toContain(kind);
     expect(lines[0]?.fields).toMatchObject({ event: 'cluster.message', channel: 'st:req' });
-    if (kind === 'invalid') expect(String(lines[0]?.fields['problem'])).not.toBe('');
+    if (kind === 'invalid') expect(String(lines[0]?.fields.problem)).not.toBe('');
   });
 
   it.each([

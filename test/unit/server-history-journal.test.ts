@@ -24,7 +24,7 @@ class FailingStore extends SqliteStore {
   }
 }
 
-const numbers = async (store: SqliteStore) => (await events(store, { limit: 10_000 }, undefined)).events.map((e) => e.detail['n']).reverse();
+const numbers = async (store: SqliteStore) => (await events(store, { limit: 10_000 }, undefined)).events.map((e) => e.detail.n).reverse();
 
 describe('HistoryJournal', () => {
   it('keeps what a failed write held and writes it, in order, at the next flush', async () => {

@@ -24,7 +24,7 @@ describe('SqliteStore + scan', () => {
     let cursor: string | null = null;
     do {
       const page: Awaited<ReturnType<typeof events>> = await events(store, { limit: 7, cursor }, undefined);
-      seen.push(...page.events.map((e) => e.detail['n'] as number));
+      seen.push(...page.events.map((e) => e.detail.n as number));
       cursor = page.next;
     } while (cursor !== null);
     expect(seen).toHaveLength(30);
@@ -83,7 +83,7 @@ describe('SqliteStore + scan', () => {
     expect((await endedSessions(store, {}, undefined, undefined)).sessions.map((s) => s.id)).toEqual(['c', 'b', 'a']);
     expect(await store.prune(250, 1_000)).toBe(3); // event at 100, sessions a and b
     expect((await endedSessions(store, {}, undefined, undefined)).sessions.map((s) => s.id)).toEqual(['c']);
-    expect((await events(store, {}, undefined)).events.map((e) => e.detail['n'])).toEqual([5_000]);
+    expect((await events(store, {}, undefined)).events.map((e) => e.detail.n)).toEqual([5_000]);
     await store.close();
   });
 
@@ -111,7 +111,7 @@ describe('SqliteStore in memory', () => {
     expect(all.events.length).toBeGreaterThanOrEqual(100);
     expect(all.events.length).toBeLessThanOrEqual(110);
     // The newest are kept.
-    expect(all.events[0]?.detail['n']).toBe(499);
+    expect(all.events[0]?.detail.n).toBe(499);
     expect((await endedSessions(store, { limit: 10_000 }, undefined, undefined)).sessions).toHaveLength(50);
     await store.close();
   });

@@ -178,7 +178,7 @@ describe('classifyInbound and parseInbound never throw', () => {
         fc.oneof(fc.string(), fc.integer()),
         (method, params, id) => {
           const msg: Record<string, unknown> = { jsonrpc: '2.0', method, id };
-          if (params !== undefined) msg['params'] = params;
+          if (params !== undefined) msg.params = params;
           const m = parseInbound(JSON.stringify(msg));
           expect(m.kind).toBe('single');
           if (m.kind === 'single') {

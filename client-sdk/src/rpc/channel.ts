@@ -154,7 +154,7 @@ export class RpcChannel {
     let text: string;
     try {
       const frame: Record<string, unknown> = { jsonrpc: '2.0', id, method: entry.method };
-      if (entry.params !== undefined) frame['params'] = entry.params;
+      if (entry.params !== undefined) frame.params = entry.params;
       text = JSON.stringify(frame);
     } catch (err) {
       this.fail(entry, err instanceof Error ? err : new Error(String(err)));
@@ -172,7 +172,7 @@ export class RpcChannel {
     let text: string;
     try {
       const frame: Record<string, unknown> = { jsonrpc: '2.0', method: entry.method };
-      if (entry.params !== undefined) frame['params'] = entry.params;
+      if (entry.params !== undefined) frame.params = entry.params;
       text = JSON.stringify(frame);
     } catch (err) {
       this.fail(entry, err instanceof Error ? err : new Error(String(err)));

@@ -44,17 +44,17 @@ export function isJsonRpcId(value: unknown): value is JsonRpcId {
 
 /** Mirrors `outboundMessageSchema`: the first of result, error, notification that fits. */
 export function classifyServerMessage(item: unknown): ServerMessage | null {
-  if (!isRecord(item) || item['jsonrpc'] !== '2.0') return null;
-  const id = item['id'];
-  if (isJsonRpcId(id) && 'result' in item) return { kind: 'result', id, result: item['result'] };
-  const error = item['error'];
+  if (!isRecord(item) || item.jsonrpc !== '2.0') return null;
+  const id = item.id;
+  if (isJsonRpcId(id) && 'result' in item) return { kind: 'result', id, result: item.result };
+  const error = item.error;
   if (isJsonRpcId(id) && hasFields(error, { code: Number.isSafeInteger, message: isString })) {
-    const out: JsonRpcErrorObject = { code: error['code'] as number, message: error['message'] as string };
-    if (error['data'] !== undefined) out.data = error['data'];
+    const out: JsonRpcErrorObject = { code: error.code as number, message: error.message as string };
+    if (error.data !== undefined) out.data = error.data;
     return { kind: 'error', id, error: out };
   }
-  const method = item['method'];
-  if (typeof method === 'string') return { kind: 'notification', method, params: item['params'] };
+  const method = item.method;
+  if (typeof method === 'string') return { kind: 'notification', method, params: item.params };
   return null;
 }
 

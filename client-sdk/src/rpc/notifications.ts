@@ -20,7 +20,7 @@ const isSessionsChanged = (v: unknown): v is SessionsChanged =>
 
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 const messageOf = (params: Record<string, unknown>): string => {
-  const m = params['message'];
+  const m = params.message;
   return typeof m === 'string' ? m : '';
 };
 
@@ -48,13 +48,13 @@ export function readNotification(method: string, params: unknown): TypedNotifica
       return hasFields(params, { message: optionalString }) ? { method, params: { message: messageOf(params) } } : null;
     case 'page.closing':
       return hasFields(params, { pageId: isString, message: optionalString })
-        ? { method, params: { pageId: params['pageId'] as string, message: messageOf(params) } }
+        ? { method, params: { pageId: params.pageId as string, message: messageOf(params) } }
         : null;
     case 'session.message': {
       if (!hasFields(params, { type: isString })) return null;
-      const pageId = params['pageId'];
+      const pageId = params.pageId;
       if (pageId !== undefined && typeof pageId !== 'string') return null;
-      const out: ServerNotifications['session.message'] = { type: params['type'] as string, payload: params['payload'] };
+      const out: ServerNotifications['session.message'] = { type: params.type as string, payload: params.payload };
       if (typeof pageId === 'string') out.pageId = pageId;
       return { method, params: out };
     }

@@ -67,5 +67,5 @@ export function isResultOf<M extends MethodName>(method: M, value: unknown): val
 
 /** True for the contract's own method names (anything else goes to the app as `app.<name>`). */
 export function isContractMethod(name: string): name is MethodName {
-  return Object.prototype.hasOwnProperty.call(RESULT_CHECKS, name);
+  return Object.hasOwn(RESULT_CHECKS, name);
 }

@@ -184,7 +184,10 @@ export class ChartView {
     const pw = W - padLeft - PAD.right;
     this.plot.setAttribute('transform', `translate(${padLeft} ${PAD.top})`);
     for (const line of this.hLines) line.setAttribute('x2', String(pw));
-    this.xLabels.forEach((el, i) => el.setAttribute('x', String(pw * [0, 0.5, 1][i]!)));
+    const at = [0, 0.5, 1];
+    this.xLabels.forEach((el, i) => {
+      el.setAttribute('x', String(pw * (at[i] ?? 0)));
+    });
   }
 
   /** A y label's width: measured when the chart is rendered, estimated otherwise. */

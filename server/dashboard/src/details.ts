@@ -88,7 +88,7 @@ export class DetailsView {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly options: DetailsOptions,
+    options: DetailsOptions,
   ) {
     this.title = h('h2', { id: 'details-title', tabindex: -1 }, 'Session');
     this.subtitle = h('p', { class: 'details-sub' });

@@ -121,8 +121,8 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const quoted = (v: string | null): string => (v === null ? '' : `“${v}”`);
 
 function pageText(d: Record<string, unknown>): string {
-  const path = str(d['path']) ?? str(d['pageId']) ?? 'a page';
-  const title = str(d['title']);
+  const path = str(d.path) ?? str(d.pageId) ?? 'a page';
+  const title = str(d.title);
   return title === null ? path : `${path} · ${title}`;
 }
 
@@ -130,43 +130,43 @@ function pageText(d: Record<string, unknown>): string {
 export function describeDetail(type: string, d: Record<string, unknown>): string {
   switch (type) {
     case 'session.start': {
-      const device = d['device'];
+      const device = d.device;
       const parts = device !== null && typeof device === 'object' ? ['browser', 'os', 'type'].map((k) => str((device as Record<string, unknown>)[k])) : [];
       const known = parts.filter((p): p is string => p !== null);
-      return [str(d['scope']), known.length > 0 ? known.join(' · ') : null].filter((p) => p !== null).join(' · ') || 'Started';
+      return [str(d.scope), known.length > 0 ? known.join(' · ') : null].filter((p) => p !== null).join(' · ') || 'Started';
     }
     case 'session.end': {
-      const parts = [endReasonText(str(d['reason']) ?? 'ended')];
-      const up = num(d['uptimeMs']);
+      const parts = [endReasonText(str(d.reason) ?? 'ended')];
+      const up = num(d.uptimeMs);
       if (up !== null) parts.push(`lasted ${formatDuration(up)}`);
-      const sent = num(d['totalBytesSent']);
-      const received = num(d['totalBytesReceived']);
+      const sent = num(d.totalBytesSent);
+      const received = num(d.totalBytesReceived);
       if (sent !== null && received !== null) parts.push(`${formatBytes(sent)} sent, ${formatBytes(received)} received`);
       return parts.join(' · ');
     }
     case 'login': {
-      const roles = Array.isArray(d['roles']) ? d['roles'].filter((r): r is string => typeof r === 'string') : [];
-      const via = str(d['via']);
+      const roles = Array.isArray(d.roles) ? d.roles.filter((r): r is string => typeof r === 'string') : [];
+      const via = str(d.via);
       return `Roles: ${roles.length === 0 ? 'none' : roles.join(', ')}${via === null ? '' : ` · via ${via}`}`;
     }
     case 'logout':
       return 'Logged out';
     case 'login.failed':
-      return `Claimed ${quoted(str(d['claimedUsername'])) || 'no username'}${str(d['reason']) === null ? '' : `: ${str(d['reason'])}`}`;
+      return `Claimed ${quoted(str(d.claimedUsername)) || 'no username'}${str(d.reason) === null ? '' : `: ${str(d.reason)}`}`;
     case 'page.open':
       return pageText(d);
     case 'page.close': {
-      const by = str(d['by']);
+      const by = str(d.by);
       return `${pageText(d)}${by === null ? '' : ` · closed by ${by}`}`;
     }
     case 'admin.action': {
-      const parts = [str(d['action']) ?? 'action'];
-      const who = [str(d['username']), str(d['project'])].filter((p) => p !== null).join(' · ');
-      const target = str(d['sessionId']);
+      const parts = [str(d.action) ?? 'action'];
+      const who = [str(d.username), str(d.project)].filter((p) => p !== null).join(' · ');
+      const target = str(d.sessionId);
       if (target !== null) parts.push(who === '' ? `on session ${target}` : `on ${who} (${target})`);
-      const page = str(d['pageId']);
+      const page = str(d.pageId);
       if (page !== null) parts.push(`page ${page}`);
-      const message = str(d['message']);
+      const message = str(d.message);
       if (message !== null) parts.push(`message ${quoted(message)}`);
       return parts.join(' ');
     }

@@ -127,7 +127,7 @@ export class HistoryPanel {
   /** The timeline of a session (from the live details panel too). */
   openTimeline(subject: TimelineSubject): void {
     this.workspace.classList.add('has-details');
-    for (const tr of this.tbody.rows) tr.classList.toggle('is-selected', tr.dataset['sessionId'] === subject.id);
+    for (const tr of this.tbody.rows) tr.classList.toggle('is-selected', tr.dataset.sessionId === subject.id);
     this.timeline.show(subject);
   }
 

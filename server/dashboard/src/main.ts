@@ -204,7 +204,7 @@ function renderState({ newState, oldState, code, reason }: StateChange): void {
         : newState === 'disconnected'
           ? `Disconnected${code === undefined ? '' : ` (${code}${reason ? `: ${reason}` : ''})`}`
           : 'Closed';
-  el.connection.dataset['state'] = newState;
+  el.connection.dataset.state = newState;
   el.connectionText.textContent = text;
   el.reconnect.hidden = newState !== 'disconnected';
   banner.setStatus(newState === 'connected' ? 'Reconnected, fetching the sessions…' : newState === 'connecting' ? 'Reconnecting…' : `${text}.`);

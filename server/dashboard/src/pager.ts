@@ -64,8 +64,8 @@ export class Pager<T> {
     const { state } = this.options;
     setText(state, text);
     state.hidden = text === '';
-    if (kind === null) delete state.dataset['kind'];
-    else state.dataset['kind'] = kind;
+    if (kind === null) delete state.dataset.kind;
+    else state.dataset.kind = kind;
   }
 
   private async load(append: boolean): Promise<void> {

@@ -32,7 +32,7 @@ export interface RollupChart {
 }
 
 /** A minute's value for the metric: sessions at once, or bytes both ways. */
-function valueOf(m: RollupMinute, metric: RollupMetric): number {
+function metricOf(m: RollupMinute, metric: RollupMetric): number {
   return metric === 'sessions' ? m.sessions : m.bytesFromClients + m.bytesToClients;
 }
 
@@ -55,7 +55,7 @@ export function rollupChart(minutes: readonly RollupMinute[], from: number, to: 
       values = new Array<number>(buckets).fill(0);
       byProject.set(m.project, values);
     }
-    const v = valueOf(m, metric);
+    const v = metricOf(m, metric);
     values[i] = metric === 'sessions' ? Math.max(values[i] ?? 0, v) : (values[i] ?? 0) + v;
   }
   const rankOf = (values: number[]) => (metric === 'sessions' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0));
@@ -66,7 +66,11 @@ export function rollupChart(minutes: readonly RollupMinute[], from: number, to: 
   const rest = ranked.slice(shown.length);
   if (rest.length > 0) {
     const values = new Array<number>(buckets).fill(0);
-    for (const r of rest) r.values.forEach((v, i) => (values[i] = (values[i] ?? 0) + v));
+    for (const r of rest) {
+      r.values.forEach((v, i) => {
+        values[i] = (values[i] ?? 0) + v;
+      });
+    }
     shown.push({ project: OTHER, values, rank: rankOf(values) });
   }
   const series = shown.map((s) => ({ project: s.project, rank: s.rank, points: s.values.map((count, i) => ({ t: start + i * bucketMs, count })) }));

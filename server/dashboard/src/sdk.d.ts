@@ -4,5 +4,3 @@ import type * as Sdk from '@session-tracker/client';
 declare global {
   const SessionTracker: typeof Sdk;
 }
-
-export {};

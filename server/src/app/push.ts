@@ -17,25 +17,25 @@ export function selectSockets(ctx: RpcServices, target: PushTarget): Peer[] {
   }
   for (const key of Object.keys(target)) if (!TARGET_KEYS.has(key)) throw new TypeError(`push: unknown target field "${key}"`);
   const t = target as Record<string, unknown>;
-  if (t['sessionId'] !== undefined) {
-    if (typeof t['sessionId'] !== 'string') throw new TypeError('push: target.sessionId must be a string');
-    if (t['usernameFilter'] !== undefined || t['projectFilter'] !== undefined) throw new TypeError('push: a target names a session or filters, not both');
-    const s = ctx.registry.get(t['sessionId']);
+  if (t.sessionId !== undefined) {
+    if (typeof t.sessionId !== 'string') throw new TypeError('push: target.sessionId must be a string');
+    if (t.usernameFilter !== undefined || t.projectFilter !== undefined) throw new TypeError('push: a target names a session or filters, not both');
+    const s = ctx.registry.get(t.sessionId);
     if (s === undefined) return [];
-    if (t['pageId'] !== undefined) {
-      if (typeof t['pageId'] !== 'string') throw new TypeError('push: target.pageId must be a string');
-      const page = s.pages.get(t['pageId']);
+    if (t.pageId !== undefined) {
+      if (typeof t.pageId !== 'string') throw new TypeError('push: target.pageId must be a string');
+      const page = s.pages.get(t.pageId);
       return page ? [page.owner] : [];
     }
     return socketsOf(s);
   }
-  if (t['pageId'] !== undefined) throw new TypeError('push: target.pageId needs target.sessionId');
+  if (t.pageId !== undefined) throw new TypeError('push: target.pageId needs target.sessionId');
   for (const key of ['usernameFilter', 'projectFilter'] as const) {
     const v = t[key];
     if (v !== undefined && v !== null && typeof v !== 'string') throw new TypeError(`push: target.${key} must be a string`);
   }
-  const user = compileFilter('usernameFilter', t['usernameFilter'] as string | null | undefined);
-  const project = compileFilter('projectFilter', t['projectFilter'] as string | null | undefined);
+  const user = compileFilter('usernameFilter', t.usernameFilter as string | null | undefined);
+  const project = compileFilter('projectFilter', t.projectFilter as string | null | undefined);
   const out: Peer[] = [];
   for (const s of ctx.registry.values()) {
     if (s.sockets.size === 0) continue;

@@ -46,8 +46,8 @@ interface Conn {
 }
 
 export function connectionOf(values: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): Conn {
-  const url = values.url ?? env['SESSION_TRACKER_URL'] ?? 'ws://127.0.0.1:8080/ws';
-  const token = values.token ?? env['SESSION_TRACKER_ADMIN_TOKEN'];
+  const url = values.url ?? env.SESSION_TRACKER_URL ?? 'ws://127.0.0.1:8080/ws';
+  const token = values.token ?? env.SESSION_TRACKER_ADMIN_TOKEN;
   if (!token) throw new CliError(EXIT.usage, 'no admin token: pass --token or set SESSION_TRACKER_ADMIN_TOKEN');
   if (!/^wss?:\/\//.test(url)) throw new CliError(EXIT.usage, `--url must be a ws:// or wss:// URL, got "${url}"`);
   return { url, token };

@@ -53,7 +53,7 @@ export function formatTable(sessions: readonly SessionInfo[]): string {
       .trimEnd();
   const body = rows.map(line);
   const footer = `${sessions.length} session${sessions.length === 1 ? '' : 's'}`;
-  return [line(header), ...body, footer].join('\n') + '\n';
+  return `${[line(header), ...body, footer].join('\n')}\n`;
 }
 
 export function csvCell(v: unknown): string {
@@ -71,5 +71,5 @@ export const CSV_FIELDS = [
 export function formatCsv(sessions: readonly SessionInfo[]): string {
   const lines = [CSV_FIELDS.join(',')];
   for (const s of sessions) lines.push(CSV_FIELDS.map((f) => csvCell((s as unknown as Record<string, unknown>)[f])).join(','));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

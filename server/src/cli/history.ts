@@ -49,11 +49,11 @@ function table(header: string[], rows: string[][], right: ReadonlySet<string>, n
       .map((c, i) => (right.has(header[i] ?? '') ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line), `${rows.length} ${noun}${rows.length === 1 ? '' : 's'}`].join('\n') + '\n';
+  return `${[line(header), ...rows.map(line), `${rows.length} ${noun}${rows.length === 1 ? '' : 's'}`].join('\n')}\n`;
 }
 
 function csv(header: readonly string[], rows: unknown[][]): string {
-  return [header.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
+  return `${[header.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n')}\n`;
 }
 
 /** Every page up to `limit` rows (the server pages; the CLI follows `next`). */

@@ -74,7 +74,7 @@ function fieldsTable(sessions: readonly Listed[], columns: readonly string[]): s
   const rows = sessions.map((s) => columns.map((c) => cell((s as Record<string, unknown>)[c])));
   const widths = columns.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(columns), ...rows.map(line), `${sessions.length} session${sessions.length === 1 ? '' : 's'}`].join('\n') + '\n';
+  return `${[line(columns), ...rows.map(line), `${sessions.length} session${sessions.length === 1 ? '' : 's'}`].join('\n')}\n`;
 }
 
 /** `--sort -lastComm` reads as a descending sort, not an option (parseArgs alone wants `--sort=-lastComm`). */

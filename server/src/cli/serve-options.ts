@@ -65,7 +65,7 @@ export const SERVE_FLAGS: Flag[] = [
 
 /** Where `serve` keeps history when no --data-dir is given: the user's state directory (XDG). */
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  const state = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
+  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
   return join(state, 'session-tracker');
 }
 

@@ -151,7 +151,9 @@ export function decodeList(body: string): { count: number; views: ListedView[]; 
 export function localListed(registry: SessionRegistry, node: string, order: Order, user: Filter, project: Filter, spec: ListSpec, now: number): { count: number; views: ListedView[] } {
   const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want });
   const views: ListedView[] = viewsOfSessions(page.items.map((e) => e.item), node, now);
-  views.forEach((v, i) => (v.key = (page.items[i] as { key: SortKey }).key));
+  views.forEach((v, i) => {
+    v.key = (page.items[i] as { key: SortKey }).key;
+  });
   return { count: page.total, views };
 }
 

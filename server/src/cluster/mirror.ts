@@ -72,7 +72,10 @@ export class PartMirror {
   settle(node: string, sids: readonly string[], stored: readonly (PartRecord | undefined)[], asked: number, moved: Set<string>): void {
     sids.forEach((sid, i) => {
       const p = stored[i];
-      if (p) return this.put([p], moved);
+      if (p) {
+        this.put([p], moved);
+        return;
+      }
       const byNode = this.bySid.get(sid);
       const held = byNode?.get(node);
       if (!byNode || !held || held.flushedAt > asked) return;

@@ -3,7 +3,7 @@ import type { Filter } from '../filters/regex.js';
 import { sessionInfoJson } from '../sessions/info-json.js';
 import type { Session } from '../sessions/session.js';
 import { mergeInfos, partInfo } from './merge.js';
-import type { PartFacts, PartRecord, PartView } from './types.js';
+import type { PartRecord, PartView } from './types.js';
 
 export type { PartView } from './types.js';
 

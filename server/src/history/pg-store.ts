@@ -261,13 +261,13 @@ export class PgStore implements HistoryStore {
       GROUP BY minute, project ORDER BY minute DESC, project DESC LIMIT $${args.length}`;
     return this.run(async (pool) =>
       (await pool.query<Record<string, string>>(sql, args)).rows.map((r) => ({
-        minute: Number(r['minute']),
-        project: String(r['project']),
-        sessions: Number(r['sessions']),
-        users: Number(r['users']),
-        pages: Number(r['pages']),
-        bytesFromClients: Number(r['bytes_from_clients']),
-        bytesToClients: Number(r['bytes_to_clients']),
+        minute: Number(r.minute),
+        project: String(r.project),
+        sessions: Number(r.sessions),
+        users: Number(r.users),
+        pages: Number(r.pages),
+        bytesFromClients: Number(r.bytes_from_clients),
+        bytesToClients: Number(r.bytes_to_clients),
       })),
     );
   }

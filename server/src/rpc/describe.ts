@@ -59,20 +59,20 @@ function one(method: string, names: readonly string[], e: ErrorObject): string {
   const field = where(e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties': {
-      const name = String(e.params['additionalProperty']);
+      const name = String(e.params.additionalProperty);
       const at = field === 'params' ? '' : `${field}.`;
       if (names.length === 0) return `${at}${shown(name)}: unknown name (${method} takes no params)`;
       const guess = closestName(name, names);
       return `${at}${shown(name)}: unknown name${guess ? ` (did you mean ${guess}?)` : ''}; ${method} takes ${names.join(', ')}`;
     }
     case 'required':
-      return `${field === 'params' ? '' : `${field}.`}${String(e.params['missingProperty'])}: required`;
+      return `${field === 'params' ? '' : `${field}.`}${String(e.params.missingProperty)}: required`;
     case 'enum': {
-      const allowed = (e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      const allowed = (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
       return `${field}: must be one of ${allowed}`;
     }
     case 'type': {
-      const types = String(e.params['type']).split(',');
+      const types = String(e.params.type).split(',');
       return `${field}: must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
     }
     default:

@@ -28,12 +28,12 @@ const toSchema = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io:
  * used: named-param callers must hear about their object, never "params: must be array".
  */
 function branchesOf(explain: Ajv2020, root: JsonSchema): { object?: Branch; array?: Branch } {
-  const options = Array.isArray(root['anyOf']) ? (root['anyOf'] as JsonSchema[]) : [root];
+  const options = Array.isArray(root.anyOf) ? (root.anyOf as JsonSchema[]) : [root];
   const out: { object?: Branch; array?: Branch } = {};
   for (const option of options) {
-    const type = option['type'];
+    const type = option.type;
     if (type !== 'object' && type !== 'array') continue;
-    const properties = option['properties'];
+    const properties = option.properties;
     const names = type === 'object' && typeof properties === 'object' && properties !== null ? Object.keys(properties) : [];
     out[type] = { validate: explain.compile(option), names };
   }

@@ -142,7 +142,7 @@ export async function start({ host = '127.0.0.1', port = 0, maxPayload = 65536, 
         rows: list.map((s) => [s.username, s.project, s.clientAddress, s.sessionScope === 'designer', s.id, new Date(now - s.uptime).toISOString()]),
       });
     });
-    socket.on('getSessionStats', (params, ack) => {
+    socket.on('getSessionStats', (_params, ack) => {
       if (typeof ack !== 'function') return;
       if (!d.admin) return ack({ error: { code: -32003, message: 'forbidden' } });
       const users = new Set();
