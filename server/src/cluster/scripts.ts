@@ -1,5 +1,5 @@
 import type { Cluster, Redis, Result } from 'ioredis';
-import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, LOCK_SCRIPT, REAP_PART_SCRIPT } from './keys.js';
+import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, LOCK_SCRIPT, PUT_SCRIPT, REAP_PART_SCRIPT } from './keys.js';
 
 /**
  * The Lua scripts as ioredis commands: ioredis sends `EVALSHA` (the 40-character digest)
@@ -12,6 +12,7 @@ const SCRIPTS = {
   stReapPart: { numberOfKeys: 4, lua: REAP_PART_SCRIPT },
   stForget: { numberOfKeys: 4, lua: FORGET_SCRIPT },
   stLock: { numberOfKeys: 1, lua: LOCK_SCRIPT },
+  stPut: { numberOfKeys: 5, lua: PUT_SCRIPT },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -24,6 +25,7 @@ declare module 'ioredis' {
     stReapPart(...keysAndArgs: string[]): Result<unknown, Context>;
     stForget(...keysAndArgs: string[]): Result<unknown, Context>;
     stLock(...keysAndArgs: string[]): Result<unknown, Context>;
+    stPut(...keysAndArgs: string[]): Result<unknown, Context>;
   }
 }
 
