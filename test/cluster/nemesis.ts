@@ -106,15 +106,16 @@ export class SimClient {
   /**
    * Frames of this session that the cluster may have lost, summed over the sockets it lost:
    * those the server may never have read (sent after the last answered call) and those it
-   * read but may not have written to Redis before a crash (one flush interval before that).
+   * may have read too late to write to Redis before a crash (see surelyKept).
    */
   mayBeLost = 0;
-  /** What happened to the current session, for a violation's report: `+node-a`, `drop`, ... */
+  /** What happened to the current session, for a violation's report: `+node-a`, a lost socket's unsure frames... */
   readonly trail: string[] = [];
-  /** When each frame on the current socket was sent. */
-  private sendTimes: number[] = [];
-  /** When the last call answered on the current socket was sent: every frame before it arrived. */
-  private ackedAt = 0;
+  /**
+   * The calls answered on the current socket: how many frames had been sent with it (its
+   * answer proves the server read them) and when the answer arrived.
+   */
+  private answered: { frames: number; at: number }[] = [];
   lostSessions = 0;
   private nextPage = 0;
   private stopped = false;
@@ -173,12 +174,12 @@ export class SimClient {
     const old = this.conn;
     if (old) {
       this.sent += old.messagesSent;
-      const unsure = this.ackedAt - FLUSH_MS - FLUSH_SLACK_MS;
-      this.mayBeLost += this.sendTimes.filter((t) => t > unsure).length;
+      const lost = old.messagesSent - this.surelyKept();
+      this.mayBeLost += lost;
+      this.trail.push(`-(${lost} of ${old.messagesSent} unsure)`);
     }
     this.conn = undefined;
-    this.sendTimes = [];
-    this.ackedAt = 0;
+    this.answered = [];
     const c = await RawClient.connect(p.wsUrl, { project: PROJECT, ...(this.token ? { resume: this.token } : {}), timeoutMs: 3_000 });
     if (this.stopped) return void c.ws.terminate();
     if (!c.welcome.resumed) {
@@ -199,10 +200,23 @@ export class SimClient {
 
   /** A call whose answer proves the server read every frame sent before it. */
   private async call(c: RawClient, method: string, params?: unknown): Promise<void> {
-    const at = Date.now();
-    this.sendTimes.push(at);
-    expectResult(await c.call(method, params, 2_000));
-    if (c === this.conn || this.conn === undefined) this.ackedAt = Math.max(this.ackedAt, at);
+    const pending = c.call(method, params, 2_000);
+    const frames = c.messagesSent;
+    expectResult(await pending);
+    if (c === this.conn) this.answered.push({ frames, at: Date.now() });
+  }
+
+  /**
+   * Frames of the current socket the cluster must have kept whatever happened to its node
+   * after: those read by the server (before a call's answer) at least one flush interval
+   * (plus slack for the write and a loaded machine) before the node last answered. A crash
+   * can only come after that last answer, so what it may lose was read later than that.
+   */
+  private surelyKept(): number {
+    const last = this.answered.at(-1)?.at ?? 0;
+    let kept = 0;
+    for (const a of this.answered) if (a.at < last - FLUSH_MS - FLUSH_SLACK_MS) kept = a.frames;
+    return kept;
   }
 
   private async act(): Promise<void> {
@@ -222,7 +236,6 @@ export class SimClient {
       await this.call(c, 'auth.login', { token });
       this.loggedIn = true;
     } else if (r < 0.8) {
-      this.sendTimes.push(Date.now());
       c.sendJson({ jsonrpc: '2.0', method: 'app.data', params: { n: this.random() } });
     } else {
       await this.call(c, 'session.ping');
@@ -271,7 +284,7 @@ export async function violations(nodes: Nodes, clients: readonly SimClient[], hi
     if (JSON.stringify(s.nodes) !== JSON.stringify([c.node])) out.push(`${c.name}: nodes ${JSON.stringify(s.nodes)}, its socket is on ${c.node}`);
     if (s.messagesSent > c.sentNow) out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent`);
     if (s.messagesSent < c.sentNow - c.mayBeLost) {
-      out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent, at most ${c.mayBeLost} of them may have been lost`);
+      out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent, at most ${c.mayBeLost} of them may have been lost; session ${s.id}, its trail ${c.trail.join(' ')}`);
     }
     const high = highs.get(s.id);
     if (high && (s.messagesSent < high.messagesSent || s.totalBytesSent < high.totalBytesSent)) {
