@@ -113,6 +113,47 @@ describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended
     expect(tab3.welcome).toMatchObject({ resumed: true, sessionId: sid });
   });
 
+  it("a part that times out after the end adds its last counters to the ended session's parts, keeping the others", async () => {
+    await using redis = await RedisServer.start();
+    // a keeps a disconnected session 4 s: the test ends the session in Redis meanwhile.
+    await using a = await NodeProcess.start('node-a', redis.url, [...FAST, '--session-timeout', '4000']);
+    await using b = await NodeProcess.start('node-b', redis.url, [...FAST, '--heartbeat', '20000']);
+    const tab1 = await connectWithLogin(a.wsUrl, 'dee');
+    const sid = tab1.sessionId;
+    for (let i = 0; i < 5; i++) expectResult(await tab1.call('session.ping'));
+    await using tab2 = await RawClient.connect(b.wsUrl, { resume: tab1.welcome.resumeToken });
+    expectResult(await tab2.call('session.ping'));
+    await untilStored(redis.url, sid, 'node-b', (p) => p.messagesSent === 1 && p.state === 'connected');
+    tab1.ws.terminate();
+    const onA = await untilStored(redis.url, sid, 'node-a', (p) => p.state === 'disconnected');
+    expect(onA.messagesSent).toBe(6);
+    const r = new Redis(redis.url);
+    b.child.kill('SIGSTOP');
+    try {
+      // The cluster ended the session while a and b still held it (both cut off, say): its
+      // parts, with an older retired one, are under its ended key. Then a's part times out:
+      // its last counters go there, next to the others.
+      const parts = `{st}:parts:${sid}`;
+      const ended = `{st}:ended:${sid}`;
+      await r.hset(parts, 'node-old', JSON.stringify({ ...onA, node: 'node-old', state: 'retired', messagesSent: 9 }));
+      await r.multi().rename(parts, ended).pexpire(ended, 600_000).exec();
+      await until("a's part retired", async () => {
+        const text = await r.hget(ended, 'node-a');
+        return text && JSON.parse(text).state === 'retired' ? true : undefined;
+      });
+      expect(await r.exists(parts)).toBe(0);
+    } finally {
+      b.child.kill('SIGCONT');
+      r.disconnect();
+    }
+    // b's tab is still there: the session comes back with all three parts' counters.
+    expectResult(await tab2.call('page.open', { pageId: 'p' }));
+    await using admin = await connectAdmin(a);
+    // 6 on a, 9 on the old part, a ping and page.open on b
+    const back = await until('the session listed again with its counters', async () => (await list(admin)).find((s) => s.id === sid && s.messagesSent >= 17));
+    expect(back).toMatchObject({ nodes: ['node-b'], pageIds: ['p'], state: 'connected' });
+  });
+
   it('with no client left on it: the session ends there too (its timeout ran out cluster-wide) and never comes back', async () => {
     await using redis = await RedisServer.start();
     // b alone keeps a disconnected session for 30 s: were it to announce the ended session
