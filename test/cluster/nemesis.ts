@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { connectAdmin, expectResult } from '../support/contract.js';
 import { FAST, NodeProcess } from '../support/cluster.js';
 import { userToken } from '../support/jwt.js';
@@ -21,6 +22,10 @@ export interface NemesisOptions {
 }
 
 export const NODE_ARGS = [...FAST, '--session-timeout', '4000'];
+/** The nodes' flush interval (FAST's `--cluster-flush`): what a SIGKILL may lose. */
+const FLUSH_MS = Number(FAST[FAST.indexOf('--cluster-flush') + 1]);
+/** Slack on top of it for the write itself and the scheduler of a loaded 2-core machine. */
+const FLUSH_SLACK_MS = 1_000;
 const NAMES = ['node-a', 'node-b', 'node-c'];
 /** The clients' project: the checker looks at these sessions only (not its own admins'). */
 const PROJECT = 'chaos';
@@ -42,7 +47,7 @@ export class Nodes {
   readonly procs = new Map<string, NodeProcess>();
   readonly frozen = new Set<string>();
 
-  constructor(private readonly redis: RedisServer) {}
+  constructor(readonly redis: RedisServer) {}
 
   async startAll(): Promise<void> {
     await Promise.all(NAMES.map(async (n) => this.procs.set(n, await NodeProcess.start(n, this.redis.url, NODE_ARGS))));
@@ -98,6 +103,19 @@ export class SimClient {
   readonly pages = new Set<string>();
   /** Frames sent in the current session (over every socket it had). */
   sent = 0;
+  /**
+   * Frames of this session that the cluster may have lost, summed over the sockets it lost:
+   * those the server may never have read (sent after the last answered call) and those it
+   * may have read too late to write to Redis before a crash (see surelyKept).
+   */
+  mayBeLost = 0;
+  /** What happened to the current session, for a violation's report: `+node-a`, a lost socket's unsure frames... */
+  readonly trail: string[] = [];
+  /**
+   * The calls answered on the current socket: how many frames had been sent with it (its
+   * answer proves the server read them) and when the answer arrived.
+   */
+  private answered: { frames: number; at: number }[] = [];
   lostSessions = 0;
   private nextPage = 0;
   private stopped = false;
@@ -154,21 +172,51 @@ export class SimClient {
   private async connect(): Promise<void> {
     const p = this.pick();
     const old = this.conn;
-    if (old) this.sent += old.messagesSent;
+    if (old) {
+      this.sent += old.messagesSent;
+      const lost = old.messagesSent - this.surelyKept();
+      this.mayBeLost += lost;
+      this.trail.push(`-(${lost} of ${old.messagesSent} unsure)`);
+    }
     this.conn = undefined;
+    this.answered = [];
     const c = await RawClient.connect(p.wsUrl, { project: PROJECT, ...(this.token ? { resume: this.token } : {}), timeoutMs: 3_000 });
     if (this.stopped) return void c.ws.terminate();
     if (!c.welcome.resumed) {
       if (this.sid !== undefined) this.lostSessions++;
+      this.trail.length = 0;
       this.sid = c.welcome.sessionId;
       this.token = c.welcome.resumeToken;
       this.sent = 0;
+      this.mayBeLost = 0;
       this.loggedIn = false;
     }
     this.conn = c;
     this.node = p.name;
+    this.trail.push(`${(Date.now() / 1000).toFixed(1)}+${p.name}(sent ${this.sent})`);
     // The SDK re-announces its pages on every new socket.
-    for (const id of [...this.pages]) expectResult(await c.call('page.open', { pageId: id, path: `/${id}` }, 2_000));
+    for (const id of [...this.pages]) await this.call(c, 'page.open', { pageId: id, path: `/${id}` });
+  }
+
+  /** A call whose answer proves the server read every frame sent before it. */
+  private async call(c: RawClient, method: string, params?: unknown): Promise<void> {
+    const pending = c.call(method, params, 2_000);
+    const frames = c.messagesSent;
+    expectResult(await pending);
+    if (c === this.conn) this.answered.push({ frames, at: Date.now() });
+  }
+
+  /**
+   * Frames of the current socket the cluster must have kept whatever happened to its node
+   * after: those read by the server (before a call's answer) at least one flush interval
+   * (plus slack for the write and a loaded machine) before the node last answered. A crash
+   * can only come after that last answer, so what it may lose was read later than that.
+   */
+  private surelyKept(): number {
+    const last = this.answered.at(-1)?.at ?? 0;
+    let kept = 0;
+    for (const a of this.answered) if (a.at < last - FLUSH_MS - FLUSH_SLACK_MS) kept = a.frames;
+    return kept;
   }
 
   private async act(): Promise<void> {
@@ -177,19 +225,20 @@ export class SimClient {
     const r = this.random();
     if (r < 0.3 && this.pages.size < 3) {
       const id = `p${this.nextPage++}`;
-      expectResult(await c.call('page.open', { pageId: id, path: `/${id}` }, 2_000));
+      await this.call(c, 'page.open', { pageId: id, path: `/${id}` });
       this.pages.add(id);
     } else if (r < 0.45 && this.pages.size > 0) {
       const id = [...this.pages][Math.floor(this.random() * this.pages.size)] as string;
       this.pages.delete(id); // closed whatever the answer: a lost answer means a dead socket
-      expectResult(await c.call('page.close', { pageId: id }, 2_000));
+      await this.call(c, 'page.close', { pageId: id });
     } else if (r < 0.5 && !this.loggedIn) {
-      expectResult(await c.call('auth.login', { token: await userToken(this.name) }, 2_000));
+      const token = await userToken(this.name);
+      await this.call(c, 'auth.login', { token });
       this.loggedIn = true;
     } else if (r < 0.8) {
       c.sendJson({ jsonrpc: '2.0', method: 'app.data', params: { n: this.random() } });
     } else {
-      expectResult(await c.call('session.ping', undefined, 2_000));
+      await this.call(c, 'session.ping');
     }
   }
 
@@ -199,8 +248,14 @@ export class SimClient {
   }
 }
 
-/** What the cluster says against what the clients know; empty when they agree. */
-export async function violations(nodes: Nodes, clients: readonly SimClient[]): Promise<string[]> {
+/** The highest counters each session was ever seen with: totals never decrease. */
+export type Highs = Map<string, { messagesSent: number; totalBytesSent: number }>;
+
+/**
+ * What the cluster says against what the clients know; empty when they agree. `highs` is
+ * carried from check to check (and updated only by a check that agreed).
+ */
+export async function violations(nodes: Nodes, clients: readonly SimClient[], highs: Highs = new Map()): Promise<string[]> {
   const up = nodes.running();
   const at = up[0];
   if (!at) return ['no node running'];
@@ -228,9 +283,29 @@ export async function violations(nodes: Nodes, clients: readonly SimClient[]): P
     if (s.state !== 'connected' || s.confirmed !== true) out.push(`${c.name}: state ${s.state}, confirmed ${s.confirmed}`);
     if (JSON.stringify(s.nodes) !== JSON.stringify([c.node])) out.push(`${c.name}: nodes ${JSON.stringify(s.nodes)}, its socket is on ${c.node}`);
     if (s.messagesSent > c.sentNow) out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent`);
+    if (s.messagesSent < c.sentNow - c.mayBeLost) {
+      out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent, at most ${c.mayBeLost} of them may have been lost; session ${s.id}, its trail ${c.trail.join(' ')}`);
+    }
+    const high = highs.get(s.id);
+    if (high && (s.messagesSent < high.messagesSent || s.totalBytesSent < high.totalBytesSent)) {
+      out.push(`${c.name}: totals went down, messages ${high.messagesSent} -> ${s.messagesSent}, bytes ${high.totalBytesSent} -> ${s.totalBytesSent}; its trail ${c.trail.join(' ')}; in Redis ${redisParts(nodes.redis, s.id)}`);
+    }
   }
   // Sessions nobody holds any more (lost on a resume that came too late) end within the
   // timeout, a node TTL and a reap pass: the checker waits that long before calling them zombies.
   for (const s of list) if (!mine.has(s.id)) out.push(`zombie session ${s.id} (${s.state}, nodes ${JSON.stringify(s.nodes)})`);
+  if (out.length === 0) for (const s of list) highs.set(s.id, { messagesSent: s.messagesSent, totalBytesSent: s.totalBytesSent });
   return out;
+}
+
+/** What Redis holds of a session's parts, for a violation's report (never fails). */
+function redisParts(redis: RedisServer, sid: string): string {
+  try {
+    const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8', timeout: 2_000 }).trim();
+    const key = cli('--scan', '--pattern', `*:parts:${sid}`).split('\n')[0] ?? '';
+    const retired = cli('--scan', '--pattern', '*:retired').split('\n')[0] ?? '';
+    return `${key}: ${cli('hgetall', key).replace(/\s+/g, ' ')}; in ${retired}: ${cli('sismember', retired, sid)}`;
+  } catch (err) {
+    return `(unread: ${String(err)})`;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { defineScripts } from './scripts.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -46,6 +47,7 @@ export async function connectRedis(url: string): Promise<{ command: RedisClient;
       command = new Cluster(hosts(list), { enableOfflineQueue: false, redisOptions: { ...COMMON, ...auth } });
     }
   }
+  defineScripts(command);
   const subscriber = command.duplicate();
   // Connection trouble is reported through status changes; never let it crash the process.
   command.on('error', () => undefined);

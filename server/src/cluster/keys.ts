@@ -38,6 +38,11 @@ export class Keys {
     return `{${this.prefix}}:parts:${sid}`;
   }
 
+  /** A session's parts as they were when the cluster ended it (see ENDED_KEEP_MS). */
+  ended(sid: string): string {
+    return `{${this.prefix}}:ended:${sid}`;
+  }
+
   /** SET of session ids a node holds parts of. */
   nodeParts(node: string): string {
     return `{${this.prefix}}:nodeparts:${node}`;
@@ -54,12 +59,28 @@ export class Keys {
 }
 
 /**
+ * How long the parts of a session the cluster ended are kept, under the session's ended key,
+ * when some part was not retired yet (its node was silent, or had not timed it out itself):
+ * a node that still holds the session (back from a pause or a partition) then brings it back
+ * with every part's counters instead of its own alone (PUT_SCRIPT).
+ */
+export const ENDED_KEEP_MS = 600_000;
+
+/**
+ * The same when every part was retired (the usual end: the last node let it go). Only a
+ * resume in flight can still hold the session then: it read the session's parts just before
+ * the end and writes its own part just after (a flush later at most, seconds on a loaded node).
+ */
+export const ENDED_JOIN_KEEP_MS = 30_000;
+
+/**
  * Lua shared by the scripts below (KEYS[1]: parts(sid), KEYS[2]: tokens, KEYS[3]: retired).
  * `live_until`: until when a part keeps its session alive. A retired part never does
  * (it only keeps counters); a connected part on a beating node does without end; otherwise
  * the session timeout runs from when it disconnected or, if its node is silent, from the
  * node's last beat (whichever came first). `end_session` ends it everywhere: parts, token,
- * indexes.
+ * indexes; with `keep`, its parts go to the session's ended key for a while (ENDED_KEEP_MS,
+ * ENDED_JOIN_KEEP_MS) instead of being deleted.
  */
 const LIVE_LUA = `
 local function live_until(prefix, node, p, timeout)
@@ -79,13 +100,21 @@ local function part_values(all)
   for i = 2, #all, 2 do table.insert(out, all[i]) end
   return out
 end
-local function end_session(all, sid, prefix)
+local function end_session(all, sid, prefix, keep)
+  local open = false
   for i = 1, #all, 2 do
     redis.call('SREM', '{' .. prefix .. '}:nodeparts:' .. all[i], sid)
     local p = cjson.decode(all[i + 1])
     if p.tokenHash then redis.call('HDEL', KEYS[2], p.tokenHash) end
+    if p.state ~= 'retired' then open = true end
   end
-  redis.call('DEL', KEYS[1])
+  if keep and #all > 0 then
+    local ended = '{' .. prefix .. '}:ended:' .. sid
+    redis.call('RENAME', KEYS[1], ended)
+    redis.call('PEXPIRE', ended, open and ${ENDED_KEEP_MS} or ${ENDED_JOIN_KEEP_MS})
+  else
+    redis.call('DEL', KEYS[1])
+  end
   redis.call('SREM', KEYS[3], sid)
 end
 `;
@@ -97,11 +126,18 @@ end
  * past the timeout (a node's previous run, whose clients resumed elsewhere) are retired
  * (their node holds nothing of it any more) and returned: {0, part, ...}; otherwise 0.
  * KEYS: parts(sid), tokens, retired. ARGV: sid, now, timeoutMs, prefix, [node, partJson]
- * (with the last two, that part is first written as retired).
+ * (with the last two, that part is first written as retired; into the ended key when the
+ * session has ended already).
  */
 export const CHECK_SCRIPT = `${LIVE_LUA}
 local sid, now, timeout, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 if ARGV[5] then
+  -- Ended already (kept under its ended key): the part's last counters go there.
+  local ended = '{' .. prefix .. '}:ended:' .. sid
+  if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', ended) == 1 then
+    redis.call('HSET', ended, ARGV[5], ARGV[6])
+    return 1
+  end
   redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
   redis.call('SADD', KEYS[3], sid)
 end
@@ -118,7 +154,7 @@ for i = 1, #all, 2 do
   elseif u ~= nil and p.state == 'disconnected' then table.insert(expired, i) end
 end
 if not live then
-  end_session(all, sid, prefix)
+  end_session(all, sid, prefix, true)
   local out = part_values(all)
   table.insert(out, 1, 1)
   return out
@@ -173,7 +209,7 @@ for i = 1, #all, 2 do
   end
 end
 if best == nil and (mineUntil == nil or mineUntil <= now) then
-  end_session(all, sid, prefix)
+  end_session(all, sid, prefix, true)
   local out = part_values(all)
   table.insert(out, 1, 1)
   return out
@@ -216,9 +252,46 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-/** Ends a session at once (admin close); returns its parts as they were. KEYS: parts(sid), tokens, retired. ARGV: sid, prefix. */
+/**
+ * Ends a session at once (admin close), keeping nothing: a node that still holds it (a frozen
+ * one the close never reached) announces it again as it is. Returns its parts as they were.
+ * KEYS: parts(sid), tokens, retired. ARGV: sid, prefix.
+ */
 export const END_SCRIPT = `${LIVE_LUA}
 local all = redis.call('HGETALL', KEYS[1])
-end_session(all, ARGV[1], ARGV[2])
+end_session(all, ARGV[1], ARGV[2], false)
 return part_values(all)
+`;
+
+/**
+ * Writes a node's part of a session, with the indexes that find it (its node's set, its
+ * token). When the cluster ended the session meanwhile (its parts are under the ended key,
+ * see end_session) the node still holds it: a connected part brings the session back with
+ * every part as it was (their indexes and tokens too), so no counter is lost; a part without
+ * sockets is not written and 0 is returned (the caller ends it too: its timeout ran out
+ * cluster-wide). With neither key (a Redis that lost its data, an admin close) the part starts
+ * the session again on its own.
+ * KEYS: parts(sid), ended(sid), tokens, retired, nodeParts(node).
+ * ARGV: sid, node, partJson, tokenHash, connected ('1' or '0'), prefix. Returns 1 when written.
+ */
+export const PUT_SCRIPT = `
+local sid, node, prefix = ARGV[1], ARGV[2], ARGV[6]
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  if ARGV[5] ~= '1' then return 0 end
+  redis.call('RENAME', KEYS[2], KEYS[1])
+  redis.call('PERSIST', KEYS[1])
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if all[i] ~= node then
+      local p = cjson.decode(all[i + 1])
+      if p.tokenHash then redis.call('HSET', KEYS[3], p.tokenHash, sid) end
+      if p.state ~= 'retired' then redis.call('SADD', '{' .. prefix .. '}:nodeparts:' .. all[i], sid) end
+      if p.state ~= 'connected' then redis.call('SADD', KEYS[4], sid) end
+    end
+  end
+end
+redis.call('HSET', KEYS[1], node, ARGV[3])
+redis.call('SADD', KEYS[5], sid)
+redis.call('HSET', KEYS[3], ARGV[4], sid)
+return 1
 `;

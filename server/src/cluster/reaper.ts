@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChangeStream } from './change-stream.js';
 import type { RedisClient } from './connect.js';
-import { LOCK_SCRIPT, type Keys } from './keys.js';
+import type { Keys } from './keys.js';
 import type { Membership } from './membership.js';
 import type { PartStore } from './store.js';
 import type { PartWriter } from './writer.js';
@@ -30,7 +30,7 @@ export class Reaper {
 
   async pass(): Promise<void> {
     const { command, keys: k, members, store, stream, log } = this.o;
-    const held = await command.eval(LOCK_SCRIPT, 1, k.reaperLock, this.o.nodeId, String(this.o.lockMs));
+    const held = await command.stLock(k.reaperLock, this.o.nodeId, String(this.o.lockMs));
     if (held !== 1) return;
     const now = Date.now();
     const beats = await members.beats();

@@ -1,5 +1,5 @@
 import type { RedisClient } from './connect.js';
-import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, REAP_PART_SCRIPT, REAPED, type Keys } from './keys.js';
+import { REAPED, type Keys } from './keys.js';
 import { parsePart } from './records.js';
 import type { PartRecord } from './types.js';
 
@@ -113,7 +113,7 @@ export class PartStore {
   async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
     const k = this.keys;
     const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
-    const { ended, parts } = PartStore.checked(await this.command.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, ...args));
+    const { ended, parts } = PartStore.checked(await this.command.stCheck(k.parts(sid), k.tokens, k.retired, ...args));
     if (ended) this.ended(sid, parts, 'timeout', now);
     return ended;
   }
@@ -133,7 +133,7 @@ export class PartStore {
   /** Ends a session at once, everywhere (admin close). */
   async end(sid: string): Promise<void> {
     const k = this.keys;
-    const r = await this.command.eval(END_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, k.prefix);
+    const r = await this.command.stEnd(k.parts(sid), k.tokens, k.retired, sid, k.prefix);
     this.ended(sid, endedParts([1, ...(Array.isArray(r) ? r : [])]) ?? [], 'closed', Date.now());
   }
 
@@ -161,7 +161,7 @@ export class PartStore {
         const q: PartRecord | undefined = p && { ...p, state: 'retired', pages: [], flushedAt: now };
         asRetired.push(q);
         const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, node, String(nodeTtlMs), text, q ? JSON.stringify(q) : ''];
-        decide.eval(REAP_PART_SCRIPT, 4, k.parts(sid), k.tokens, k.retired, k.nodeParts(node), ...args);
+        decide.stReapPart(k.parts(sid), k.tokens, k.retired, k.nodeParts(node), ...args);
       });
       const res = (await decide.exec()) ?? [];
       sids.forEach((sid, i) => {
@@ -174,7 +174,7 @@ export class PartStore {
         } else if (r === REAPED.retired && q) retired.push(q);
       });
     }
-    const forgotten = (await this.command.eval(FORGET_SCRIPT, 4, k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
+    const forgotten = (await this.command.stForget(k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
     return { ended, retired, forgotten };
   }
 
@@ -228,7 +228,7 @@ export class PartStore {
     const sids = await this.command.srandmember(k.retired, REAP_BATCH);
     if (sids.length === 0) return out;
     const pipe = this.command.pipeline();
-    for (const sid of sids) pipe.eval(CHECK_SCRIPT, 3, k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.sessionTimeoutMs), k.prefix);
+    for (const sid of sids) pipe.stCheck(k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.sessionTimeoutMs), k.prefix);
     const res = (await pipe.exec()) ?? [];
     sids.forEach((sid, i) => {
       const r = res[i];

@@ -44,6 +44,8 @@ export class PartWriter {
   private readonly inflight = new Set<Promise<void>>();
   /** Sessions that ended here while Redis was out of reach: retired once it is back. */
   private readonly endedAway = new Set<string>();
+  /** Sessions ended here because the cluster had ended them (see gone): nothing to write. */
+  private readonly endedByCluster = new WeakSet<Session>();
 
   constructor(private readonly o: PartWriterOptions) {}
 
@@ -109,19 +111,42 @@ export class PartWriter {
       if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
       const json = JSON.stringify(toPart(s, nodeId, now));
       jsons.push(json);
-      pipe.hset(k.parts(s.id), nodeId, json);
-      if (!f) pipe.sadd(k.nodeParts(nodeId), s.id).hset(k.tokens, s.tokenHash, s.id);
+      this.put(pipe, s, json, s.state === 'connected');
       written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
     }
     if (written.length === 0) return;
     const msg = this.o.stream.partsMessage(jsons);
     if (msg) pipe.publish(k.changes, msg);
-    await pipe.exec();
-    for (const [s, f] of written) if (!s.ended) this.flushed.set(s, f);
+    const res = (await pipe.exec()) ?? [];
+    written.forEach(([s, f], i) => {
+      const [err, r] = res[i] ?? [new Error('no reply')];
+      if (err) return; // written again by the next flush
+      if (r === 0) this.gone(s);
+      else if (!s.ended) this.flushed.set(s, f);
+    });
+  }
+
+  /** Queues the write of a part (PUT_SCRIPT: with its indexes; 0 when the cluster ended its session). */
+  private put(pipe: ReturnType<RedisClient['pipeline']>, s: Session, json: string, connected: boolean): void {
+    const { keys: k, nodeId } = this.o;
+    pipe.stPut(k.parts(s.id), k.ended(s.id), k.tokens, k.retired, k.nodeParts(nodeId), s.id, nodeId, json, s.tokenHash, connected ? '1' : '0', k.prefix);
+  }
+
+  /**
+   * The cluster ended a session this node holds without a socket (its timeout ran out while
+   * this node was silent: frozen, cut off): it ends here too, as a timeout, with nothing more
+   * to write. Not if a client came back to it meanwhile: the next flush brings it back.
+   */
+  private gone(s: Session): void {
+    if (s.ended || s.sockets.size > 0) return;
+    this.o.log.info({ event: 'cluster.gone', sessionId: s.id }, 'session ended by the cluster while this node was away: ending it here too');
+    this.endedByCluster.add(s);
+    this.o.registry.end(s, 'timeout');
   }
 
   /** A local part ended (tracked: stop() waits for it). */
   ended(s: Session, redisReachable: boolean): void {
+    if (this.endedByCluster.has(s)) return;
     if (!redisReachable) {
       // Told to Redis once it is back (rewriteAll); past the cap, the orphan rule covers the rest.
       if (s.endReason !== 'shutdown' && this.endedAway.size < ENDED_AWAY_MAX) this.endedAway.add(s.id);
@@ -135,12 +160,14 @@ export class PartWriter {
 
   /** A timeout retires the part (ending the session if it was the last live part); a shutdown leaves it resumable. */
   private async partEnded(s: Session): Promise<void> {
-    const { keys: k, nodeId, stream } = this.o;
+    const { nodeId, stream } = this.o;
     const now = Date.now();
     if (s.endReason === 'shutdown') {
       // This node is going away; the session lives on for its clients to resume elsewhere.
       const part = JSON.stringify({ ...toPart(s, nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
-      await this.o.command.hset(k.parts(s.id), nodeId, part);
+      const pipe = this.o.command.pipeline();
+      this.put(pipe, s, part, false);
+      await pipe.exec();
       this.publishParts([part]);
       return;
     }
