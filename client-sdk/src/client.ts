@@ -19,7 +19,16 @@ import type { ClientOptions } from './options.js';
 import { PageTracker, type PageTrackerHandle, type TrackPageOptions } from './pages/tracker.js';
 import { isContractMethod, isDataset } from './rpc/results.js';
 import type { CallArgs } from './core.js';
-import type { AnyApp, AppCallName, AppCallOptions, AppCallParams, AppCallResult, AppContract, AppNotificationName, AppPushName } from './app/types.js';
+import type {
+  AnyApp,
+  AppCallName,
+  AppCallOptions,
+  AppCallParams,
+  AppCallResult,
+  AppContract,
+  AppNotificationName,
+  AppPushName,
+} from './app/types.js';
 import { checkAppName, checkCallOptions } from './app/checks.js';
 
 export interface OpenPageOptions {
@@ -112,7 +121,10 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
   }
 
   /** 1.1: the app notification `app.<name>` (no answer). Resolves once written; queued like calls. */
-  notify<N extends AppNotificationName<A>>(name: N, ...args: undefined extends A['notifications'][N] ? [params?: A['notifications'][N]] : [params: A['notifications'][N]]): Promise<void> {
+  notify<N extends AppNotificationName<A>>(
+    name: N,
+    ...args: undefined extends A['notifications'][N] ? [params?: A['notifications'][N]] : [params: A['notifications'][N]]
+  ): Promise<void> {
     try {
       checkAppName(name, 'notify');
     } catch (err) {
@@ -155,10 +167,7 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
   /** Admin only. Named form on the wire, answered as a list. */
   getSessionInfo(query: SessionFilters & { format?: 'list' }): Promise<SessionInfo[]>;
   getSessionInfo(query: SessionInfoQuery): Promise<SessionInfo[] | Dataset>;
-  getSessionInfo(
-    first?: string | null | SessionInfoQuery,
-    projectFilter?: string | null,
-  ): Promise<SessionInfo[] | Dataset> {
+  getSessionInfo(first?: string | null | SessionInfoQuery, projectFilter?: string | null): Promise<SessionInfo[] | Dataset> {
     if (first !== null && typeof first === 'object') {
       const params: Record<string, unknown> = {};
       if (first.usernameFilter !== undefined) params.usernameFilter = first.usernameFilter;
@@ -239,7 +248,9 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
    *
    *     for await (const page of client.listSessions({ sort: '-lastComm', fields: ['username'], limit: 500 })) ...
    */
-  async *listSessions<F extends SessionInfoField = SessionInfoField>(params: ListSessionsParams<F> = {}): AsyncGenerator<SessionsPage<F>, void, undefined> {
+  async *listSessions<F extends SessionInfoField = SessionInfoField>(
+    params: ListSessionsParams<F> = {},
+  ): AsyncGenerator<SessionsPage<F>, void, undefined> {
     const { fields, ...rest } = params;
     const base = fields === undefined ? rest : { ...rest, fields: [...fields] };
     let cursor = params.cursor ?? null;
@@ -263,7 +274,9 @@ export class SessionTrackerClient<A extends AppContract = AnyApp> extends Client
   }
 
   /** Admin only: every ended session the query matches, page after page (`for await`). */
-  async *allSessionHistory(query: ParamsOf<'sessions.history'> = {}): AsyncGenerator<MethodResults['sessions.history']['sessions'][number]> {
+  async *allSessionHistory(
+    query: ParamsOf<'sessions.history'> = {},
+  ): AsyncGenerator<MethodResults['sessions.history']['sessions'][number]> {
     let cursor: string | null | undefined = query?.cursor;
     do {
       const page = await this.sessionHistory({ ...query, cursor });

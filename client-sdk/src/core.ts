@@ -169,7 +169,8 @@ export class ClientCore {
       const off = this.emitter.on('state', ({ newState, code, reason }) => {
         if (newState === 'connected') done(null);
         else if (newState === 'closed') done(new ClientError('CLOSED', 'the client was closed'));
-        else if (newState === 'disconnected') done(new ClientError('DISCONNECTED', `disconnected (${code ?? ''} ${reason ?? ''})`.trim(), { code, reason }));
+        else if (newState === 'disconnected')
+          done(new ClientError('DISCONNECTED', `disconnected (${code ?? ''} ${reason ?? ''})`.trim(), { code, reason }));
       });
       const done = (error: Error | null): void => {
         off();
@@ -236,7 +237,10 @@ export class ClientCore {
     const makeError = (): ClientError =>
       this.closing
         ? new ClientError('CLOSED', 'the client was closed')
-        : new ClientError('DISCONNECTED', `connection lost before the answer (${code}${reason === '' ? '' : ` ${reason}`})`, { code, reason });
+        : new ClientError('DISCONNECTED', `connection lost before the answer (${code}${reason === '' ? '' : ` ${reason}`})`, {
+            code,
+            reason,
+          });
     this.channel.rejectInFlight(makeError);
     if (!reconnect) {
       // Nothing will connect by itself: do not leave queued calls or page waits hanging.
@@ -260,7 +264,8 @@ export class ClientCore {
       if (message.method.startsWith(APP_PREFIX)) return this.appPushes.emit(message.method, message.params, this.logger);
       const notification = readNotification(message.method, message.params);
       if (notification === undefined) this.logger.debug('session-tracker: unknown notification', { method: message.method });
-      else if (notification === null) this.emitter.emit('error', new ClientError('PROTOCOL_ERROR', `${message.method}: params do not fit the contract`, message.params));
+      else if (notification === null)
+        this.emitter.emit('error', new ClientError('PROTOCOL_ERROR', `${message.method}: params do not fit the contract`, message.params));
       else this.handleNotification(notification);
       return;
     }

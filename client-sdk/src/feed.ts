@@ -53,18 +53,21 @@ export class SessionFeed<F = unknown> {
     this.offs.push(host.on('sessionsChanged', (d) => this.onDiff(d)));
     // Every welcome means a new socket: its subscriptions start empty.
     this.offs.push(host.on('welcome', () => void this.subscribe().catch((err: unknown) => this.fail(err))));
-    this.ready = host.state === 'connected' ? this.subscribe().catch((err: unknown) => this.failFirst(err)) : new Promise((resolve, reject) => {
-      const off = this.emitter.on('change', () => {
-        off();
-        offErr();
-        resolve();
-      });
-      const offErr = this.emitter.on('error', (err) => {
-        off();
-        offErr();
-        reject(err);
-      });
-    });
+    this.ready =
+      host.state === 'connected'
+        ? this.subscribe().catch((err: unknown) => this.failFirst(err))
+        : new Promise((resolve, reject) => {
+            const off = this.emitter.on('change', () => {
+              off();
+              offErr();
+              resolve();
+            });
+            const offErr = this.emitter.on('error', (err) => {
+              off();
+              offErr();
+              reject(err);
+            });
+          });
     // Awaiting `ready` is optional: its rejection must never go unhandled.
     this.ready.catch(() => undefined);
   }

@@ -1,4 +1,11 @@
-export { createClient, SessionTrackerClient, type AppCallArgs, type OpenPageOptions, type SessionFilters, type SessionInfoQuery } from './client.js';
+export {
+  createClient,
+  SessionTrackerClient,
+  type AppCallArgs,
+  type OpenPageOptions,
+  type SessionFilters,
+  type SessionInfoQuery,
+} from './client.js';
 export type { AnyApp, AppCall, AppContract, AppCallOptions } from './app/types.js';
 export type { ClientEvents, CallArgs } from './core.js';
 export type { ClientOptions } from './options.js';

@@ -80,7 +80,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   if (WebSocketCtor === undefined) {
     throw new ClientError('NOT_SUPPORTED', 'no global WebSocket: pass the WebSocket option (e.g. from the "ws" package)');
   }
-  const trackPages = options.trackPages === true ? {} : options.trackPages === false || options.trackPages === undefined ? null : options.trackPages;
+  const trackPages =
+    options.trackPages === true ? {} : options.trackPages === false || options.trackPages === undefined ? null : options.trackPages;
   return {
     url: resolveUrl(options.url),
     project,
@@ -135,7 +136,8 @@ export function resolveUrl(input: string): URL {
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError(`url: must be ws:, wss:, http: or https:, not ${url.protocol}`);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new TypeError(`url: must be ws:, wss:, http: or https:, not ${url.protocol}`);
   url.hash = '';
   return url;
 }

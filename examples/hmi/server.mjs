@@ -84,7 +84,9 @@ const timer = setInterval(async () => {
 
 http.listen(port, '127.0.0.1', () => {
   const { port: bound } = http.address();
-  console.log(`hmi listening on http://127.0.0.1:${bound}/ (admin token: ${tracker.adminTokenGenerated ? tracker.adminToken : 'from SESSION_TRACKER_ADMIN_TOKEN'})`);
+  console.log(
+    `hmi listening on http://127.0.0.1:${bound}/ (admin token: ${tracker.adminTokenGenerated ? tracker.adminToken : 'from SESSION_TRACKER_ADMIN_TOKEN'})`,
+  );
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -30,7 +30,9 @@ instrumentSocketIO(io, tracker); // the one line
 
 http.listen(Number(process.env.PORT ?? 3001), '127.0.0.1', () => {
   const { port } = http.address();
-  console.log(`socket.io chat listening on http://127.0.0.1:${port}/ (admin token: ${tracker.adminTokenGenerated ? tracker.adminToken : 'from SESSION_TRACKER_ADMIN_TOKEN'})`);
+  console.log(
+    `socket.io chat listening on http://127.0.0.1:${port}/ (admin token: ${tracker.adminTokenGenerated ? tracker.adminToken : 'from SESSION_TRACKER_ADMIN_TOKEN'})`,
+  );
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

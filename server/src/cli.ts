@@ -31,7 +31,9 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE());
     return;
   }
-  const admin = { sessions: sessionsCommand, stats: statsCommand, close: closeCommand, history: historyCommand, events: eventsCommand }[command];
+  const admin = { sessions: sessionsCommand, stats: statsCommand, close: closeCommand, history: historyCommand, events: eventsCommand }[
+    command
+  ];
   if (admin) {
     try {
       await admin(rest, process.stdout, process.env);

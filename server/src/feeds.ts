@@ -24,7 +24,11 @@ export class Feeds {
     const user = compileFilter('usernameFilter', filters.usernameFilter);
     const project = compileFilter('projectFilter', filters.projectFilter);
     if (wide && this.cluster) {
-      return this.cluster.watch(conn, filters).then(({ subscription, sessions: json }) => RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, json, (j) => j, ']}'));
+      return this.cluster
+        .watch(conn, filters)
+        .then(({ subscription, sessions: json }) =>
+          RawJson.of(`{"subscription":${JSON.stringify(subscription)},"sessions":[`, json, (j) => j, ']}'),
+        );
     }
     const { subscription, snapshot } = this.local.watch(conn, user, project, sessions);
     const now = Date.now();

@@ -165,7 +165,8 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('clusterFlushMs', o.clusterFlushMs, 50);
   positiveInt('historyDays', o.historyDays, 0);
   // The message never repeats the URL: it may hold a password.
-  if (o.database !== undefined && !/^postgres(?:ql)?:\/\/\S+$/.test(o.database)) throw new RangeError('option database must be a postgres:// or postgresql:// URL');
+  if (o.database !== undefined && !/^postgres(?:ql)?:\/\/\S+$/.test(o.database))
+    throw new RangeError('option database must be a postgres:// or postgresql:// URL');
   positiveInt('historyFlushMs', o.historyFlushMs, 10);
   positiveInt('historyMaxPending', o.historyMaxPending, 100);
   positiveInt('historyMemoryRows', o.historyMemoryRows, 100);

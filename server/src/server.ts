@@ -81,7 +81,8 @@ export class SessionTracker {
     });
     const rateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst };
     // One name per node: the cluster's, and its rollup rows' (each node writes its own).
-    const node = options.nodeId ?? (options.redisUrl === undefined ? 'local' : `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    const node =
+      options.nodeId ?? (options.redisUrl === undefined ? 'local' : `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
     this.nodeName = node;
     const history = (this.history = openHistory({ ...options, keepLive: options.redisUrl === undefined, node }, this.log));
     this.registry = new SessionRegistry(this.log, options.sessionTimeoutMs, rateLimit, history.recorder);
@@ -102,7 +103,18 @@ export class SessionTracker {
     );
     const connections = new Set<Connection>();
     const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
-    this.ctx = { options, log: this.log, registry: this.registry, router, connections, feeds, stats: new TrackerStats(), rateLimit, history, cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`) };
+    this.ctx = {
+      options,
+      log: this.log,
+      registry: this.registry,
+      router,
+      connections,
+      feeds,
+      stats: new TrackerStats(),
+      rateLimit,
+      history,
+      cluster: new SingleNode(options.nodeId ?? `${hostname()}-${process.pid}`),
+    };
     this.upgrades = new UpgradeHandler(this.ctx, trustList(options.trustProxy));
     this.appHub = new AppHub(this.ctx, trustList(options.trustProxy));
     this.ctx.appStats = this.appHub.stats;
@@ -156,7 +168,10 @@ export class SessionTracker {
       saved = await this.history.store.loadLive();
     } catch (err) {
       // A database down at start must not keep the tracker from serving: live traffic comes first.
-      this.log.error({ err, event: 'history.restore_failed' }, 'live sessions of the last run not restored: the history store is unreachable');
+      this.log.error(
+        { err, event: 'history.restore_failed' },
+        'live sessions of the last run not restored: the history store is unreachable',
+      );
       return;
     }
     const now = Date.now();
@@ -239,7 +254,9 @@ export class SessionTracker {
     this.heartbeat.stop();
     this.httpServer.off('upgrade', this.onUpgrade);
     const sockets = [...this.ctx.connections];
-    const closed = sockets.map((c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))));
+    const closed = sockets.map(
+      (c) => new Promise<void>((resolve) => (c.ws.readyState === 3 ? resolve() : c.ws.once('close', () => resolve()))),
+    );
     for (const c of sockets) c.close(CloseCode.GoingAway, 'server shutting down');
     this.ctx.feeds.close();
     // Saved as they are now, before they end with the process: they come back after a restart.
@@ -327,4 +344,3 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     },
   };
 }
-

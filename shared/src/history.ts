@@ -67,10 +67,7 @@ const limit = z.number().int().min(1).max(HISTORY_LIMITS.maxLimit).optional();
 const cursor = z.string().min(1).max(HISTORY_LIMITS.cursorMaxLength).nullable().optional();
 
 export const historyParamsSchemas = {
-  'sessions.history': z
-    .object({ from: time, to: time, usernameFilter: filter, projectFilter: filter, limit, cursor })
-    .strict()
-    .optional(),
+  'sessions.history': z.object({ from: time, to: time, usernameFilter: filter, projectFilter: filter, limit, cursor }).strict().optional(),
   'sessions.events': z
     .object({
       from: time,

@@ -162,7 +162,10 @@ export function parseInbound(text: string, isEnvelope: EnvelopeCheck = zodEnvelo
 
 /** V8's JSON.parse reasons, reworded; anything else is told as "unexpected character". */
 const JSON_REASONS: [RegExp, string][] = [
-  [/^Bad escaped character/, 'a backslash in a JSON string must start an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX); a regular expression such as bill\\.smith is written "bill\\\\.smith" in JSON'],
+  [
+    /^Bad escaped character/,
+    'a backslash in a JSON string must start an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX); a regular expression such as bill\\.smith is written "bill\\\\.smith" in JSON',
+  ],
   [/^Bad control character/, 'a control character (a raw newline or tab, say) inside a string: write it as \\n, \\t or \\uXXXX'],
   [/^Unterminated string/, 'a string is not closed'],
   [/^Unexpected end of JSON input/, 'the text ends before the JSON value does'],
@@ -209,5 +212,4 @@ export function notification<P>(method: string, params: P): JsonRpcNotification<
   return { jsonrpc: '2.0', method, params };
 }
 
-export const parseErrorResponse = (message = 'Parse error'): JsonRpcFailure =>
-  failure(null, ErrorCode.ParseError, message);
+export const parseErrorResponse = (message = 'Parse error'): JsonRpcFailure => failure(null, ErrorCode.ParseError, message);

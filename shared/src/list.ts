@@ -70,7 +70,15 @@ export type SortField = (typeof SORT_FIELDS)[number];
  * Fields that never change during a session's life: paging by them neither repeats nor skips a
  * session present for the whole walk. `uptime` orders as creation time reversed, so it is one too.
  */
-export const IMMUTABLE_SORT_FIELDS: readonly SortField[] = ['id', 'creationTime', 'uptime', 'project', 'clientAddress', 'userAgent', 'sessionScope'];
+export const IMMUTABLE_SORT_FIELDS: readonly SortField[] = [
+  'id',
+  'creationTime',
+  'uptime',
+  'project',
+  'clientAddress',
+  'userAgent',
+  'sessionScope',
+];
 
 const filter = z.string().nullable().optional();
 
@@ -80,9 +88,16 @@ export const listParamsSchemas = {
     .object({
       usernameFilter: filter,
       projectFilter: filter,
-      fields: z.array(z.string().min(1).max(LIST_LIMITS.fieldMaxLength)).max(SESSION_INFO_FIELDS.length * 2).optional(),
+      fields: z
+        .array(z.string().min(1).max(LIST_LIMITS.fieldMaxLength))
+        .max(SESSION_INFO_FIELDS.length * 2)
+        .optional(),
       /** A field name, `-` before it for descending; default `id`. */
-      sort: z.string().min(1).max(LIST_LIMITS.fieldMaxLength + 1).optional(),
+      sort: z
+        .string()
+        .min(1)
+        .max(LIST_LIMITS.fieldMaxLength + 1)
+        .optional(),
       limit: z.number().int().min(1).max(LIST_LIMITS.maxLimit).optional(),
       cursor: z.string().min(1).max(LIST_LIMITS.cursorMaxLength).nullable().optional(),
       /** Addition: matches to skip before the page (not with `cursor`). */

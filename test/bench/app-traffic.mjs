@@ -39,10 +39,15 @@ function startHost(kind) {
     child.stdout.on('data', (d) => {
       out += d.toString();
       const m = /\{"port":(\d+)\}/.exec(out);
-      if (m) resolve({ port: Number(m[1]), stop: () => new Promise((r) => {
-        child.once('exit', r);
-        child.kill('SIGKILL');
-      }) });
+      if (m)
+        resolve({
+          port: Number(m[1]),
+          stop: () =>
+            new Promise((r) => {
+              child.once('exit', r);
+              child.kill('SIGKILL');
+            }),
+        });
     });
     child.once('exit', (code) => reject(new Error(`${kind} host exited ${code}`)));
   });
@@ -66,7 +71,12 @@ function wsClient(url, awaitFirst) {
 
 function sioClient(port, project) {
   return new Promise((resolve, reject) => {
-    const s = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true, reconnection: false, query: project ? { project } : {} });
+    const s = ioClient(`http://127.0.0.1:${port}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      query: project ? { project } : {},
+    });
     s.once('connect', () => resolve(s));
     s.once('connect_error', reject);
   });
@@ -141,7 +151,9 @@ async function pushLatency(kind) {
     const clients =
       kind === 'sio'
         ? await openAll(PUSH_SESSIONS, () => sioClient(host.port, 'P').then((s) => s.on('tick', onTick)))
-        : await openAll(PUSH_SESSIONS, () => wsClient(`ws://127.0.0.1:${host.port}/ws?project=P`, true).then((ws) => ws.on('message', onTick)));
+        : await openAll(PUSH_SESSIONS, () =>
+            wsClient(`ws://127.0.0.1:${host.port}/ws?project=P`, true).then((ws) => ws.on('message', onTick)),
+          );
     const times = [];
     for (let i = 0; i < 5; i++) {
       got = 0;
@@ -152,7 +164,7 @@ async function pushLatency(kind) {
       times.push(last - t0);
       await sleep(200);
     }
-    for (const c of clients) (kind === 'sio' ? c.close() : c.terminate());
+    for (const c of clients) kind === 'sio' ? c.close() : c.terminate();
     return median(times);
   } finally {
     await host.stop();
@@ -164,10 +176,14 @@ async function appSocketRate(kind) {
   try {
     const clients = await openAll(CLIENTS, () => wsClient(`ws://127.0.0.1:${host.port}/app?project=bench`, false));
     const text = JSON.stringify(PARAMS);
-    const rate = await closedLoops(clients, (ws) => new Promise((resolve) => {
-      ws.once('message', () => resolve());
-      ws.send(text);
-    }));
+    const rate = await closedLoops(
+      clients,
+      (ws) =>
+        new Promise((resolve) => {
+          ws.once('message', () => resolve());
+          ws.send(text);
+        }),
+    );
     for (const ws of clients) ws.terminate();
     return rate;
   } finally {
@@ -197,9 +213,30 @@ const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, media
 const n = (v, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d });
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
 const rows = [
-  ['app call round trips / s (200 clients, 100-byte params)', `${n(med.rtSt)}`, `socket.io ${n(med.rtSio)} · bare ws ${n(med.rtBare)}`, `${x(med.rtSt, med.rtSio)} socket.io · ${x(med.rtSt, med.rtBare)} bare`, '≥1.3× socket.io, ≥0.8× bare', med.rtSt >= 1.3 * med.rtSio && med.rtSt >= 0.8 * med.rtBare ? 'yes' : 'NO'],
-  [`push to ${n(PUSH_SESSIONS)} sessions by projectFilter: ms to the last delivery`, `${n(med.pushSt, 1)} ms`, `socket.io room ${n(med.pushSio, 1)} ms`, x(med.pushSt, med.pushSio), '≤ socket.io room broadcast', med.pushSt <= med.pushSio ? 'yes' : 'NO'],
-  ['app ws echo messages / s: tracked vs untracked', `${n(med.trackSt)}`, `untracked ${n(med.trackPlain)}`, x(med.trackSt, med.trackPlain), '≥0.9× untracked', med.trackSt >= 0.9 * med.trackPlain ? 'yes' : 'NO'],
+  [
+    'app call round trips / s (200 clients, 100-byte params)',
+    `${n(med.rtSt)}`,
+    `socket.io ${n(med.rtSio)} · bare ws ${n(med.rtBare)}`,
+    `${x(med.rtSt, med.rtSio)} socket.io · ${x(med.rtSt, med.rtBare)} bare`,
+    '≥1.3× socket.io, ≥0.8× bare',
+    med.rtSt >= 1.3 * med.rtSio && med.rtSt >= 0.8 * med.rtBare ? 'yes' : 'NO',
+  ],
+  [
+    `push to ${n(PUSH_SESSIONS)} sessions by projectFilter: ms to the last delivery`,
+    `${n(med.pushSt, 1)} ms`,
+    `socket.io room ${n(med.pushSio, 1)} ms`,
+    x(med.pushSt, med.pushSio),
+    '≤ socket.io room broadcast',
+    med.pushSt <= med.pushSio ? 'yes' : 'NO',
+  ],
+  [
+    'app ws echo messages / s: tracked vs untracked',
+    `${n(med.trackSt)}`,
+    `untracked ${n(med.trackPlain)}`,
+    x(med.trackSt, med.trackPlain),
+    '≥0.9× untracked',
+    med.trackSt >= 0.9 * med.trackPlain ? 'yes' : 'NO',
+  ],
 ];
 const table = [
   '| figure | session-tracker | alternative | ratio | target | met |',

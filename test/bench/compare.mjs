@@ -42,7 +42,19 @@ const log = (m) => process.stderr.write(`[compare ${new Date().toISOString().sli
 
 function runOnce(which, rep) {
   const json = join(tmp, `${which}-${rep}.json`);
-  const argv = [RUN, '--servers', 'st', '--scenario', args.scenario, '--reps', '1', '--out', join(tmp, `${which}-${rep}.md`), '--json', json];
+  const argv = [
+    RUN,
+    '--servers',
+    'st',
+    '--scenario',
+    args.scenario,
+    '--reps',
+    '1',
+    '--out',
+    join(tmp, `${which}-${rep}.md`),
+    '--json',
+    json,
+  ];
   if (args.quick) argv.push('--quick');
   const env = { ...process.env };
   if (which === 'baseline') env.ST_SERVER_MODULE = baseModule;
@@ -76,7 +88,13 @@ const header = ['scenario', 'figure', 'baseline', 'current', 'current / baseline
 const body = [...samples.values()].map((s) => {
   const b = median(s.baseline);
   const c = median(s.current);
-  return [s.scenario, s.figure, fmt(b, s.unit), fmt(c, s.unit), Number.isFinite(b) && Number.isFinite(c) && b !== 0 ? `${(c / b).toFixed(2)}×` : 'n/a'];
+  return [
+    s.scenario,
+    s.figure,
+    fmt(b, s.unit),
+    fmt(c, s.unit),
+    Number.isFinite(b) && Number.isFinite(c) && b !== 0 ? `${(c / b).toFixed(2)}×` : 'n/a',
+  ];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;

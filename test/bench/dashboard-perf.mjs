@@ -57,7 +57,7 @@ const DASHBOARD_NOTES = [
   'Frames are requestAnimationFrame intervals while the page is used; long tasks come from',
   "Chromium's `longtask` entries; clicks and keys from Event Timing (`event` entries, input to the",
   'next paint, only those of 16 ms or more are reported, so n counts the slower ones); first rows is',
-  'from the sign-in form\'s submit to 10 rows in the table. The session count and rows in the DOM',
+  "from the sign-in form's submit to 10 rows in the table. The session count and rows in the DOM",
   'show the window at work: the table holds a screenful of rows, not the list.',
 ].join('\n');
 
@@ -118,7 +118,18 @@ async function openAll(workers, url) {
       workers.map((w, i) =>
         want[i] - have[i] <= 0
           ? { opened: 0, errors: { samples: {} } }
-          : w.call('connect', { url, kind: 'st', count: want[i] - have[i], firstIndex: i * 10_000_000 + round * 1_000_000, localAddresses: ctx.addresses, concurrency: 100 }, 300_000),
+          : w.call(
+              'connect',
+              {
+                url,
+                kind: 'st',
+                count: want[i] - have[i],
+                firstIndex: i * 10_000_000 + round * 1_000_000,
+                localAddresses: ctx.addresses,
+                concurrency: 100,
+              },
+              300_000,
+            ),
       ),
     );
     results.forEach((r, i) => {
@@ -163,10 +174,22 @@ try {
   // A share of each worker's sessions sends one page.update a second, for the whole run.
   const perWorker = split(SESSIONS, workers.length);
   const loadMs = (SECONDS + 120) * 1000;
-  const paced = workers.map((w, i) => w.call('paced', { startAt: now() + 200, durationMs: loadMs, senders: Math.round(perWorker[i] * ACTIVE), ratePerSession: 1 }, loadMs + 60_000).catch(() => undefined));
+  const paced = workers.map((w, i) =>
+    w
+      .call(
+        'paced',
+        { startAt: now() + 200, durationMs: loadMs, senders: Math.round(perWorker[i] * ACTIVE), ratePerSession: 1 },
+        loadMs + 60_000,
+      )
+      .catch(() => undefined),
+  );
 
   const httpUrl = host.info.wsUrl.replace(/^ws/, 'http').replace(/\/ws.*$/, '');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -179,13 +202,20 @@ try {
   await page.getByLabel('Admin token or JWT').fill(ctx.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForFunction(() => window.perf.firstRowsAt !== null, undefined, { timeout: 60_000 });
-  const signIn = await page.evaluate(() => ({ firstRowsMs: window.perf.firstRowsAt - window.perf.submitAt, longTasks: [...window.perf.longTasks] }));
+  const signIn = await page.evaluate(() => ({
+    firstRowsMs: window.perf.firstRowsAt - window.perf.submitAt,
+    longTasks: [...window.perf.longTasks],
+  }));
   log(`first rows ${signIn.firstRowsMs.toFixed(0)} ms after the sign-in`);
 
   // Sorted by a live column, largest first. (Plain CSS selectors: Playwright's role queries run
   // in the page and would show up in its timeline as the page's own work.)
   await page.click('button[data-sort="bytes"]');
-  await page.waitForFunction(() => document.querySelector('th:has(button[data-sort="bytes"])')?.getAttribute('aria-sort') === 'descending', undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => document.querySelector('th:has(button[data-sort="bytes"])')?.getAttribute('aria-sort') === 'descending',
+    undefined,
+    { timeout: 30_000 },
+  );
   await sleep(2_000);
 
   // The measured stretch: the view refreshes each second; the user clicks rows, opens and closes
@@ -249,7 +279,9 @@ try {
   log(`actions ${JSON.stringify(acts)}; long tasks [start, ms] ${JSON.stringify(run.longTaskAt)}`);
   const frames = summary(run.frames);
   const longTasks = summary(run.longTasks);
-  const clicks = summary(run.events.filter((e) => e.name === 'click' || e.name === 'pointerup' || e.name === 'pointerdown').map((e) => e.duration));
+  const clicks = summary(
+    run.events.filter((e) => e.name === 'click' || e.name === 'pointerup' || e.name === 'pointerdown').map((e) => e.duration),
+  );
   const keys = summary(run.events.filter((e) => e.name === 'keydown').map((e) => e.duration));
   const shown = await page.evaluate(() => ({
     rows: document.querySelectorAll('#sessions-table tbody tr').length,
@@ -270,12 +302,19 @@ try {
     `| sign-in submit to first rows (ms) | ${fmt(signIn.firstRowsMs)} | ≤ 1,000 | ${ok(signIn.firstRowsMs <= 1000)} |`,
     `| rows in the DOM / sessions counted | ${shown.rows} / ${shown.count} | | |`,
   ];
-  const load = os.loadavg().map((n) => n.toFixed(1)).join(', ');
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(', ');
   const head = [
     `${opened.opened.toLocaleString('en')} sessions open (${SESSIONS.toLocaleString('en')} asked), ${(ACTIVE * 100).toFixed(0)}% of them sending a page.update each second; sorted by Bytes sent; ${SECONDS} s of use (rows clicked, details opened and closed, scrolls, sorts).`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}, Chromium ${browser.version()} headless; load average at the end ${load} (other work shares the cores).`,
-    `Date: ${new Date().toISOString()}. Reproduce: \`npm run build && node test/bench/dashboard-perf.mjs${process.argv.slice(2).filter((a) => a !== '--record').map((a) => ` ${a}`).join('')}\`.`,
+    `Date: ${new Date().toISOString()}. Reproduce: \`npm run build && node test/bench/dashboard-perf.mjs${process.argv
+      .slice(2)
+      .filter((a) => a !== '--record')
+      .map((a) => ` ${a}`)
+      .join('')}\`.`,
   ];
   const text = [...head, '', ...table, ...(errors.length > 0 ? ['', `Page errors: ${errors.join('; ')}`] : [])].join('\n');
   console.log(`\n${text}`);

@@ -19,7 +19,9 @@ import { machine } from './lib/machine.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { summarize } from './lib/stats.mjs';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '200' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { events: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '200' }, out: { type: 'string' } },
+});
 const EVENTS = Number(args.events);
 const QUERIES = Number(args.queries);
 const SESSIONS = Math.max(1, Math.floor(EVENTS / 10));
@@ -35,14 +37,39 @@ function event(i) {
   const session = Math.floor(i / 10);
   const user = session % 100 === 0 ? `vip-${session}` : `user-${session % 1_000}`;
   const type = i % 10 === 0 ? 'session.start' : i % 10 === 9 ? 'session.end' : i % 100 === 55 ? 'login.failed' : TYPES[i % TYPES.length];
-  return { at: Math.floor(START + i * STEP), type, sessionId: `s-${session}`, username: user, project: `Line${session % 7}`, clientAddress: '10.0.0.1', detail: { path: `/line/${i % 50}`, title: 'Overview', pageId: 'p1' } };
+  return {
+    at: Math.floor(START + i * STEP),
+    type,
+    sessionId: `s-${session}`,
+    username: user,
+    project: `Line${session % 7}`,
+    clientAddress: '10.0.0.1',
+    detail: { path: `/line/${i % 50}`, title: 'Overview', pageId: 'p1' },
+  };
 }
 
 function ended(n) {
   const endedAt = Math.floor(START + (n * 10 + 9) * STEP);
   const id = `s-${n}`;
-  const info = { id, username: `user-${n % 1_000}`, project: `Line${n % 7}`, state: 'disconnected', endedAt: new Date(endedAt).toISOString(), endReason: 'timeout', totalBytesSent: 1_234 };
-  return { id, project: info.project, username: info.username, clientAddress: '10.0.0.1', createdAt: Math.floor(START + n * 10 * STEP), endedAt, endReason: 'timeout', info: JSON.stringify(info) };
+  const info = {
+    id,
+    username: `user-${n % 1_000}`,
+    project: `Line${n % 7}`,
+    state: 'disconnected',
+    endedAt: new Date(endedAt).toISOString(),
+    endReason: 'timeout',
+    totalBytesSent: 1_234,
+  };
+  return {
+    id,
+    project: info.project,
+    username: info.username,
+    clientAddress: '10.0.0.1',
+    createdAt: Math.floor(START + n * 10 * STEP),
+    endedAt,
+    endReason: 'timeout',
+    info: JSON.stringify(info),
+  };
 }
 
 async function fill(store) {
@@ -60,7 +87,8 @@ async function fill(store) {
 
 function dirBytes(dir) {
   let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    n += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
   return n;
 }
 
@@ -106,7 +134,15 @@ const PAGES = {
 };
 
 async function pages(options) {
-  const srv = await startServer({ host: '127.0.0.1', port: 0, adminToken: ADMIN, logLevel: 'warn', historyDays: 0, rateLimitPerSecond: 0, ...options });
+  const srv = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    adminToken: ADMIN,
+    logLevel: 'warn',
+    historyDays: 0,
+    rateLimitPerSecond: 0,
+    ...options,
+  });
   const a = await admin(srv.wsUrl);
   const out = {};
   for (const [name, make] of Object.entries(PAGES)) {
@@ -150,7 +186,12 @@ try {
   await c.query('CHECKPOINT');
   const rel = (await c.query("SELECT pg_total_relation_size('st_events') AS e, pg_total_relation_size('st_ended_sessions') AS s")).rows[0];
   await c.end();
-  results.postgres = { write, bytes: Number(rel.e) + Number(rel.s), dirGrowth: dirBytes(server.dataDir) - before, pages: await pages({ database: server.url }) };
+  results.postgres = {
+    write,
+    bytes: Number(rel.e) + Number(rel.s),
+    dirGrowth: dirBytes(server.dataDir) - before,
+    pages: await pages({ database: server.url }),
+  };
   console.log('postgres', JSON.stringify(results.postgres));
 } finally {
   await server.stop();
@@ -166,7 +207,7 @@ const lines = [
   `Command: \`node test/bench/history-store.mjs --events ${EVENTS} --queries ${QUERIES}\` (after \`npm run build\`).`,
   '',
   `${EVENTS.toLocaleString('en')} events and ${SESSIONS.toLocaleString('en')} ended sessions over 30 days, written through each store in the journal's slices (1,000 records per transaction);`,
-  'PostgreSQL 15 on the same machine, default settings (fsync on). Disk: SQLite\'s directory (file and WAL); PostgreSQL\'s tables with their indexes (and the growth of its data directory, WAL included).',
+  "PostgreSQL 15 on the same machine, default settings (fsync on). Disk: SQLite's directory (file and WAL); PostgreSQL's tables with their indexes (and the growth of its data directory, WAL included).",
   '',
   '| | SQLite | PostgreSQL |',
   '|---|---|---|',
@@ -178,7 +219,10 @@ const lines = [
   '',
   '| page | SQLite p50 / p99 | PostgreSQL p50 / p99 |',
   '|---|---|---|',
-  ...Object.keys(PAGES).map((k) => `| ${k} | ${ms(results.sqlite.pages[k].p50)} / ${ms(results.sqlite.pages[k].p99)} | ${ms(results.postgres.pages[k].p50)} / ${ms(results.postgres.pages[k].p99)} |`),
+  ...Object.keys(PAGES).map(
+    (k) =>
+      `| ${k} | ${ms(results.sqlite.pages[k].p50)} / ${ms(results.sqlite.pages[k].p99)} | ${ms(results.postgres.pages[k].p50)} / ${ms(results.postgres.pages[k].p99)} |`,
+  ),
   '',
 ];
 const out = args.out ?? fileURLToPath(new URL('HISTORY.md', import.meta.url));

@@ -40,7 +40,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: node test/bench/run.mjs [--quick] [--scenario NAME[,NAME]] [--reps N] [--servers st,bare,sio] [--out FILE] [--profile]');
+  console.log(
+    'usage: node test/bench/run.mjs [--quick] [--scenario NAME[,NAME]] [--reps N] [--servers st,bare,sio] [--out FILE] [--profile]',
+  );
   console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   process.exit(0);
 }
@@ -104,7 +106,9 @@ async function main() {
           const { figures, notes: n } = await scenario.run(kind, { ...ctx, scenario: scenario.name });
           records[kind].push(figures);
           notes.push({ scenario: scenario.name, server: SERVER_NAMES[kind], rep: rep + 1, ...n });
-          log(`${scenario.name} ${SERVER_NAMES[kind]} rep ${rep + 1}: ${JSON.stringify(roundAll(figures))} ${JSON.stringify(n)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+          log(
+            `${scenario.name} ${SERVER_NAMES[kind]} rep ${rep + 1}: ${JSON.stringify(roundAll(figures))} ${JSON.stringify(n)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+          );
         } catch (err) {
           const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
           notes.push({ scenario: scenario.name, server: SERVER_NAMES[kind], rep: rep + 1, failed: msg });
@@ -127,7 +131,7 @@ async function main() {
   for (const [k, why] of Object.entries(skipped)) console.log(`${SERVER_NAMES[k]} not measured: ${why}`);
 
   const md = [
-    `# Benchmark results${args.quick ? ' (quick smoke run: small counts, not the targets\' conditions)' : ''}`,
+    `# Benchmark results${args.quick ? " (quick smoke run: small counts, not the targets' conditions)" : ''}`,
     '',
     `Reproduce: \`npm run build && ${command()}\` (see [README.md](README.md)).`,
     '',

@@ -45,7 +45,9 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log('usage: node test/bench/soak.mjs [--minutes N] [--cycles N] [--sessions N] [--rate N] [--turnover N]');
-  console.log('                                [--session-timeout MS] [--heartbeat MS] [--warmup-cycles N] [--warmup-seconds N] [--out FILE]');
+  console.log(
+    '                                [--session-timeout MS] [--heartbeat MS] [--warmup-cycles N] [--warmup-seconds N] [--out FILE]',
+  );
   console.log(`defaults: --minutes ${FULL.minutes} --cycles ${FULL.cycles} --sessions 500; smoke check: --minutes 1 --cycles 5000`);
   process.exit(0);
 }
@@ -66,7 +68,9 @@ const cfg = {
   sessionTimeoutMs: Math.round(num('session-timeout', 100)),
   heartbeatMs: Math.round(num('heartbeat', 100)),
 };
-cfg.warmupCycles = args['warmup-cycles'] ? Math.round(num('warmup-cycles', 0)) : Math.max(500, Math.min(2_000, Math.round(cfg.cycles / 10)));
+cfg.warmupCycles = args['warmup-cycles']
+  ? Math.round(num('warmup-cycles', 0))
+  : Math.max(500, Math.min(2_000, Math.round(cfg.cycles / 10)));
 cfg.warmupSeconds = args['warmup-seconds'] ? num('warmup-seconds', 0) : cfg.minutes >= 5 ? 30 : 15;
 const isFull = cfg.minutes >= FULL.minutes && cfg.cycles >= FULL.cycles;
 const outFile = args.out ?? fileURLToPath(new URL('./SOAK.md', import.meta.url));
@@ -166,7 +170,9 @@ async function main() {
     process.exit(2);
   }
   log(`${machineLine}`);
-  log(`warm-up ${cfg.warmupCycles} cycles + ${cfg.warmupSeconds} s mixed; phase 1 ${cfg.cycles} cycles; phase 2 ${cfg.minutes} min with ${cfg.sessions} sessions`);
+  log(
+    `warm-up ${cfg.warmupCycles} cycles + ${cfg.warmupSeconds} s mixed; phase 1 ${cfg.cycles} cycles; phase 2 ${cfg.minutes} min with ${cfg.sessions} sessions`,
+  );
 
   // Bounds: every load call has a deadline; the children outlive the worst case, no more.
   const cycleBoundMs = (n) => Math.max(120_000, n * 20);
@@ -174,7 +180,12 @@ async function main() {
   const drainBoundMs = cfg.sessionTimeoutMs + 3 * cfg.heartbeatMs + 30_000;
   const measureMs = STATS_KEEPALIVE_MS + 10_000 + drainBoundMs;
   const lifeMs =
-    cycleBoundMs(cfg.warmupCycles) + mixedBoundMs(cfg.warmupSeconds * 1000) + cycleBoundMs(cfg.cycles) + mixedBoundMs(cfg.minutes * 60_000) + 3 * measureMs + 120_000;
+    cycleBoundMs(cfg.warmupCycles) +
+    mixedBoundMs(cfg.warmupSeconds * 1000) +
+    cycleBoundMs(cfg.cycles) +
+    mixedBoundMs(cfg.minutes * 60_000) +
+    3 * measureMs +
+    120_000;
 
   const output = outputWatch();
   let expectedExit = false;
@@ -235,7 +246,9 @@ async function main() {
       drainedMs,
     };
     checkpoints.push(cp);
-    log(`${name}: heap ${fmt(cp.heapUsed / MIB, 'MiB')}, RSS ${fmt(cp.rss / MIB, 'MiB')}, handles ${cp.handles} ${JSON.stringify(cp.resources)}, /healthz sessions ${cp.sessions} (drained in ${(drainedMs / 1000).toFixed(1)} s)`);
+    log(
+      `${name}: heap ${fmt(cp.heapUsed / MIB, 'MiB')}, RSS ${fmt(cp.rss / MIB, 'MiB')}, handles ${cp.handles} ${JSON.stringify(cp.resources)}, /healthz sessions ${cp.sessions} (drained in ${(drainedMs / 1000).toFixed(1)} s)`,
+    );
     return cp;
   }
 
@@ -245,16 +258,26 @@ async function main() {
       workers.map((w, i) =>
         w.call(
           'soakCycles',
-          { url: cycleUrl, cycles: counts[i], concurrency: 50, durationMs: cycleBoundMs(n), localAddresses: ctx.addresses, firstIndex: i * 3, seed: seed + i, expiredAfterMs: cfg.sessionTimeoutMs + 2_000 },
+          {
+            url: cycleUrl,
+            cycles: counts[i],
+            concurrency: 50,
+            durationMs: cycleBoundMs(n),
+            localAddresses: ctx.addresses,
+            firstIndex: i * 3,
+            seed: seed + i,
+            expiredAfterMs: cfg.sessionTimeoutMs + 2_000,
+          },
           cycleBoundMs(n) + 60_000,
         ),
       ),
     );
     const sum = (f) => rs.reduce((a, r) => a + f(r), 0);
-    const merge = (f) => rs.reduce((acc, r) => {
-      for (const [k, v] of Object.entries(f(r))) acc[k] = (acc[k] ?? 0) + v;
-      return acc;
-    }, {});
+    const merge = (f) =>
+      rs.reduce((acc, r) => {
+        for (const [k, v] of Object.entries(f(r))) acc[k] = (acc[k] ?? 0) + v;
+        return acc;
+      }, {});
     return {
       requested: n,
       attempted: sum((r) => r.attempted),
@@ -290,7 +313,11 @@ async function main() {
       ),
       // The admin starts once the sessions are open (a few seconds), and stops with them.
       sleep(3_000).then(() =>
-        workers[1].call('soakAdmin', { wsUrl, adminToken: ctx.adminToken, durationMs: Math.max(1_000, durationMs - 1_000), seed: seed + 1 }, mixedBoundMs(durationMs)),
+        workers[1].call(
+          'soakAdmin',
+          { wsUrl, adminToken: ctx.adminToken, durationMs: Math.max(1_000, durationMs - 1_000), seed: seed + 1 },
+          mixedBoundMs(durationMs),
+        ),
       ),
     ]);
     return { load, admin };
@@ -345,21 +372,45 @@ async function main() {
   const criteria = [];
   const crit = (name, value, limit, ok) => criteria.push({ name, value, limit, ok: Boolean(ok) });
   crit('soak ran to the end', failedRun ?? 'yes', 'no harness failure', !failedRun);
-  crit('server process', crash ?? (phases.exit === 0 ? 'alive throughout; graceful stop exit 0' : `graceful stop: ${phases.exit ?? 'not reached'}`), 'no crash; exit 0 on close', !crash && phases.exit === 0);
+  crit(
+    'server process',
+    crash ?? (phases.exit === 0 ? 'alive throughout; graceful stop exit 0' : `graceful stop: ${phases.exit ?? 'not reached'}`),
+    'no crash; exit 0 on close',
+    !crash && phases.exit === 0,
+  );
   crit('server stderr', output.stderrBytes ? `${output.stderrBytes} bytes` : 'empty', 'empty', output.stderrBytes === 0);
-  crit('server error-level log lines', output.errorLines.length ? `${Object.entries(output.levels).filter(([l]) => l >= 50).reduce((a, [, n]) => a + n, 0)}` : '0', '0', output.errorLines.length === 0);
+  crit(
+    'server error-level log lines',
+    output.errorLines.length
+      ? `${Object.entries(output.levels)
+          .filter(([l]) => l >= 50)
+          .reduce((a, [, n]) => a + n, 0)}`
+      : '0',
+    '0',
+    output.errorLines.length === 0,
+  );
   for (const cp of checkpoints.slice(1)) {
     const short = cp.name.replace(/ \(.*\)/, '');
     const dh = cp.heapUsed - base.heapUsed;
     crit(`heap used ${short} − baseline`, `${fmt(dh / MIB, 'MiB')}`, `≤ ${fmt(heapLimit / MIB, 'MiB')}`, dh <= heapLimit);
     const dn = cp.handles - base.handles;
-    crit(`handles ${short} − baseline`, `${dn >= 0 ? '+' : ''}${dn} (${base.handles} → ${cp.handles})`, `±${HANDLES_SLACK}`, Math.abs(dn) <= HANDLES_SLACK);
+    crit(
+      `handles ${short} − baseline`,
+      `${dn >= 0 ? '+' : ''}${dn} (${base.handles} → ${cp.handles})`,
+      `±${HANDLES_SLACK}`,
+      Math.abs(dn) <= HANDLES_SLACK,
+    );
     crit(`/healthz sessions ${short}`, String(cp.sessions), '0', cp.sessions === 0);
   }
   if (phases.p1) {
     const p1 = phases.p1;
     const okShare = p1.cycles / p1.requested;
-    crit('phase 1 cycles completed', `${p1.cycles} / ${p1.requested} (${p1.errors} errors)`, '≥ 99.9 %, nothing unexpected', okShare >= 0.999 && p1.unexpectedResume === 0);
+    crit(
+      'phase 1 cycles completed',
+      `${p1.cycles} / ${p1.requested} (${p1.errors} errors)`,
+      '≥ 99.9 %, nothing unexpected',
+      okShare >= 0.999 && p1.unexpectedResume === 0,
+    );
   }
   if (phases.p2) {
     const { load, admin } = phases.p2;
@@ -370,14 +421,30 @@ async function main() {
       '0 unexpected; closes 1000/1005/1006/1007/1009/4000 only',
       load.answers.unexpected === 0 && admin.unexpected === 0 && badCloses.length === 0 && admin.dropped === 0,
     );
-    crit('phase 2 silent sockets dropped by the heartbeat', `${load.turnover.silentDropped} / ${load.turnover.silentDropped + load.turnover.silentNotDropped}`, 'all', load.turnover.silentNotDropped === 0);
+    crit(
+      'phase 2 silent sockets dropped by the heartbeat',
+      `${load.turnover.silentDropped} / ${load.turnover.silentDropped + load.turnover.silentNotDropped}`,
+      'all',
+      load.turnover.silentNotDropped === 0,
+    );
   }
   const pass = criteria.every((c) => c.ok);
 
   // ---- report
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   const cpTable = renderRows(
-    ['checkpoint', 'heap used', 'Δ heap', 'RSS', 'Δ RSS', 'handles', 'Δ handles', '/healthz sessions', 'drained in', 'live resources (by type)'],
+    [
+      'checkpoint',
+      'heap used',
+      'Δ heap',
+      'RSS',
+      'Δ RSS',
+      'handles',
+      'Δ handles',
+      '/healthz sessions',
+      'drained in',
+      'live resources (by type)',
+    ],
     checkpoints.map((cp) => [
       cp.name,
       fmt(cp.heapUsed / MIB, 'MiB'),
@@ -388,7 +455,9 @@ async function main() {
       cp === base ? '' : signed(String(cp.handles - base.handles), cp.handles - base.handles),
       String(cp.sessions),
       `${(cp.drainedMs / 1000).toFixed(1)} s`,
-      Object.entries(cp.resources).map(([k, v]) => `${k} ${v}`).join(', '),
+      Object.entries(cp.resources)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
     ]),
   );
   const spaceLines = checkpoints.slice(1).map((cp) => {
@@ -398,10 +467,17 @@ async function main() {
       .map(([k, d]) => `${k} ${d > 0 ? '+' : ''}${fmt(d / MIB, 'MiB')}`);
     return `- Heap used by V8 space, ${cp.name.replace(/ \(.*\)/, '')} − baseline: ${parts.join(', ') || 'no space moved by 16 KiB or more'}`;
   });
-  const critTable = renderRows(['criterion', 'value', 'limit', 'met'], criteria.map((c) => [c.name, c.value, c.limit, c.ok ? 'yes' : 'NO']));
+  const critTable = renderRows(
+    ['criterion', 'value', 'limit', 'met'],
+    criteria.map((c) => [c.name, c.value, c.limit, c.ok ? 'yes' : 'NO']),
+  );
   const loadTable = renderRows(['phase', 'figure', 'value'], loadRows(phases));
-  const title = isFull ? 'Soak results' : `Soak results (short run: ${cfg.cycles} cycles, ${cfg.minutes} min; the full soak is ${FULL.cycles} cycles and ${FULL.minutes} min)`;
-  console.log(`\n${critTable}\n\n${cpTable}\n${spaceLines.join('\n')}\n\n${loadTable}\n\nmachine: ${machineLine}\nverdict: ${pass ? 'PASS' : 'FAIL'} (${elapsed} s)\n`);
+  const title = isFull
+    ? 'Soak results'
+    : `Soak results (short run: ${cfg.cycles} cycles, ${cfg.minutes} min; the full soak is ${FULL.cycles} cycles and ${FULL.minutes} min)`;
+  console.log(
+    `\n${critTable}\n\n${cpTable}\n${spaceLines.join('\n')}\n\n${loadTable}\n\nmachine: ${machineLine}\nverdict: ${pass ? 'PASS' : 'FAIL'} (${elapsed} s)\n`,
+  );
 
   const serverLog = Object.entries(output.events).sort((a, b) => b[1] - a[1]);
   const md = [
@@ -426,7 +502,7 @@ async function main() {
     '',
     ...spaceLines,
     '',
-    '`handles` is `process._getActiveHandles().length` (sockets, servers, pipes: the IPC channel and the piped stdout/stderr included); the last column is `process.getActiveResourcesInfo()` by type (ref\'d timers included).',
+    "`handles` is `process._getActiveHandles().length` (sockets, servers, pipes: the IPC channel and the piped stdout/stderr included); the last column is `process.getActiveResourcesInfo()` by type (ref'd timers included).",
     '',
     '## Load',
     '',
@@ -440,7 +516,7 @@ async function main() {
     '',
     '## Raw figures',
     '',
-    'One JSON line each: the settings, the checkpoints, then per phase the load workers\' answers and the server\'s `stats`.',
+    "One JSON line each: the settings, the checkpoints, then per phase the load workers' answers and the server's `stats`.",
     '',
     '```',
     JSON.stringify({ cfg }),
@@ -464,7 +540,10 @@ function renderRows(header, body) {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-const j = (o) => Object.entries(o ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+const j = (o) =>
+  Object.entries(o ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 function serverRows(phase, s) {
   if (!s) return [];
@@ -479,9 +558,17 @@ function loadRows(p) {
   const cyc = (phase, c) => {
     if (!c) return;
     rows.push(
-      [phase, 'cycles done / requested', `${c.cycles} / ${c.requested} in ${(c.ms / 1000).toFixed(1)} s (${Math.round(c.cycles / (c.ms / 1000))}/s)`],
+      [
+        phase,
+        'cycles done / requested',
+        `${c.cycles} / ${c.requested} in ${(c.ms / 1000).toFixed(1)} s (${Math.round(c.cycles / (c.ms / 1000))}/s)`,
+      ],
       [phase, 'cycles by ending', j(c.byMode)],
-      [phase, 'resumes: resumed (same session) / new session', `${c.resume.resumed ?? 0} (${c.resume.sameSession ?? 0}) / ${c.resume.fresh ?? 0}`],
+      [
+        phase,
+        'resumes: resumed (same session) / new session',
+        `${c.resume.resumed ?? 0} (${c.resume.sameSession ?? 0}) / ${c.resume.fresh ?? 0}`,
+      ],
       [phase, 'cycle p99, errors', `${fmt(c.cycleP99, 'ms')}, ${c.errors}${c.errors ? ` ${JSON.stringify(c.errorSamples)}` : ''}`],
     );
   };
@@ -489,9 +576,17 @@ function loadRows(p) {
     if (!m) return;
     const { load: l, admin: a } = m;
     rows.push(
-      [phase, 'long-lived sessions live (min–max)', `${l.live.min}–${l.live.max}, opened in ${(l.openMs / 1000).toFixed(1)} s, ran ${(l.ranMs / 1000).toFixed(0)} s`],
+      [
+        phase,
+        'long-lived sessions live (min–max)',
+        `${l.live.min}–${l.live.max}, opened in ${(l.openMs / 1000).toFixed(1)} s, ran ${(l.ranMs / 1000).toFixed(0)} s`,
+      ],
       [phase, 'sent: notifications / requests', `${l.sent.notifications} / ${l.sent.requests}`],
-      [phase, 'answers: ok / expected errors / unexpected / timeouts / abandoned (socket closed first)', `${l.answers.ok} / ${j(l.answers.expected) || 0} / ${l.answers.unexpected} / ${l.answers.timeouts} / ${l.answers.abandoned}`],
+      [
+        phase,
+        'answers: ok / expected errors / unexpected / timeouts / abandoned (socket closed first)',
+        `${l.answers.ok} / ${j(l.answers.expected) || 0} / ${l.answers.unexpected} / ${l.answers.timeouts} / ${l.answers.abandoned}`,
+      ],
       [phase, 'bad input sent', j(l.bad)],
       [phase, 'id:null errors received', j(l.nullErrors)],
       [phase, 'batch answers', j(l.batchAnswers)],
@@ -501,11 +596,20 @@ function loadRows(p) {
       [phase, 'notifications received', j(l.notifications)],
       [phase, 'admin calls', j(a.calls)],
       [phase, 'admin expected errors', j(a.expected) || '0'],
-      [phase, 'admin getSessionInfo p50 / p99', `${fmt(a.latency.getSessionInfo?.p50, 'ms')} / ${fmt(a.latency.getSessionInfo?.p99, 'ms')}`],
+      [
+        phase,
+        'admin getSessionInfo p50 / p99',
+        `${fmt(a.latency.getSessionInfo?.p50, 'ms')} / ${fmt(a.latency.getSessionInfo?.p99, 'ms')}`,
+      ],
       [phase, 'admin sessions.changed received (items)', `${a.changed} (${a.changedItems}); reconnects ${a.reconnects}`],
-      [phase, 'load errors', `${l.errors.count + a.errors.count}${l.errors.count + a.errors.count ? ` ${JSON.stringify({ ...l.errors.samples, ...a.errors.samples })}` : ''}`],
+      [
+        phase,
+        'load errors',
+        `${l.errors.count + a.errors.count}${l.errors.count + a.errors.count ? ` ${JSON.stringify({ ...l.errors.samples, ...a.errors.samples })}` : ''}`,
+      ],
     );
-    if (l.answers.unexpected || a.unexpected) rows.push([phase, 'unexpected (samples)', JSON.stringify({ ...l.unexpectedSamples, ...a.unexpectedSamples })]);
+    if (l.answers.unexpected || a.unexpected)
+      rows.push([phase, 'unexpected (samples)', JSON.stringify({ ...l.unexpectedSamples, ...a.unexpectedSamples })]);
   };
   if (p.warmup) {
     cyc('warm-up', p.warmup.cycles);

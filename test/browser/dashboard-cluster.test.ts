@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait.js';
 import { RawClient } from '../support/ws-client.js';
 
 describe.skipIf(CHROMIUM === undefined || !hasRedis())('the admin dashboard in cluster mode', () => {
-  it('shows a Node column naming each session\'s node; a single node does not show it', async () => {
+  it("shows a Node column naming each session's node; a single node does not show it", async () => {
     await using redis = await RedisServer.start();
     await using here = await startTestServer({ redisUrl: redis.url, nodeId: 'node-here', clusterBeatMs: 500, clusterFlushMs: 200 });
     await here.tracker.ready;
@@ -29,10 +29,15 @@ describe.skipIf(CHROMIUM === undefined || !hasRedis())('the admin dashboard in c
         await page.waitForSelector('#sessions-table tbody tr .badge');
       };
       await signIn(here.url);
-      const nodeOf = (id: string) => page.$eval(`tr[data-session-id="${id}"] td.c-node`, (td) => (td.textContent ?? '').trim()).catch(() => null);
-      expect(await waitFor(async () => (await nodeOf(remote.sessionId)) === 'node-other', 'the remote session with its node', 15_000)).toBe(true);
+      const nodeOf = (id: string) =>
+        page.$eval(`tr[data-session-id="${id}"] td.c-node`, (td) => (td.textContent ?? '').trim()).catch(() => null);
+      expect(await waitFor(async () => (await nodeOf(remote.sessionId)) === 'node-other', 'the remote session with its node', 15_000)).toBe(
+        true,
+      );
       expect(await page.$eval('#sessions-table th.c-node', (th) => getComputedStyle(th).display)).toBe('table-cell');
-      expect(await page.$$eval('#sessions-table tbody tr td.c-node', (tds) => tds.map((td) => (td.textContent ?? '').trim()).sort())).toEqual(['node-here', 'node-other']);
+      expect(
+        await page.$$eval('#sessions-table tbody tr td.c-node', (tds) => tds.map((td) => (td.textContent ?? '').trim()).sort()),
+      ).toEqual(['node-here', 'node-other']);
 
       await page.evaluate(() => localStorage.clear());
       await signIn(single.url);

@@ -137,10 +137,15 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
     expect(await page.textContent('#history-count')).toBe('100 sessions so far');
 
     // The rollup's charts above the list: a line per project on each, named in the legends.
-    const legend = (metric: string) => page.$$eval(`#rollup-charts [data-metric="${metric}"] .rollup-legend li`, (lis) => lis.map((li) => li.firstChild?.nextSibling?.textContent?.trim() ?? ''));
+    const legend = (metric: string) =>
+      page.$$eval(`#rollup-charts [data-metric="${metric}"] .rollup-legend li`, (lis) =>
+        lis.map((li) => li.firstChild?.nextSibling?.textContent?.trim() ?? ''),
+      );
     await waitFor(async () => ((await legend('bytes')).includes('Plant') ? true : undefined), 'the bytes chart');
     expect(await legend('bytes')).toEqual(expect.arrayContaining(['Plant', 'Warehouse']));
-    const lines = await page.$$eval('#rollup-charts [data-metric="bytes"] path.rollup-line', (ps) => ps.map((p) => [p.getAttribute('data-project'), p.getAttribute('d') ?? '']));
+    const lines = await page.$$eval('#rollup-charts [data-metric="bytes"] path.rollup-line', (ps) =>
+      ps.map((p) => [p.getAttribute('data-project'), p.getAttribute('d') ?? '']),
+    );
     expect(lines.length).toBe((await legend('bytes')).length);
     for (const [, d] of lines) expect(d).toMatch(/^M[\d.]+ [\d.]+/);
     expect(await page.$$eval('#rollup-charts [data-metric="sessions"] path.rollup-line', (ps) => ps.length)).toBeGreaterThan(0);
@@ -225,7 +230,9 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
     await page.check('#hist-type-login-failed');
     await page.check('#hist-type-admin-action');
     await waitFor(
-      async () => (await page.$$eval('#events-list li', (lis) => lis.map((li) => li.getAttribute('data-type')))).join() === 'admin.action,login.failed',
+      async () =>
+        (await page.$$eval('#events-list li', (lis) => lis.map((li) => li.getAttribute('data-type')))).join() ===
+        'admin.action,login.failed',
       'the admin action and the failed login',
     );
     const events = (await page.textContent('#events-list')) ?? '';
@@ -270,7 +277,10 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard History view in chromium'
       proxy.cut();
       await p.waitForSelector('#stale-banner:not([hidden])');
       await p.click('#history-form button[type="submit"]');
-      await waitFor(async () => (await p.textContent('#history-state'))?.startsWith('Not connected to the server'), 'the unreachable state');
+      await waitFor(
+        async () => (await p.textContent('#history-state'))?.startsWith('Not connected to the server'),
+        'the unreachable state',
+      );
       expect(await p.getAttribute('#history-state', 'data-kind')).toBe('error');
       expect(await p.$$('#history-table tbody tr')).toHaveLength(0);
       expect(await p.textContent('#history-count')).toBe('');

@@ -28,14 +28,14 @@ if (CHROMIUM === undefined) {
   console.warn('dashboard.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
 }
 
-
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'";
 
 const UA = {
   windowsChrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
   macSafari: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  iphone:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
   linuxFirefox: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
   linuxChrome: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
 };
@@ -116,10 +116,11 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     const page = await (await newContext(userAgent)).newPage();
     await page.goto(`${app.url}${path}`);
     const sessionId = await waitFor(
-      () => page.evaluate(() => {
-        const c = (window as unknown as { stClient?: { state: string; sessionId: string | null } }).stClient;
-        return c?.state === 'connected' ? c.sessionId : null;
-      }),
+      () =>
+        page.evaluate(() => {
+          const c = (window as unknown as { stClient?: { state: string; sessionId: string | null } }).stClient;
+          return c?.state === 'connected' ? c.sessionId : null;
+        }),
       `${path} to connect`,
     );
     if (login !== undefined) {
@@ -129,7 +130,10 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     return { page, sessionId };
   }
 
-  async function openDashboard(viewport: { width: number; height: number }): Promise<{ page: Page; requests: string[]; sockets: string[]; errors: string[] }> {
+  async function openDashboard(viewport: {
+    width: number;
+    height: number;
+  }): Promise<{ page: Page; requests: string[]; sockets: string[]; errors: string[] }> {
     const page = await (await newContext(UA.linuxChrome, viewport)).newPage();
     const requests: string[] = [];
     const sockets: string[] = [];
@@ -270,7 +274,10 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     expect(await page.isVisible('#filter-project-error')).toBe(true);
     expect((await rowIds(page)).length).toBe(2);
     await project.fill('Plant');
-    await waitFor(() => page.evaluate(() => !document.querySelector('#filter-project')?.hasAttribute('aria-invalid')), 'the error to clear');
+    await waitFor(
+      () => page.evaluate(() => !document.querySelector('#filter-project')?.hasAttribute('aria-invalid')),
+      'the error to clear',
+    );
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await waitFor(async () => (await rowIds(page)).length === 5, 'all rows again');
 
@@ -394,23 +401,38 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     }
     // Every session counts; only a screenful (and a small margin) exists as rows.
     await waitFor(async () => (await counted()) >= baseline + N, `${N} more sessions counted`, 30_000);
-    await waitFor(async () => Number(((await page.textContent('#total-sessions')) ?? '').replace(/[^0-9]/g, '')) >= baseline + N, 'the total', 10_000);
+    await waitFor(
+      async () => Number(((await page.textContent('#total-sessions')) ?? '').replace(/[^0-9]/g, '')) >= baseline + N,
+      'the total',
+      10_000,
+    );
     const rowsNow = await drawn();
     expect(rowsNow).toBeGreaterThan(10);
     expect(rowsNow).toBeLessThan(80);
     // The scroller is as high as every row.
-    const scroll = await page.$eval('.table-wrap', (w) => ({ height: w.scrollHeight, row: w.querySelector('tbody tr')?.getBoundingClientRect().height ?? 0 }));
+    const scroll = await page.$eval('.table-wrap', (w) => ({
+      height: w.scrollHeight,
+      row: w.querySelector('tbody tr')?.getBoundingClientRect().height ?? 0,
+    }));
     expect(scroll.height).toBeGreaterThanOrEqual((baseline + N) * scroll.row);
 
     // The chart's y axis now reads up to "2,000": every label lies whole inside the chart.
-    await waitFor(async () => (await page.$$eval('#chart text', (ts) => ts.map((t) => t.textContent))).includes('2,000'), 'the y axis to reach 2,000');
+    await waitFor(
+      async () => (await page.$$eval('#chart text', (ts) => ts.map((t) => t.textContent))).includes('2,000'),
+      'the y axis to reach 2,000',
+    );
     const labels = await page.$$eval('#chart text', (texts) => {
       const box = ((texts[0] as SVGTextElement).ownerSVGElement as SVGSVGElement).getBoundingClientRect();
       return texts
         .filter((t) => (t.textContent ?? '') !== '')
         .map((t) => {
           const r = t.getBoundingClientRect();
-          return { text: t.textContent, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.width > 0, left: r.left - box.left, right: box.right - r.right };
+          return {
+            text: t.textContent,
+            inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.width > 0,
+            left: r.left - box.left,
+            right: box.right - r.right,
+          };
         });
     });
     expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['2,000', '1,000', '0', 'now']));
@@ -420,13 +442,15 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     const busy = sockets.slice(0, 200);
     const busyIds = new Set(ids.slice(0, 200));
     for (let round = 0; round < 12; round++) {
-      for (const ws of busy) ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'page.open', params: { pageId: `p${round % 3}`, path: `/r/${round}` } }));
+      for (const ws of busy)
+        ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'page.open', params: { pageId: `p${round % 3}`, path: `/r/${round}` } }));
       await new Promise((r) => setTimeout(r, 250));
     }
     await page.getByRole('button', { name: 'Pages', exact: true }).click();
     await expect.poll(() => page.getAttribute('th:has(button[data-sort="pages"])', 'aria-sort')).toBe('descending');
     await waitFor(
-      async () => (await page.$$eval('#sessions-table tbody td.c-pages', (tds) => tds.every((td) => td.textContent === '3'))) && (await drawn()) > 10,
+      async () =>
+        (await page.$$eval('#sessions-table tbody td.c-pages', (tds) => tds.every((td) => td.textContent === '3'))) && (await drawn()) > 10,
       'the busy rows, 3 pages each, on top',
       15_000,
     );
@@ -448,14 +472,20 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     await page.getByRole('button', { name: 'Bytes sent', exact: true }).click();
     await expect.poll(() => page.getAttribute('th:has(button[data-sort="bytes"])', 'aria-sort')).toBe('descending');
     const exactBytes = (): Promise<number[]> =>
-      page.$$eval('#sessions-table tbody td.c-bytes', (tds) => tds.map((td) => Number((td.getAttribute('title') ?? '').replace(/[^0-9]/g, ''))));
+      page.$$eval('#sessions-table tbody td.c-bytes', (tds) =>
+        tds.map((td) => Number((td.getAttribute('title') ?? '').replace(/[^0-9]/g, ''))),
+      );
     const bytes = await exactBytes();
     expect(bytes.length).toBeGreaterThan(10);
     expect([...bytes].sort((a, b) => b - a)).toEqual(bytes);
     // Of the load's sessions, only busy ones (200 of them, more than a screenful); the
     // dashboards and apps of the test before may rank among them (their requests add up).
     const loadRows = (): Promise<string[]> =>
-      page.$$eval('#sessions-table tbody tr', (trs) => trs.filter((tr) => tr.querySelector('td.c-project')?.textContent?.startsWith('Load-')).map((tr) => tr.getAttribute('data-session-id') ?? ''));
+      page.$$eval('#sessions-table tbody tr', (trs) =>
+        trs
+          .filter((tr) => tr.querySelector('td.c-project')?.textContent?.startsWith('Load-'))
+          .map((tr) => tr.getAttribute('data-session-id') ?? ''),
+      );
     const loadTop = await loadRows();
     expect(loadTop.length).toBeGreaterThan(5);
     expect(loadTop.every((id) => busyIds.has(id))).toBe(true);
@@ -471,10 +501,16 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     await page.$eval('.table-wrap', (w) => {
       w.scrollTop = w.scrollHeight;
     });
-    await waitFor(async () => {
-      const b = await exactBytes();
-      return b.length > 10 && (await rowIds(page)).every((id) => !busyIds.has(id)) && b.every((n) => n <= Math.min(...bytes.slice(0, 10)));
-    }, 'the last rows', 10_000);
+    await waitFor(
+      async () => {
+        const b = await exactBytes();
+        return (
+          b.length > 10 && (await rowIds(page)).every((id) => !busyIds.has(id)) && b.every((n) => n <= Math.min(...bytes.slice(0, 10)))
+        );
+      },
+      'the last rows',
+      10_000,
+    );
     expect(await drawn()).toBeLessThan(80);
     // End and Home on the keyboard go to the last and the first row.
     await page.focus('#sessions-table tbody tr');
@@ -486,7 +522,14 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
           const first = document.querySelector('#sessions-table tbody tr');
           const wrap = document.querySelector('.table-wrap')?.getBoundingClientRect();
           const box = first?.getBoundingClientRect();
-          return first !== null && document.activeElement === first && wrap !== undefined && box !== undefined && box.top >= wrap.top && box.bottom <= wrap.bottom;
+          return (
+            first !== null &&
+            document.activeElement === first &&
+            wrap !== undefined &&
+            box !== undefined &&
+            box.top >= wrap.top &&
+            box.bottom <= wrap.bottom
+          );
         }),
       'Home to focus the first row',
       10_000,
@@ -495,7 +538,10 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
     for (const ws of sockets) ws.terminate();
     await waitFor(
       async () =>
-        page.$$eval('#sessions-table tbody tr:not(:has(.badge)) td.c-state', (tds) => tds.length > 10 && tds.every((td) => td.classList.contains('is-disconnected'))),
+        page.$$eval(
+          '#sessions-table tbody tr:not(:has(.badge)) td.c-state',
+          (tds) => tds.length > 10 && tds.every((td) => td.classList.contains('is-disconnected')),
+        ),
       'the rows to turn disconnected',
       30_000,
     );

@@ -18,7 +18,9 @@ import { pageRecord, startBrowserApp } from '../support/browser-app.js';
 import { startFreezeProxy } from '../support/freeze-proxy.js';
 
 if (CHROMIUM === undefined) {
-  console.warn('sdk-browser-liveness.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
+  console.warn(
+    'sdk-browser-liveness.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)',
+  );
 }
 
 const HEARTBEAT_MS = 500;
@@ -69,7 +71,11 @@ describe.skipIf(CHROMIUM === undefined)('the SDK in chromium behind a frozen pro
     proxy.freeze();
     const frozenAt = Date.now();
     await tab.evaluate(() => history.pushState({}, '', '/app/live/moved'));
-    const drop = await waitFor(async () => (await pageRecord(tab)).events.find((e) => e.oldState === 'connected'), 'the tab to notice', 15_000);
+    const drop = await waitFor(
+      async () => (await pageRecord(tab)).events.find((e) => e.oldState === 'connected'),
+      'the tab to notice',
+      15_000,
+    );
     const noticedMs = drop.at - frozenAt;
     // The contract's bound is two heartbeats of silence (1 s here), plus up to one more when
     // the freeze falls just after a frame; generous on top for a loaded machine.
@@ -78,10 +84,14 @@ describe.skipIf(CHROMIUM === undefined)('the SDK in chromium behind a frozen pro
     expect(drop.reason).toMatch(/session\.ping/);
 
     proxy.thaw();
-    const back = await waitFor(async () => {
-      const r = await pageRecord(tab);
-      return r.state === 'connected' && r.welcomes.length >= 2 ? r : undefined;
-    }, 'the tab to reconnect', 15_000);
+    const back = await waitFor(
+      async () => {
+        const r = await pageRecord(tab);
+        return r.state === 'connected' && r.welcomes.length >= 2 ? r : undefined;
+      },
+      'the tab to reconnect',
+      15_000,
+    );
     expect(back.sessionId).toBe(sessionId);
     expect(back.welcomes.at(-1)?.resumed).toBe(true);
     const info = await waitFor(async () => {

@@ -170,14 +170,18 @@ describe.skipIf(CHROMIUM === undefined)('tabs of one browser converge on one ses
     try {
       await watcher.ready(5_000);
       await watcher.login(ADMIN_TOKEN);
-      const info = await waitFor(async () => {
-        const records = await Promise.all(tabs.map(pageRecord));
-        const ids = new Set(records.map((r) => (r.state === 'connected' ? r.sessionId : null)));
-        const [id] = [...ids];
-        if (ids.size !== 1 || typeof id !== 'string') return undefined;
-        const list = await watcher.getSessionInfo({ projectFilter: PROJECT });
-        return list.length === 1 && list[0]?.id === id && list[0].pages.length === 3 ? list[0] : undefined;
-      }, 'the three tabs in one new session on the restarted server', 15_000);
+      const info = await waitFor(
+        async () => {
+          const records = await Promise.all(tabs.map(pageRecord));
+          const ids = new Set(records.map((r) => (r.state === 'connected' ? r.sessionId : null)));
+          const [id] = [...ids];
+          if (ids.size !== 1 || typeof id !== 'string') return undefined;
+          const list = await watcher.getSessionInfo({ projectFilter: PROJECT });
+          return list.length === 1 && list[0]?.id === id && list[0].pages.length === 3 ? list[0] : undefined;
+        },
+        'the three tabs in one new session on the restarted server',
+        15_000,
+      );
       expect(before.has(info.id)).toBe(false);
       expect(info.pages.map((p) => p.path).sort()).toEqual([...PATHS].sort());
       await context.close();

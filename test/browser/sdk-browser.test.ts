@@ -22,7 +22,6 @@ if (CHROMIUM === undefined) {
   console.warn('sdk-browser.test.ts: SKIPPED, no chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
 }
 
-
 type Tracker = Awaited<ReturnType<typeof startTestServer>>;
 
 /** Any path under /app/ answers the same page; /esm/ pages import the ESM bundle instead. */
@@ -135,9 +134,9 @@ describe.skipIf(CHROMIUM === undefined)('the SDK in chromium', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type') ?? '').toMatch(/javascript/);
     const page = await newTab('/app/probe');
-    expect(await page.evaluate(() => typeof (window as unknown as { SessionTracker?: { createClient?: unknown } }).SessionTracker?.createClient)).toBe(
-      'function',
-    );
+    expect(
+      await page.evaluate(() => typeof (window as unknown as { SessionTracker?: { createClient?: unknown } }).SessionTracker?.createClient),
+    ).toBe('function');
     await page.close();
   });
 

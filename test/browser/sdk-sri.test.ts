@@ -44,7 +44,9 @@ describe.skipIf(CHROMIUM === undefined)('/sdk.js with Subresource Integrity in c
   it('runs the SDK when the integrity matches, from another origin', async () => {
     const page = await browser.newPage();
     await page.goto(`${appUrl}/ok`);
-    expect(await page.evaluate(() => typeof (window as unknown as { SessionTracker?: { createClient?: unknown } }).SessionTracker?.createClient)).toBe('function');
+    expect(
+      await page.evaluate(() => typeof (window as unknown as { SessionTracker?: { createClient?: unknown } }).SessionTracker?.createClient),
+    ).toBe('function');
     await page.close();
   });
 

@@ -34,11 +34,13 @@ async function pauseUntilEnded(node: NodeProcess, redisUrl: string, sid: string,
 // A node paused past its TTL and its sessions' timeout: the reaper ends the sessions whose only
 // live part it held. What happens when it comes back depends on whether a client is still there.
 describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended its session', () => {
-  it('with its client still connected: the session comes back with every part\'s counters (totals never drop) and its token', async () => {
+  it("with its client still connected: the session comes back with every part's counters (totals never drop) and its token", async () => {
     await using redis = await RedisServer.start();
     // A long ping interval: the pause must not cost the tab on b its socket.
     const [a, b, c] = await threeNodes(redis, ['--heartbeat', '20000']);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     // The session starts on a with some traffic, then a tab resumes it on b and the one on a
     // leaves: a retires its part, which keeps a's counters.
     const tab1 = await connectWithLogin(a.wsUrl, 'ann');
@@ -107,7 +109,9 @@ describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended
     expectResult(await tab2.call('page.open', { pageId: 'p' }));
     await using admin = await connectAdmin(a);
     // login and 5 pings on a, a ping and page.open on b
-    const back = await until('the session listed again with its counters', async () => (await list(admin)).find((s) => s.id === sid && s.pageIds.length === 1 && s.messagesSent >= 8));
+    const back = await until('the session listed again with its counters', async () =>
+      (await list(admin)).find((s) => s.id === sid && s.pageIds.length === 1 && s.messagesSent >= 8),
+    );
     expect(back).toMatchObject({ nodes: ['node-b'], state: 'connected', username: 'cid' });
     await using tab3 = await RawClient.connect(a.wsUrl, { resume: tab1.welcome.resumeToken });
     expect(tab3.welcome).toMatchObject({ resumed: true, sessionId: sid });
@@ -150,7 +154,9 @@ describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended
     expectResult(await tab2.call('page.open', { pageId: 'p' }));
     await using admin = await connectAdmin(a);
     // 6 on a, 9 on the old part, a ping and page.open on b
-    const back = await until('the session listed again with its counters', async () => (await list(admin)).find((s) => s.id === sid && s.messagesSent >= 17));
+    const back = await until('the session listed again with its counters', async () =>
+      (await list(admin)).find((s) => s.id === sid && s.messagesSent >= 17),
+    );
     expect(back).toMatchObject({ nodes: ['node-b'], pageIds: ['p'], state: 'connected' });
   });
 

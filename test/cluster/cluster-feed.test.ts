@@ -10,7 +10,8 @@ type Feed = (sub: string, pred: (params: any) => boolean, timeoutMs?: number) =>
 /** The next sessions.changed of a subscription that satisfies `pred` (earlier ones are taken). */
 function feedOf(admin: RawClient): Feed {
   return async (sub, pred, timeoutMs = 8_000) =>
-    (await admin.nextMessage((d) => d?.method === 'sessions.changed' && d.params.subscription === sub && pred(d.params), timeoutMs)).data.params;
+    (await admin.nextMessage((d) => d?.method === 'sessions.changed' && d.params.subscription === sub && pred(d.params), timeoutMs)).data
+      .params;
 }
 
 const has = (list: any[], id: string, more: (s: any) => boolean = () => true) => list.some((s) => s.id === id && more(s));
@@ -22,7 +23,9 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
   it('sessions.watch on one node sees sessions come, change and go on the others; scope "node" sees only its own', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using admin = await connectAdmin(a, { project: 'Ops' });
     const feed = feedOf(admin);
     const watch = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant' }));
@@ -30,7 +33,12 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     const local = expectResult(await admin.call('sessions.watch', { projectFilter: 'Plant', scope: 'node' }));
     const onB = await RawClient.connect(b.wsUrl, { project: 'Plant' });
     const added = await feed(watch.subscription, (p) => has(p.added, onB.sessionId));
-    expect(added.added.find((s: any) => s.id === onB.sessionId)).toMatchObject({ node: 'node-b', nodes: ['node-b'], project: 'Plant', confirmed: true });
+    expect(added.added.find((s: any) => s.id === onB.sessionId)).toMatchObject({
+      node: 'node-b',
+      nodes: ['node-b'],
+      project: 'Plant',
+      confirmed: true,
+    });
     await onB.call('page.open', { pageId: 'x', path: '/x' });
     await feed(watch.subscription, (p) => has(p.updated, onB.sessionId, (s) => s.pageIds.includes('x')));
     // Counters travel too: bytes sent on B reach A's feed with B's next write.
@@ -47,7 +55,9 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     await using redis = await RedisServer.start();
     // A timeout longer than the node TTL (2.5 s): the session outlives its node for a while.
     const [a, b, c] = await threeNodes(redis, ['--session-timeout', '6000']);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using admin = await connectAdmin(a);
     const feed = feedOf(admin);
     const onC = await RawClient.connect(c.wsUrl, { project: 'Plant' });
@@ -58,7 +68,11 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     await untilStored(redis.url, onC.sessionId, 'node-c');
     await c.kill('SIGKILL');
     const dead = await feed(watch.subscription, (p) => has(p.updated, onC.sessionId, (s) => !s.confirmed), 10_000);
-    expect(dead.updated.find((s: any) => s.id === onC.sessionId)).toMatchObject({ state: 'disconnected', confirmed: false, node: 'node-c' });
+    expect(dead.updated.find((s: any) => s.id === onC.sessionId)).toMatchObject({
+      state: 'disconnected',
+      confirmed: false,
+      node: 'node-c',
+    });
     // Its client never comes back: the session ends after the timeout, reaped by a living node.
     await feed(watch.subscription, (p) => p.removed.includes(onC.sessionId), 15_000);
     void b;
@@ -67,7 +81,9 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
   it("drops a dead node's session that never reached Redis, as the cluster query does", async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis, ['--session-timeout', '6000']);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using admin = await connectAdmin(a);
     const feed = feedOf(admin);
     const onC = await RawClient.connect(c.wsUrl, { project: 'Plant' });
@@ -92,11 +108,15 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     const redis = await RedisServer.start();
     try {
       const [a, b, c] = await threeNodes(redis);
-      await using _a = a, _b = b, _c = c;
+      await using _a = a,
+        _b = b,
+        _c = c;
       await using adminA = await connectAdmin(a);
       await using adminB = await connectAdmin(b);
       const onC = await RawClient.connect(c.wsUrl, { project: 'Plant' });
-      await until('c visible', async () => (expectResult(await adminA.call('getSessionStats', { projectFilter: 'Plant' })).sessions === 1 ? true : undefined));
+      await until('c visible', async () =>
+        expectResult(await adminA.call('getSessionStats', { projectFilter: 'Plant' })).sessions === 1 ? true : undefined,
+      );
       const wA = expectResult(await adminA.call('sessions.watch', { projectFilter: 'Plant' }));
       const wB = expectResult(await adminB.call('sessions.watch', { projectFilter: 'Plant' }));
       expect(wA.sessions.map((s: any) => s.id)).toEqual([onC.sessionId]);
@@ -105,10 +125,14 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
       await sleep(500);
       await redis.restart();
       // After the outage the nodes rejoin and the feeds refill; changes flow again.
-      const late = await until('a session on c after the restart', async () => {
-        const s = expectResult(await adminA.call('getSessionStats', {}));
-        return !s.cluster.degraded && s.cluster.nodes.length === 3 ? true : undefined;
-      }, 15_000).then(() => RawClient.connect(c.wsUrl, { project: 'Plant' }));
+      const late = await until(
+        'a session on c after the restart',
+        async () => {
+          const s = expectResult(await adminA.call('getSessionStats', {}));
+          return !s.cluster.degraded && s.cluster.nodes.length === 3 ? true : undefined;
+        },
+        15_000,
+      ).then(() => RawClient.connect(c.wsUrl, { project: 'Plant' }));
       await feedOf(adminA)(wA.subscription, (p) => has(p.added, late.sessionId), 10_000);
       await feedOf(adminB)(wB.subscription, (p) => has(p.added, late.sessionId), 10_000);
       await late.call('page.open', { pageId: 'after' });
@@ -123,7 +147,9 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
   it('costs nothing while nobody watches: nodes publish their writes only while a feed is open', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const spy = new Redis(redis.url, { lazyConnect: true });
     await spy.connect();
     const heard: string[] = [];

@@ -66,7 +66,11 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
 
     const endedOn = async (admin: RawClient, id: string): Promise<Ended[]> =>
       ((await admin.result('sessions.history', { limit: 100 })).sessions as Ended[]).filter((s) => s.id === id);
-    await until('both sessions ended', async () => ((await endedOn(adminA, sid)).length === 1 && (await endedOn(adminA, sid2)).length === 1 ? true : undefined), 15_000);
+    await until(
+      'both sessions ended',
+      async () => ((await endedOn(adminA, sid)).length === 1 && (await endedOn(adminA, sid2)).length === 1 ? true : undefined),
+      15_000,
+    );
 
     for (const admin of [adminA, adminB]) {
       const rows = await endedOn(admin, sid);
@@ -78,10 +82,17 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
       const ends = evs.filter((e) => e.type === 'session.end');
       expect(ends).toHaveLength(1);
       expect(ends[0]?.detail).toMatchObject({ reason: 'timeout', totalBytesSent: sentOnA + sentOnB });
-      expect(evs.filter((e) => e.type === 'page.open').map((e) => e.detail.path).sort()).toEqual(['/a', '/b']);
+      expect(
+        evs
+          .filter((e) => e.type === 'page.open')
+          .map((e) => e.detail.path)
+          .sort(),
+      ).toEqual(['/a', '/b']);
 
       expect((await endedOn(admin, sid2)).map((s) => s.endReason)).toEqual(['closed']);
-      const evs2 = (await admin.result('sessions.events', { sessionId: sid2, types: ['session.start', 'session.end'] })).events as { type: string }[];
+      const evs2 = (await admin.result('sessions.events', { sessionId: sid2, types: ['session.start', 'session.end'] })).events as {
+        type: string;
+      }[];
       expect(evs2.map((e) => e.type)).toEqual(['session.end', 'session.start']);
     }
     // Nothing secret in what the nodes logged (the URL carries a password).
@@ -90,7 +101,7 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     await twoB.close();
   }, 60_000);
 
-  it("records the end of a session whose node died, once, where the reaper decided it", async () => {
+  it('records the end of a session whose node died, once, where the reaper decided it', async () => {
     const db = await pg.database();
     const extra = [...FAST, '--database', db, '--data-dir', ':memory:'];
     const a = await NodeProcess.start('pg-dies', redis.url, extra);
@@ -101,7 +112,9 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     await c.result('auth.login', { token: await userToken('dora') });
     await untilStored(redis.url, sid, 'pg-dies', (p) => p.loggedIn === true);
     // The start is written before the node dies (a SIGKILL loses at most one flush).
-    await until('the start written', async () => ((await adminB.result('sessions.events', { sessionId: sid })).events.length >= 2 ? true : undefined));
+    await until('the start written', async () =>
+      (await adminB.result('sessions.events', { sessionId: sid })).events.length >= 2 ? true : undefined,
+    );
     await a.kill('SIGKILL');
     await until(
       'the session ended by the reaper',
@@ -110,7 +123,9 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     );
     const rows = ((await adminB.result('sessions.history', {})).sessions as Ended[]).filter((s) => s.id === sid);
     expect(rows).toMatchObject([{ id: sid, username: 'dora', endReason: 'timeout' }]);
-    const evs = (await adminB.result('sessions.events', { sessionId: sid, types: ['session.start', 'session.end'] })).events as { type: string }[];
+    const evs = (await adminB.result('sessions.events', { sessionId: sid, types: ['session.start', 'session.end'] })).events as {
+      type: string;
+    }[];
     expect(evs.map((e) => e.type)).toEqual(['session.end', 'session.start']);
     await c.close().catch(() => undefined);
   }, 60_000);

@@ -23,7 +23,11 @@ async function page(admin: RawClient, params: Record<string, unknown>): Promise<
   return r.result as ListResult;
 }
 
-async function walk(admin: RawClient, params: Record<string, unknown>, between: () => Promise<void> = async () => undefined): Promise<ListResult[]> {
+async function walk(
+  admin: RawClient,
+  params: Record<string, unknown>,
+  between: () => Promise<void> = async () => undefined,
+): Promise<ListResult[]> {
   const pages: ListResult[] = [];
   let cursor: string | null = null;
   do {
@@ -41,9 +45,15 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
   it('pages through every node in order, merges a session held by two nodes, counts it once', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const clients: RawClient[] = [];
-    for (const [node, n] of [[a, 4], [b, 5], [c, 3]] as const) {
+    for (const [node, n] of [
+      [a, 4],
+      [b, 5],
+      [c, 3],
+    ] as const) {
       for (let i = 0; i < n; i++) {
         clients.push(await RawClient.connect(node.wsUrl, { project: `P${i % 3}` }));
         await sleep(2);
@@ -55,11 +65,15 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
     expect(tab.welcome.resumed).toBe(true);
     await tab.result('page.open', { pageId: 'c1', path: '/c' });
     await using admin = await connectAdmin(a, { project: 'Ops' });
-    const full = await until('every session, the shared one merged', async () => {
-      const l = await list(admin);
-      const shared = l.find((s) => s.id === clients[4]!.welcome.sessionId);
-      return l.length === 13 && shared?.nodes.length === 2 && shared.pageIds.length === 2 ? l : undefined;
-    }, 15_000);
+    const full = await until(
+      'every session, the shared one merged',
+      async () => {
+        const l = await list(admin);
+        const shared = l.find((s) => s.id === clients[4]!.welcome.sessionId);
+        return l.length === 13 && shared?.nodes.length === 2 && shared.pageIds.length === 2 ? l : undefined;
+      },
+      15_000,
+    );
     const everyId = full.map((s) => s.id as string).sort(byCode);
 
     // Under load a node may miss a beat and count as unconfirmed for a moment: wait for all three.
@@ -79,7 +93,19 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
     // What getSessionInfo gives, but for the clocks, the counters the admin's calls move, and
     // the order of a merged session's pages and nodes (the order its parts' answers came in).
     const byId = (a: { id: string }, b: { id: string }) => byCode(a.id, b.id);
-    const strip = ({ uptime, lastComm, totalBytesSent, recentBytesSent, messagesSent, totalBytesReceived, traffic, pages, pageIds, nodes, ...rest }: Info) => ({
+    const strip = ({
+      uptime,
+      lastComm,
+      totalBytesSent,
+      recentBytesSent,
+      messagesSent,
+      totalBytesReceived,
+      traffic,
+      pages,
+      pageIds,
+      nodes,
+      ...rest
+    }: Info) => ({
       ...rest,
       pages: [...pages].sort(byId),
       pageIds: [...pageIds].sort(),
@@ -92,8 +118,14 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
       const ids = pages.flatMap((p) => p.sessions.map((s) => s.id));
       expect(ids.length, sort).toBe(13);
       expect([...ids].sort(byCode), sort).toEqual(everyId);
-      expect(pages.every((p) => p.total === 13), sort).toBe(true);
-      expect(pages.map((p) => p.sessions.length), sort).toEqual([4, 4, 4, 1]);
+      expect(
+        pages.every((p) => p.total === 13),
+        sort,
+      ).toBe(true);
+      expect(
+        pages.map((p) => p.sessions.length),
+        sort,
+      ).toEqual([4, 4, 4, 1]);
     }
     const created = (await page(admin, { sort: 'creationTime', fields: ['creationTime'] })).sessions;
     expect(created.map((s) => s.creationTime)).toEqual([...created.map((s) => s.creationTime as string)].sort());

@@ -29,10 +29,14 @@ describe.skipIf(!hasRedis())('cluster: a login just before a resume on another n
         expect((await login).result?.authorized).toBe(true);
         expect(second.welcome).toMatchObject({ resumed: true, sessionId: first.sessionId });
         // b's own copy: an admin-only call made on b is allowed once the login has reached it.
-        const allowed = await until(`round ${round}: the login on b`, async () => {
-          const res = await second.call('getSessionStats', { scope: 'node' });
-          return res.error === undefined ? res : undefined;
-        }, 3_000);
+        const allowed = await until(
+          `round ${round}: the login on b`,
+          async () => {
+            const res = await second.call('getSessionStats', { scope: 'node' });
+            return res.error === undefined ? res : undefined;
+          },
+          3_000,
+        );
         expect(allowed.result.sessions).toBeGreaterThanOrEqual(1);
         await second.close();
       }

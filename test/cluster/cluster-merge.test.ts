@@ -8,22 +8,63 @@ import { assemble, viewOfPart } from '../../server/src/cluster/views.js';
 // The pure rules of a dead node's part: what a merge takes from it, what the mirror keeps.
 const NOW = 1_800_000_000_000;
 const base: PartRecord = {
-  sid: 's1', node: 'a', tokenHash: 'h', project: 'P', scope: 'browser', userAgent: 'ua', clientAddress: '10.0.0.1',
-  device: { browser: 'b', os: 'o', type: 't' }, createdAt: 1_000, username: 'ann', roles: [], loggedIn: true, isAdmin: false,
-  loginAt: 5, recentBytesSent: 0, recentAt: 0, totalBytesSent: 100, totalBytesReceived: 10, messagesSent: 3, lastCommAt: 2_000,
-  rev: 1, state: 'connected', disconnectedAt: 0, pages: [{ id: 'pa', path: '/', title: '', openedAt: 1 }], flushedAt: 100,
+  sid: 's1',
+  node: 'a',
+  tokenHash: 'h',
+  project: 'P',
+  scope: 'browser',
+  userAgent: 'ua',
+  clientAddress: '10.0.0.1',
+  device: { browser: 'b', os: 'o', type: 't' },
+  createdAt: 1_000,
+  username: 'ann',
+  roles: [],
+  loggedIn: true,
+  isAdmin: false,
+  loginAt: 5,
+  recentBytesSent: 0,
+  recentAt: 0,
+  totalBytesSent: 100,
+  totalBytesReceived: 10,
+  messagesSent: 3,
+  lastCommAt: 2_000,
+  rev: 1,
+  state: 'connected',
+  disconnectedAt: 0,
+  pages: [{ id: 'pa', path: '/', title: '', openedAt: 1 }],
+  flushedAt: 100,
 };
 const part = (over: Partial<PartRecord>): PartRecord => ({ ...base, ...over });
-const alive = (...nodes: string[]) => (n: string) => nodes.includes(n);
+const alive =
+  (...nodes: string[]) =>
+  (n: string) =>
+    nodes.includes(n);
 
 describe("cluster merge: a dead node's part", () => {
   it('adds only its counters while another part lives: pages, state, node, nodes and confirmed come from live parts', () => {
     const live = part({ node: 'a', state: 'disconnected', pages: [], lastCommAt: 1_500 });
-    const dead = asSeen(part({ node: 'b', pages: [{ id: 'pb', path: '/', title: '', openedAt: 1 }], lastCommAt: 3_000, messagesSent: 7, totalBytesSent: 900 }), alive('a'));
+    const dead = asSeen(
+      part({
+        node: 'b',
+        pages: [{ id: 'pb', path: '/', title: '', openedAt: 1 }],
+        lastCommAt: 3_000,
+        messagesSent: 7,
+        totalBytesSent: 900,
+      }),
+      alive('a'),
+    );
     const retired = part({ node: 'c', state: 'retired', pages: [], messagesSent: 4 });
     expect(dead).toMatchObject({ state: 'disconnected', pages: [] });
     const [m] = mergeParts([live, dead, retired], new Set(['b']), NOW, alive('a', 'c'));
-    expect(m).toMatchObject({ state: 'disconnected', node: 'a', nodes: ['a'], confirmed: true, pageIds: [], messagesSent: 14, totalBytesSent: 1_100 });
+    expect(m).toMatchObject({
+      state: 'disconnected',
+      node: 'a',
+      nodes: ['a'],
+      confirmed: true,
+      pageIds: [],
+      messagesSent: 14,
+      totalBytesSent: 1_100,
+    });
     // The same through the views a cluster query carries.
     const views = [viewOfPart(live, NOW, true, true), viewOfPart(dead, NOW, false, false), viewOfPart(retired, NOW, true, true)];
     expect(JSON.parse(assemble(views, undefined, undefined, NOW)[0]!.json)).toEqual(m);
@@ -46,7 +87,15 @@ describe('the feed mirror after a node died', () => {
   it('keeps what Redis holds of its parts and drops what Redis never had, unless written since the read', () => {
     const m = new PartMirror('x');
     const moved = new Set<string>();
-    m.put([part({ sid: 's1', node: 'b' }), part({ sid: 's2', node: 'b' }), part({ sid: 's3', node: 'b', flushedAt: 500 }), part({ sid: 's2', node: 'a' })], moved);
+    m.put(
+      [
+        part({ sid: 's1', node: 'b' }),
+        part({ sid: 's2', node: 'b' }),
+        part({ sid: 's3', node: 'b', flushedAt: 500 }),
+        part({ sid: 's2', node: 'a' }),
+      ],
+      moved,
+    );
     expect(m.sidsOf('b').sort()).toEqual(['s1', 's2', 's3']);
     moved.clear();
     const retired = part({ sid: 's1', node: 'b', state: 'retired', pages: [], flushedAt: 200 });

@@ -10,7 +10,9 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
   it('keeps serving without Redis (degraded), and restores the shared view when Redis returns', async () => {
     const redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     try {
       await using onB = await RawClient.connect(b.wsUrl);
       await using admin = await connectAdmin(a);
@@ -23,10 +25,14 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
       expect(during.sessions).toBe(2); // this node's own: the admin and the new one
       expect(expectResult(await onB.call('session.self')).id).toBe(onB.sessionId); // b still serves
       await redis.restart();
-      const restored = await until('shared view restored', async () => {
-        const s = expectResult(await admin.call('getSessionStats', {}));
-        return !s.cluster.degraded && s.sessions === 3 && s.cluster.nodes.length === 3 ? s : undefined;
-      }, 15_000);
+      const restored = await until(
+        'shared view restored',
+        async () => {
+          const s = expectResult(await admin.call('getSessionStats', {}));
+          return !s.cluster.degraded && s.sessions === 3 && s.cluster.nodes.length === 3 ? s : undefined;
+        },
+        15_000,
+      );
       expect(restored.cluster.nodes.sort()).toEqual(['node-a', 'node-b', 'node-c']);
       void local;
     } finally {
@@ -37,7 +43,9 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
   it('answers within 2 s while Redis is frozen, flagged degraded; sessions that ended meanwhile leave no zombie', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using admin = await connectAdmin(a);
     const brief = await RawClient.connect(b.wsUrl, { project: 'Plant' });
     await until('b visible', async () => ((await list(admin, { projectFilter: 'Plant' })).length === 1 ? true : undefined));
@@ -62,10 +70,14 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
       redis.thaw();
     }
     // Back: the ended session is not listed again, as connected or otherwise.
-    await until('shared view restored without the ended session', async () => {
-      const s = expectResult(await admin.call('getSessionStats', {}));
-      return !s.cluster.degraded && s.cluster.nodes.length === 3 && s.sessions === 1 ? true : undefined;
-    }, 15_000);
+    await until(
+      'shared view restored without the ended session',
+      async () => {
+        const s = expectResult(await admin.call('getSessionStats', {}));
+        return !s.cluster.degraded && s.cluster.nodes.length === 3 && s.sessions === 1 ? true : undefined;
+      },
+      15_000,
+    );
     // Ended means ended: its token no longer resumes it, on any node (the reaper has had its turn).
     await sleep(1_500);
     expect((await list(admin)).map((s) => s.id)).toEqual([admin.sessionId]);
@@ -80,7 +92,8 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
   it('a node restarted under its old name lists its old sessions as disconnected until they resume or time out', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis, ['--session-timeout', '4000']);
-    await using _a = a, _b = b;
+    await using _a = a,
+      _b = b;
     await using admin = await connectAdmin(a);
     const stays = await RawClient.connect(c.wsUrl, { project: 'Plant' });
     const leaves = await RawClient.connect(c.wsUrl, { project: 'Plant' });
@@ -95,10 +108,14 @@ describe.skipIf(!hasRedis())('cluster mode when Redis or a node goes away', () =
     expect(seen.map((s) => s.node)).toEqual(['node-c', 'node-c']);
     await using back = await RawClient.connect(again.wsUrl, { project: 'Plant', resume: stays.welcome.resumeToken });
     expect(back.welcome).toMatchObject({ resumed: true, sessionId: stays.sessionId });
-    const after = await until('one resumed, the other ended after its timeout', async () => {
-      const l = await list(admin, { projectFilter: 'Plant' });
-      return l.length === 1 ? l : undefined;
-    }, 12_000);
+    const after = await until(
+      'one resumed, the other ended after its timeout',
+      async () => {
+        const l = await list(admin, { projectFilter: 'Plant' });
+        return l.length === 1 ? l : undefined;
+      },
+      12_000,
+    );
     expect(after[0]).toMatchObject({ id: stays.sessionId, state: 'connected', node: 'node-c' });
     void leaves;
   });

@@ -25,7 +25,9 @@ describe.skipIf(!hasRedis())('cluster: a node dies or pauses while the session l
   it('SIGKILL: the dead tab goes from every view, the reaper retires its part (counters kept) and forgets the node; actions answer at once', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const { tab1, tab2, sid } = await twoTabs(redis.url, a, b);
     await using _t1 = tab1;
     await using admin = await connectAdmin(c);
@@ -37,7 +39,15 @@ describe.skipIf(!hasRedis())('cluster: a node dies or pauses while the session l
     await tab2.closed;
     const live = (s: any) => s?.pageIds.length === 1 && s.nodes.length === 1 && s.confirmed === true;
     const after = await until('no dead page, live nodes only', async () => (await list(admin)).find((s) => s.id === sid && live(s)), 8_000);
-    expect(after).toMatchObject({ pageIds: ['one'], activePages: 1, state: 'connected', node: 'node-a', nodes: ['node-a'], confirmed: true, username: 'ann' });
+    expect(after).toMatchObject({
+      pageIds: ['one'],
+      activePages: 1,
+      state: 'connected',
+      node: 'node-a',
+      nodes: ['node-a'],
+      confirmed: true,
+      username: 'ann',
+    });
     expect(after.messagesSent).toBeGreaterThanOrEqual(before.messagesSent);
     expect(after.totalBytesSent).toBeGreaterThanOrEqual(before.totalBytesSent);
     expect(expectResult(await tab1.call('session.self'))).toMatchObject({ pageIds: ['one'], state: 'connected', nodes: ['node-a'] });
@@ -78,9 +88,12 @@ describe.skipIf(!hasRedis())('cluster: a node dies or pauses while the session l
     await using redis = await RedisServer.start();
     // A long ping interval on b: the pause must not cost tab 2 its socket (that is not what is tested).
     const [a, b, c] = await threeNodes(redis, ['--heartbeat', '20000', '--session-timeout', '20000']);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const { tab1, tab2, sid } = await twoTabs(redis.url, a, b);
-    await using _t1 = tab1, _t2 = tab2;
+    await using _t1 = tab1,
+      _t2 = tab2;
     await using admin = await connectAdmin(c);
     b.child.kill('SIGSTOP');
     try {
@@ -90,10 +103,14 @@ describe.skipIf(!hasRedis())('cluster: a node dies or pauses while the session l
     } finally {
       b.child.kill('SIGCONT');
     }
-    const back = await until('b announced its part again', async () => {
-      const s = (await list(admin)).find((x) => x.id === sid);
-      return s && s.pageIds.length === 2 && s.nodes.length === 2 && s.confirmed ? s : undefined;
-    }, 10_000);
+    const back = await until(
+      'b announced its part again',
+      async () => {
+        const s = (await list(admin)).find((x) => x.id === sid);
+        return s && s.pageIds.length === 2 && s.nodes.length === 2 && s.confirmed ? s : undefined;
+      },
+      10_000,
+    );
     expect(sorted(back.pageIds)).toEqual(['one', 'two']);
     expect(sorted(back.nodes)).toEqual(['node-a', 'node-b']);
     expect(await untilStored(redis.url, sid, 'node-b', (p) => p.state === 'connected')).toMatchObject({ pages: [{ id: 'two' }] });

@@ -29,17 +29,23 @@ async function storedPart(r: Redis, sid: string, node: string): Promise<Part | u
 
 /** Writes a dead node's record of a session as its flushes would have, and its last beat. */
 async function plant(r: Redis, part: Part, lastBeat: number, opts: { beating?: boolean; token?: string } = {}): Promise<void> {
-  const m = r.multi().hset(K(`parts:${part.sid}`), part.node, JSON.stringify(part)).sadd(K(`nodeparts:${part.node}`), part.sid).sadd(K('nodes'), part.node).hset(K('beats'), part.node, String(lastBeat));
+  const m = r
+    .multi()
+    .hset(K(`parts:${part.sid}`), part.node, JSON.stringify(part))
+    .sadd(K(`nodeparts:${part.node}`), part.sid)
+    .sadd(K('nodes'), part.node)
+    .hset(K('beats'), part.node, String(lastBeat));
   if (opts.token) m.hset(K('tok'), part.tokenHash, part.sid);
   if (opts.beating) m.set(K(`node:${part.node}`), '{}', 'PX', 60_000);
   await m.exec();
 }
 
 const tokenHash = (t: string) => createHash('sha256').update(t).digest('base64url');
-const find = async (admin: RawClient, sid: string) => (expectResult(await admin.call('getSessionInfo', {})) as any[]).find((s) => s.id === sid);
+const find = async (admin: RawClient, sid: string) =>
+  (expectResult(await admin.call('getSessionInfo', {})) as any[]).find((s) => s.id === sid);
 
-describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire rules)', () => {
-  it("shows no page of a dead node at once, the reaper retires its part with its counters, then forgets the node; admin actions never wait on it", async () => {
+describe.skipIf(!hasRedis())("cluster: a dead node's part of a session (retire rules)", () => {
+  it('shows no page of a dead node at once, the reaper retires its part with its counters, then forgets the node; admin actions never wait on it', async () => {
     await using redis = await RedisServer.start();
     await using a = await tracker(redis, 'a', { clusterTimeoutMs: 1_900 });
     await using b = await tracker(redis, 'b', { clusterTimeoutMs: 1_900 });
@@ -53,7 +59,15 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       });
       // Another tab of the session lived on "ghost", which died: its key is gone; its last beat
       // is in the future, so no reaper touches it yet.
-      const ghost: Part = { ...mine, node: 'ghost', state: 'connected', pages: [{ id: 'g1', path: '/g', title: 'G', openedAt: Date.now() }], messagesSent: 7, totalBytesSent: 1_000, totalBytesReceived: 500 };
+      const ghost: Part = {
+        ...mine,
+        node: 'ghost',
+        state: 'connected',
+        pages: [{ id: 'g1', path: '/g', title: 'G', openedAt: Date.now() }],
+        messagesSent: 7,
+        totalBytesSent: 1_000,
+        totalBytesReceived: 500,
+      };
       await plant(r, ghost, Date.now() + 60_000);
       await using admin = await connectAdmin(b);
       await using watcher = await connectAdmin(b);
@@ -93,7 +107,10 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       expectLive(expectResult(await tab.call('session.self')));
       expect(expectResult(await admin.call('getSessionStats', {})).cluster.unconfirmed).toEqual([]);
       // The feed never shows the dead part's page either.
-      const fed = await watcher.nextMessage((d) => d?.method === 'sessions.changed' && d.params.updated.some((s: any) => s.id === tab.sessionId), 5_000);
+      const fed = await watcher.nextMessage(
+        (d) => d?.method === 'sessions.changed' && d.params.updated.some((s: any) => s.id === tab.sessionId),
+        5_000,
+      );
       expectLive(fed.data.params.updated.find((s: any) => s.id === tab.sessionId));
     } finally {
       r.disconnect();
@@ -109,14 +126,29 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       await using template = await RawClient.connect(a.wsUrl);
       const mine = await until('a part to copy', () => storedPart(r, template.sessionId, 'a'));
       const token = randomBytes(32).toString('base64url');
-      const orphan: Part = { ...mine, sid: 'orphan-1', node: 'ghost1', tokenHash: tokenHash(token), state: 'connected', pages: [{ id: 'g1', path: '/', title: '', openedAt: 1 }], messagesSent: 5 };
+      const orphan: Part = {
+        ...mine,
+        sid: 'orphan-1',
+        node: 'ghost1',
+        tokenHash: tokenHash(token),
+        state: 'connected',
+        pages: [{ id: 'g1', path: '/', title: '', openedAt: 1 }],
+        messagesSent: 5,
+      };
       // Dead since 1.2 s ago: past the node TTL, well inside the 6 s session timeout.
       await plant(r, orphan, Date.now() - 1_200, { token });
       const lost: Part = { ...orphan, sid: 'orphan-2', node: 'ghost2', tokenHash: tokenHash('other'), messagesSent: 1 };
       await plant(r, lost, Date.now() - 5_500, { token: 'x' });
       await using admin = await connectAdmin(b);
       const listed = await find(admin, 'orphan-1');
-      expect(listed).toMatchObject({ state: 'disconnected', pageIds: [], node: 'ghost1', nodes: ['ghost1'], confirmed: false, messagesSent: 5 });
+      expect(listed).toMatchObject({
+        state: 'disconnected',
+        pageIds: [],
+        node: 'ghost1',
+        nodes: ['ghost1'],
+        confirmed: false,
+        messagesSent: 5,
+      });
       // Reaper passes leave it (it is what keeps the session resumable).
       await until('the unclaimed one ended by the reaper', async () => ((await find(admin, 'orphan-2')) ? undefined : true));
       expect(await r.exists(K('parts:orphan-2'))).toBe(0);
@@ -147,8 +179,17 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       await using tab = await RawClient.connect(a.wsUrl);
       const mine = await until('the part on a', () => storedPart(r, tab.sessionId, 'a'));
       // "slow": its key lives (it beats) but it never answers; "dead": no key.
-      await plant(r, { ...mine, node: 'slow', state: 'connected', pages: [{ id: 's1', path: '/', title: '', openedAt: 1 }] }, Date.now() - 60_000, { beating: true });
-      await plant(r, { ...mine, node: 'dead', state: 'connected', pages: [{ id: 'd1', path: '/', title: '', openedAt: 1 }] }, Date.now() - 60_000);
+      await plant(
+        r,
+        { ...mine, node: 'slow', state: 'connected', pages: [{ id: 's1', path: '/', title: '', openedAt: 1 }] },
+        Date.now() - 60_000,
+        { beating: true },
+      );
+      await plant(
+        r,
+        { ...mine, node: 'dead', state: 'connected', pages: [{ id: 'd1', path: '/', title: '', openedAt: 1 }] },
+        Date.now() - 60_000,
+      );
       // The pass that retired the dead node's part went over the slow node too.
       await until('dead part retired', async () => ((await storedPart(r, tab.sessionId, 'dead'))?.state === 'retired' ? true : undefined));
       expect(await storedPart(r, tab.sessionId, 'slow')).toMatchObject({ state: 'connected', pages: [{ id: 's1' }] });
@@ -160,14 +201,16 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       expect(s.nodes.sort()).toEqual(['a', 'slow']);
       // Once its key lapses it is dead too.
       await r.del(K('node:slow'));
-      await until('slow part retired once dead', async () => ((await storedPart(r, tab.sessionId, 'slow'))?.state === 'retired' ? true : undefined));
+      await until('slow part retired once dead', async () =>
+        (await storedPart(r, tab.sessionId, 'slow'))?.state === 'retired' ? true : undefined,
+      );
       expect(await find(admin, tab.sessionId)).toMatchObject({ nodes: ['a'], confirmed: true, pageIds: [] });
     } finally {
       r.disconnect();
     }
   });
 
-  it('a resume on a node that held a part of the session before (retired) keeps that part\'s counters: totals never drop', async () => {
+  it("a resume on a node that held a part of the session before (retired) keeps that part's counters: totals never drop", async () => {
     await using redis = await RedisServer.start();
     await using a = await tracker(redis, 'a', { clusterTimeoutMs: 300 });
     const r = new Redis(redis.url);
@@ -175,8 +218,20 @@ describe.skipIf(!hasRedis())('cluster: a dead node\'s part of a session (retire 
       await using tab = await RawClient.connect(a.wsUrl);
       const mine = await until('the part on a', () => storedPart(r, tab.sessionId, 'a'));
       // Node b held a tab of this session, died, and the reaper retired its part and forgot it.
-      const old: Part = { ...mine, node: 'b', state: 'retired', pages: [], messagesSent: 9, totalBytesSent: 5_000, totalBytesReceived: 100 };
-      await r.multi().hset(K(`parts:${tab.sessionId}`), 'b', JSON.stringify(old)).sadd(K('retired'), tab.sessionId).exec();
+      const old: Part = {
+        ...mine,
+        node: 'b',
+        state: 'retired',
+        pages: [],
+        messagesSent: 9,
+        totalBytesSent: 5_000,
+        totalBytesReceived: 100,
+      };
+      await r
+        .multi()
+        .hset(K(`parts:${tab.sessionId}`), 'b', JSON.stringify(old))
+        .sadd(K('retired'), tab.sessionId)
+        .exec();
       await using admin = await connectAdmin(a);
       const before = await find(admin, tab.sessionId);
       expect(before.messagesSent).toBeGreaterThanOrEqual(9);

@@ -11,7 +11,7 @@ const K = (k: string) => `{st}:${k}`;
 // One tracker in this process on a private redis-server; Redis itself is slowed with
 // CLIENT PAUSE, so what is in flight when is decided by the test, not by the machine's load.
 describe.skipIf(!hasRedis())('cluster: writes and reads under a slow Redis', () => {
-  it("writes a new session right after a write in progress, not a flush interval later", async () => {
+  it('writes a new session right after a write in progress, not a flush interval later', async () => {
     await using redis = await RedisServer.start();
     // Periodic flushes a minute apart: only the new-session write can bring s2 to Redis.
     await using a = await startTestServer({ redisUrl: redis.url, nodeId: 'a', clusterBeatMs: 500, clusterFlushMs: 60_000 });
@@ -29,9 +29,15 @@ describe.skipIf(!hasRedis())('cluster: writes and reads under a slow Redis', () 
     }
   });
 
-  it("names a silent node whose stored sessions Redis could not give within the query budget, and flags the answer degraded", async () => {
+  it('names a silent node whose stored sessions Redis could not give within the query budget, and flags the answer degraded', async () => {
     await using redis = await RedisServer.start();
-    await using a = await startTestServer({ redisUrl: redis.url, nodeId: 'a', clusterBeatMs: 500, clusterFlushMs: 100, clusterTimeoutMs: 1_000 });
+    await using a = await startTestServer({
+      redisUrl: redis.url,
+      nodeId: 'a',
+      clusterBeatMs: 500,
+      clusterFlushMs: 100,
+      clusterTimeoutMs: 1_000,
+    });
     const r = new Redis(redis.url);
     const spy = new Redis(redis.url);
     try {
@@ -39,7 +45,14 @@ describe.skipIf(!hasRedis())('cluster: writes and reads under a slow Redis', () 
       const mine = await until('a part to copy', () => storedPart(redis.url, tab.sessionId, 'a'));
       // "slow" beats (its key lives) but never answers; its session is in Redis.
       const part = { ...mine, sid: 'slow-1', node: 'slow' };
-      await r.multi().hset(K('parts:slow-1'), 'slow', JSON.stringify(part)).sadd(K('nodeparts:slow'), 'slow-1').sadd(K('nodes'), 'slow').hset(K('beats'), 'slow', String(Date.now())).set(K('node:slow'), '{}', 'PX', 60_000).exec();
+      await r
+        .multi()
+        .hset(K('parts:slow-1'), 'slow', JSON.stringify(part))
+        .sadd(K('nodeparts:slow'), 'slow-1')
+        .sadd(K('nodes'), 'slow')
+        .hset(K('beats'), 'slow', String(Date.now()))
+        .set(K('node:slow'), '{}', 'PX', 60_000)
+        .exec();
       await using admin = await connectAdmin(a);
       const ok = expectResult(await admin.call('getSessionStats', {}));
       expect(ok).toMatchObject({ sessions: 3, cluster: { unconfirmed: ['slow'], degraded: false } });

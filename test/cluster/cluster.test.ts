@@ -10,7 +10,9 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   it('answers queries for the whole cluster, with node, and for one node with scope "node"', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using onA = await RawClient.connect(a.wsUrl, { project: 'Plant' });
     await using onB = await RawClient.connect(b.wsUrl, { project: 'Plant' });
     await using onC = await connectWithLogin(c.wsUrl, 'billy');
@@ -41,13 +43,17 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   it('carries admin actions to the node that holds the session', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using onB = await RawClient.connect(b.wsUrl);
     await using onC = await RawClient.connect(c.wsUrl);
     await onB.call('page.open', { pageId: 'p1' });
     await using admin = await connectAdmin(a);
     await until('sessions visible', async () => ((await list(admin)).length === 3 ? true : undefined));
-    expect(expectResult(await admin.call('session.sendMessage', { sessionId: onC.sessionId, type: 'hello', payload: 1 }))).toEqual({ delivered: 1 });
+    expect(expectResult(await admin.call('session.sendMessage', { sessionId: onC.sessionId, type: 'hello', payload: 1 }))).toEqual({
+      delivered: 1,
+    });
     expect((await onC.nextMessage((d) => d?.method === 'session.message')).data.params).toEqual({ type: 'hello', payload: 1 });
     expectResult(await admin.call('pages.close', { sessionId: onB.sessionId, pageId: 'p1', message: 'bye' }));
     expect((await onB.nextMessage((d) => d?.method === 'page.closing')).data.params).toEqual({ pageId: 'p1', message: 'bye' });
@@ -67,7 +73,9 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
     // the 2 s of FAST the session is past its timeout the moment its node counts as dead, and
     // the first reaper pass ends it before it can be seen disconnected or resumed.
     const [a, b, c] = await threeNodes(redis, ['--session-timeout', '8000']);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const victim = await connectWithLogin(b.wsUrl, 'operator1', { project: 'Plant' });
     await victim.call('page.open', { pageId: 'main', path: '/main' });
     for (let i = 0; i < 20; i++) victim.notify('page.update', { pageId: 'main', title: `t${i}` });
@@ -101,7 +109,9 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   it('reaps a dead node: sessions whose clients never come back end after the timeout, no zombies', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     const gone = await Promise.all([RawClient.connect(b.wsUrl), RawClient.connect(b.wsUrl)]);
     await using admin = await connectAdmin(a);
     await until('sessions on b visible', async () => ((await list(admin)).length === 3 ? true : undefined));
@@ -109,10 +119,14 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
     await b.kill('SIGKILL');
     await Promise.all(gone.map((g) => g.closed));
     // Ended for the whole cluster: counted by an answer that is neither degraded nor missing a node.
-    await until('dead node sessions ended', async () => {
-      const st = expectResult(await admin.call('getSessionStats', {}));
-      return st.sessions === 1 && !st.cluster.degraded && st.cluster.unconfirmed.length === 0 ? true : undefined;
-    }, 12_000);
+    await until(
+      'dead node sessions ended',
+      async () => {
+        const st = expectResult(await admin.call('getSessionStats', {}));
+        return st.sessions === 1 && !st.cluster.degraded && st.cluster.unconfirmed.length === 0 ? true : undefined;
+      },
+      12_000,
+    );
     // Their tokens are dead too.
     await using late = await RawClient.connect(c.wsUrl, { resume: gone[0]!.welcome.resumeToken });
     expect(late.welcome.resumed).toBe(false);
@@ -126,7 +140,9 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   it('never hangs on a frozen node: answers within 2 s with its sessions unconfirmed', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using onB = await RawClient.connect(b.wsUrl);
     await using admin = await connectAdmin(a);
     await until('b visible', async () => ((await list(admin)).length === 2 ? true : undefined));
@@ -144,16 +160,20 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
     }
   });
 
-  it('carries a node\'s answer over 256 KiB (stored in Redis, not sent over pub/sub) whole and confirmed', async () => {
+  it("carries a node's answer over 256 KiB (stored in Redis, not sent over pub/sub) whole and confirmed", async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     // 12 sessions x 50 pages x a 512-character title: about 400 KB of answer from node b.
     const big = await Promise.all(Array.from({ length: 12 }, () => RawClient.connect(b.wsUrl, { project: 'Big' })));
     const title = 't'.repeat(512);
-    await Promise.all(big.map(async (cl) => {
-      for (let i = 0; i < 50; i++) expectResult(await cl.call('page.open', { pageId: `p${i}`, title }));
-    }));
+    await Promise.all(
+      big.map(async (cl) => {
+        for (let i = 0; i < 50; i++) expectResult(await cl.call('page.open', { pageId: `p${i}`, title }));
+      }),
+    );
     await using admin = await connectAdmin(a);
     const l = await until('all big sessions', async () => {
       const x = await list(admin, { projectFilter: 'Big' });
@@ -167,7 +187,9 @@ describe.skipIf(!hasRedis())('cluster mode on Redis, three nodes', () => {
   it('lets a second tab on another node join the same session, with counters added up', async () => {
     await using redis = await RedisServer.start();
     const [a, b, c] = await threeNodes(redis);
-    await using _a = a, _b = b, _c = c;
+    await using _a = a,
+      _b = b,
+      _c = c;
     await using tab1 = await connectWithLogin(a.wsUrl, 'ann');
     await sleep(300);
     await using tab2 = await RawClient.connect(b.wsUrl, { resume: tab1.welcome.resumeToken });

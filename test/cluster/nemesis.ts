@@ -279,16 +279,22 @@ export async function violations(nodes: Nodes, clients: readonly SimClient[], hi
     }
     const s = found[0];
     const want = [...c.pages].sort();
-    if (JSON.stringify([...s.pageIds].sort()) !== JSON.stringify(want)) out.push(`${c.name}: pages ${JSON.stringify(s.pageIds)} but its socket holds ${JSON.stringify(want)}`);
+    if (JSON.stringify([...s.pageIds].sort()) !== JSON.stringify(want))
+      out.push(`${c.name}: pages ${JSON.stringify(s.pageIds)} but its socket holds ${JSON.stringify(want)}`);
     if (s.state !== 'connected' || s.confirmed !== true) out.push(`${c.name}: state ${s.state}, confirmed ${s.confirmed}`);
-    if (JSON.stringify(s.nodes) !== JSON.stringify([c.node])) out.push(`${c.name}: nodes ${JSON.stringify(s.nodes)}, its socket is on ${c.node}`);
+    if (JSON.stringify(s.nodes) !== JSON.stringify([c.node]))
+      out.push(`${c.name}: nodes ${JSON.stringify(s.nodes)}, its socket is on ${c.node}`);
     if (s.messagesSent > c.sentNow) out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent`);
     if (s.messagesSent < c.sentNow - c.mayBeLost) {
-      out.push(`${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent, at most ${c.mayBeLost} of them may have been lost; session ${s.id}, its trail ${c.trail.join(' ')}`);
+      out.push(
+        `${c.name}: ${s.messagesSent} messages counted, ${c.sentNow} sent, at most ${c.mayBeLost} of them may have been lost; session ${s.id}, its trail ${c.trail.join(' ')}`,
+      );
     }
     const high = highs.get(s.id);
     if (high && (s.messagesSent < high.messagesSent || s.totalBytesSent < high.totalBytesSent)) {
-      out.push(`${c.name}: totals went down, messages ${high.messagesSent} -> ${s.messagesSent}, bytes ${high.totalBytesSent} -> ${s.totalBytesSent}; its trail ${c.trail.join(' ')}; in Redis ${redisParts(nodes.redis, s.id)}`);
+      out.push(
+        `${c.name}: totals went down, messages ${high.messagesSent} -> ${s.messagesSent}, bytes ${high.totalBytesSent} -> ${s.totalBytesSent}; its trail ${c.trail.join(' ')}; in Redis ${redisParts(nodes.redis, s.id)}`,
+      );
     }
   }
   // Sessions nobody holds any more (lost on a resume that came too late) end within the
@@ -301,7 +307,8 @@ export async function violations(nodes: Nodes, clients: readonly SimClient[], hi
 /** What Redis holds of a session's parts, for a violation's report (never fails). */
 function redisParts(redis: RedisServer, sid: string): string {
   try {
-    const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8', timeout: 2_000 }).trim();
+    const cli = (...args: string[]) =>
+      execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8', timeout: 2_000 }).trim();
     const key = cli('--scan', '--pattern', `*:parts:${sid}`).split('\n')[0] ?? '';
     const retired = cli('--scan', '--pattern', '*:retired').split('\n')[0] ?? '';
     return `${key}: ${cli('hgetall', key).replace(/\s+/g, ' ')}; in ${retired}: ${cli('sismember', retired, sid)}`;

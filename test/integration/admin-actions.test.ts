@@ -89,7 +89,9 @@ describe('sessions.watch', () => {
     changes.length = 0;
     await late.close();
     await collect(800); // disconnected (updated), then ended after 100 ms (removed)
-    expect(changes.flatMap((c) => c.updated).some((s: { id: string; state: string }) => s.id === late.sessionId && s.state === 'disconnected')).toBe(true);
+    expect(
+      changes.flatMap((c) => c.updated).some((s: { id: string; state: string }) => s.id === late.sessionId && s.state === 'disconnected'),
+    ).toBe(true);
     expect(changes.flatMap((c) => c.removed)).toContain(late.sessionId);
 
     expectResult(await admin.call('sessions.unwatch', { subscription: watch.subscription }));
@@ -170,7 +172,9 @@ describe('pages.close and session.sendMessage', () => {
     await using tab1 = await RawClient.connect(srv.wsUrl);
     await using tab2 = await RawClient.connect(srv.wsUrl, { resume: tab1.welcome.resumeToken });
     await tab2.call('page.open', { pageId: 'two' });
-    const all = expectResult(await admin.call('session.sendMessage', { sessionId: tab1.sessionId, type: 'notice', payload: { text: 'hi' } }));
+    const all = expectResult(
+      await admin.call('session.sendMessage', { sessionId: tab1.sessionId, type: 'notice', payload: { text: 'hi' } }),
+    );
     expect(all).toEqual({ delivered: 2 });
     for (const tab of [tab1, tab2]) {
       const m = await tab.nextMessage((d) => d?.method === 'session.message');

@@ -16,18 +16,31 @@ describe('session-tracker sessions --fields --sort --limit', () => {
     const env = { SESSION_TRACKER_URL: srv.wsUrl, SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN };
     // 1,100 sessions: over the 1,000 of one page. Batched so the server is not flooded at once.
     const clients: RawClient[] = [];
-    for (let i = 0; i < 11; i++) clients.push(...(await Promise.all(Array.from({ length: 100 }, () => RawClient.connect(srv.wsUrl, { project: 'Many' })))));
+    for (let i = 0; i < 11; i++)
+      clients.push(...(await Promise.all(Array.from({ length: 100 }, () => RawClient.connect(srv.wsUrl, { project: 'Many' })))));
     try {
-      const json = JSON.parse((await cli(['sessions', '--format', 'json', '--project', 'Many'], env).done).stdout) as { id: string; creationTime: string }[];
+      const json = JSON.parse((await cli(['sessions', '--format', 'json', '--project', 'Many'], env).done).stdout) as {
+        id: string;
+        creationTime: string;
+      }[];
       expect(json).toHaveLength(1_100);
       expect(new Set(json.map((s) => s.id)).size).toBe(1_100);
       const times = json.map((s) => s.creationTime);
       expect([...times].sort()).toEqual(times);
-      const csv = (await cli(['sessions', '--format', 'csv', '--project', 'Many', '--fields', 'project,username', '--sort', '-id'], env).done).stdout.trimEnd().split('\n');
+      const csv = (
+        await cli(['sessions', '--format', 'csv', '--project', 'Many', '--fields', 'project,username', '--sort', '-id'], env).done
+      ).stdout
+        .trimEnd()
+        .split('\n');
       expect(csv[0]).toBe('id,project,username');
       expect(csv).toHaveLength(1_101);
       const ids = csv.slice(1).map((l) => JSON.parse(l.split(',')[0]!) as string);
-      expect(ids).toEqual(clients.map((c) => c.sessionId).sort().reverse());
+      expect(ids).toEqual(
+        clients
+          .map((c) => c.sessionId)
+          .sort()
+          .reverse(),
+      );
       expect(csv[1]).toMatch(/^"[^"]+","Many","Unauthenticated"$/);
     } finally {
       for (const c of clients) c.terminate();
@@ -43,16 +56,22 @@ describe('session-tracker sessions --fields --sort --limit', () => {
     await using anna = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
     await anna.result('auth.login', { token: await userToken('anna') });
 
-    const json = JSON.parse((await cli(['sessions', '--format', 'json', '--project', 'Plant', '--fields', 'username', '--sort', 'username'], env).done).stdout);
+    const json = JSON.parse(
+      (await cli(['sessions', '--format', 'json', '--project', 'Plant', '--fields', 'username', '--sort', 'username'], env).done).stdout,
+    );
     expect(json).toEqual([
       { id: anna.sessionId, username: 'anna' },
       { id: billy.sessionId, username: 'billy' },
     ]);
-    const limited = JSON.parse((await cli(['sessions', '--format', 'json', '--project', 'Plant', '--sort', '-creationTime', '--limit', '1'], env).done).stdout);
+    const limited = JSON.parse(
+      (await cli(['sessions', '--format', 'json', '--project', 'Plant', '--sort', '-creationTime', '--limit', '1'], env).done).stdout,
+    );
     expect(limited.map((s: { id: string }) => s.id)).toEqual([anna.sessionId]);
     expect(limited[0]).toHaveProperty('pageIds');
 
-    const table = (await cli(['sessions', '--project', 'Plant', '--fields', 'username,project', '--sort', '-username'], env).done).stdout.trimEnd().split('\n');
+    const table = (await cli(['sessions', '--project', 'Plant', '--fields', 'username,project', '--sort', '-username'], env).done).stdout
+      .trimEnd()
+      .split('\n');
     expect(table[0]).toMatch(/^id\s+username\s+project$/);
     expect(table[1]).toMatch(new RegExp(`^${billy.sessionId}\\s+billy\\s+Plant$`));
     expect(table[3]).toBe('2 sessions');

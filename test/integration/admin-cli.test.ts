@@ -11,11 +11,24 @@ afterEach(killClis);
 async function fixture() {
   const srv = await startTestServer();
   const env = { SESSION_TRACKER_URL: srv.wsUrl, SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN };
-  const billy = await RawClient.connect(srv.wsUrl, { project: 'MyProject', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' });
+  const billy = await RawClient.connect(srv.wsUrl, {
+    project: 'MyProject',
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  });
   await billy.call('auth.login', { token: await userToken('billy') });
   await billy.call('page.open', { pageId: 'home', path: '/home' });
   const other = await RawClient.connect(srv.wsUrl, { project: 'Other' });
-  return { srv, env, billy, other, async [Symbol.asyncDispose]() { await billy.close(); await other.close(); await srv.close(); } };
+  return {
+    srv,
+    env,
+    billy,
+    other,
+    async [Symbol.asyncDispose]() {
+      await billy.close();
+      await other.close();
+      await srv.close();
+    },
+  };
 }
 
 describe('session-tracker sessions / stats / close', () => {
@@ -42,7 +55,14 @@ describe('session-tracker sessions / stats / close', () => {
     expect(csv[0]).toMatch(/^id,username,project,/);
     expect(csv[1]).toContain(`"${f.other.sessionId}","Unauthenticated","Other"`);
     const ds = JSON.parse((await cli(['sessions', '--format', 'dataset', '--user', 'billy'], f.env).done).stdout);
-    expect(ds.columns.map((c: { name: string }) => c.name)).toEqual(['username', 'project', 'address', 'isDesigner', 'clientId', 'creationTime']);
+    expect(ds.columns.map((c: { name: string }) => c.name)).toEqual([
+      'username',
+      'project',
+      'address',
+      'isDesigner',
+      'clientId',
+      'creationTime',
+    ]);
     expect(ds.rows[0].slice(0, 5)).toEqual(['billy', 'MyProject', '127.0.0.1', false, f.billy.sessionId]);
   });
 

@@ -14,7 +14,11 @@ const FAST = { clusterBeatMs: 200, clusterFlushMs: 100 };
 
 /** Node `node` has written its part of session `sid` to Redis: a resume on another node finds it. */
 function written(redis: RedisServer, sid: string, node: string): boolean {
-  return execFileSync('redis-cli', ['-p', String(redis.port), 'HEXISTS', `{st}:parts:${sid}`, node]).toString().trim() === '1';
+  return (
+    execFileSync('redis-cli', ['-p', String(redis.port), 'HEXISTS', `{st}:parts:${sid}`, node])
+      .toString()
+      .trim() === '1'
+  );
 }
 
 describe.skipIf(!hasRedis())('app traffic across a cluster', () => {

@@ -36,7 +36,9 @@ describe('app methods (tracker.handle)', () => {
     await c.result('auth.login', { token: ADMIN_TOKEN });
     const r = await c.call('app.math.add', { a: 2, b: 3 });
     expect(r).toEqual({ jsonrpc: '2.0', id: r.id, result: { sum: 5 } });
-    expect(seen).toEqual([{ id: c.sessionId, username: 'admin', roles: expect.any(Array), authorized: true, project: 'Plant', scope: 'designer' }]);
+    expect(seen).toEqual([
+      { id: c.sessionId, username: 'admin', roles: expect.any(Array), authorized: true, project: 'Plant', scope: 'designer' },
+    ]);
     expect((await c.call('app.slow.echo', [1, 'x'])).result).toEqual({ echo: [1, 'x'] });
   });
 
@@ -179,7 +181,9 @@ describe('app methods (tracker.handle)', () => {
     expect(alone.error?.code).toBe(-32602);
     expect(alone.error?.message).toMatch(/nested deeper than 32/);
     // In a batch the traffic count serializes each call: a deep one must not take the batch down.
-    c.sendRaw(`[{"jsonrpc":"2.0","method":"app.echo","params":{"deep":${deep}},"id":"deep"},{"jsonrpc":"2.0","method":"app.echo","params":{"flat":1},"id":"flat"}]`);
+    c.sendRaw(
+      `[{"jsonrpc":"2.0","method":"app.echo","params":{"deep":${deep}},"id":"deep"},{"jsonrpc":"2.0","method":"app.echo","params":{"flat":1},"id":"flat"}]`,
+    );
     const answer = await c.nextMessage((d) => Array.isArray(d));
     const byId = new Map((answer.data as { id: string; error?: { code: number }; result?: unknown }[]).map((a) => [a.id, a]));
     expect(byId.get('deep')?.error?.code).toBe(-32602);

@@ -38,7 +38,11 @@ function hmiClient(options: Partial<ClientOptions> & { url: string }) {
   return kept(createClient<Hmi>({ WebSocket, ...options }));
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('SDK app traffic', () => {
   it('calls app methods typed by the contract, and lets contract names reach the contract', async () => {
@@ -203,7 +207,10 @@ describe('SDK app traffic', () => {
     await c.call('echo', { text: 'héllo' });
     await c.notify('echo', [1]);
     await srv.tracker.push({ sessionId: c.sessionId as string }, 'echo', 'pushed');
-    await waitFor(async () => (await admin.result('getSessionInfo', [])).find((s: any) => s.id === c.sessionId)?.traffic?.echo?.messagesReceived === 2, 'the push counted');
+    await waitFor(
+      async () => (await admin.result('getSessionInfo', [])).find((s: any) => s.id === c.sessionId)?.traffic?.echo?.messagesReceived === 2,
+      'the push counted',
+    );
     const info = (await admin.result('getSessionInfo', [])).find((s: any) => s.id === c.sessionId);
     const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'app.echo', params: { text: 'héllo' } });
     const note = JSON.stringify({ jsonrpc: '2.0', method: 'app.echo', params: [1] });

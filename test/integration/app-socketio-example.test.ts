@@ -16,7 +16,10 @@ describe('examples/socket.io', () => {
   let url = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: '0', SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [SERVER], {
+      env: { ...process.env, PORT: '0', SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -65,7 +68,10 @@ describe('examples/socket.io', () => {
     const byId = (l: any[], id: string) => l.find((s) => s.id === id);
     // Alice counts for the tab's session; Bob is a session of his own.
     const bobId = after.find((s) => s.id !== tab.sessionId).id;
-    for (const [i, id] of [[0, tab.sessionId], [1, bobId]] as const) {
+    for (const [i, id] of [
+      [0, tab.sessionId],
+      [1, bobId],
+    ] as const) {
       expect(byId(after, id).totalBytesSent - byId(before, id).totalBytesSent).toBe(frames[i]!.sent);
       expect(byId(after, id).totalBytesReceived - byId(before, id).totalBytesReceived).toBe(frames[i]!.received);
     }

@@ -113,6 +113,9 @@ describe('instrumentSocketIO', () => {
     expect(own.totalBytesSent).toBeGreaterThan(0);
     expect(own.totalBytesReceived).toBeGreaterThan(0);
     socket.close();
-    await waitFor(async () => (await admin.result('getSessionInfo', { projectFilter: 'Chat' }))[0]?.state === 'disconnected', 'disconnected');
+    await waitFor(
+      async () => (await admin.result('getSessionInfo', { projectFilter: 'Chat' }))[0]?.state === 'disconnected',
+      'disconnected',
+    );
   });
 });

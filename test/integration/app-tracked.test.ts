@@ -143,7 +143,10 @@ describe('tracked sockets (tracker.track)', () => {
     expect((await infoOf(admin, c.sessionId))?.state).toBe('connected');
     t.ws.close();
     await t.closed;
-    await waitFor(async () => (await infoOf(admin, c.sessionId))?.state === 'disconnected' || (await infoOf(admin, c.sessionId)) === undefined, 'disconnected');
+    await waitFor(
+      async () => (await infoOf(admin, c.sessionId))?.state === 'disconnected' || (await infoOf(admin, c.sessionId)) === undefined,
+      'disconnected',
+    );
     await waitFor(async () => (await infoOf(admin, c.sessionId)) === undefined, 'the session ends after the timeout');
   });
 

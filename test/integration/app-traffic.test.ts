@@ -15,7 +15,9 @@ async function infoOf(admin: RawClient, id: string): Promise<any> {
 describe('app traffic', () => {
   it('counts app calls and answers exactly, both ways, in the totals and per method', async () => {
     await using srv = await startTestServer();
-    srv.tracker.handle('orders.list', (p: { page: number }) => ({ orders: Array.from({ length: p.page }, (_, i) => ({ id: i, name: `Órder ${i}` })) }));
+    srv.tracker.handle('orders.list', (p: { page: number }) => ({
+      orders: Array.from({ length: p.page }, (_, i) => ({ id: i, name: `Órder ${i}` })),
+    }));
     srv.tracker.handle('fail', () => {
       throw { code: -32050, message: 'nope' };
     });
@@ -42,7 +44,9 @@ describe('app traffic', () => {
     expect(after.totalBytesSent - before.totalBytesSent).toBe(c.bytesSent - sentBefore);
     expect(after.totalBytesReceived - before.totalBytesReceived).toBe(answers.reduce((s, t) => s + bytes(t), 0));
 
-    const orderAnswers = received.filter((e) => e.data.id === 'o1' || e.data.id === 'o2' || e.data.method === 'app.orders.list').map((e) => e.text);
+    const orderAnswers = received
+      .filter((e) => e.data.id === 'o1' || e.data.id === 'o2' || e.data.method === 'app.orders.list')
+      .map((e) => e.text);
     expect(orderAnswers).toHaveLength(3);
     expect(after.traffic).toEqual({
       'orders.list': {
@@ -88,7 +92,13 @@ describe('app traffic', () => {
     await c.call('app.random.name.2');
     await srv.tracker.push({}, 'tags.read', [1]);
     const text = await (await fetch(`${srv.url}/metrics`)).text();
-    const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1]);
+    const value = (line: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${line} `))
+          ?.split(' ')[1],
+      );
     expect(value('session_tracker_app_calls_total{method="tags.read"}')).toBe(2);
     expect(value('session_tracker_app_calls_total{method="tags.write"}')).toBe(1);
     expect(value('session_tracker_app_calls_total{method="_other"}')).toBe(2);

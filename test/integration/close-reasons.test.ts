@@ -56,7 +56,9 @@ describe('close reasons', () => {
     // The server stops sending once it gives up on this reader: wait until the bytes it sent stand still.
     const admin = await connectAdmin(srv);
     const sentTo = async () =>
-      ((await admin.result('getSessionInfo', [])) as { id: string; totalBytesReceived: number }[]).find((x) => x.id === slow.welcome.sessionId)?.totalBytesReceived ?? 0;
+      ((await admin.result('getSessionInfo', [])) as { id: string; totalBytesReceived: number }[]).find(
+        (x) => x.id === slow.welcome.sessionId,
+      )?.totalBytesReceived ?? 0;
     let last = -1;
     for (let now = await sentTo(); now !== last || now < 1_000_000; now = await sentTo()) {
       last = now;

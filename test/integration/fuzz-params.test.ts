@@ -32,7 +32,21 @@ afterAll(async () => {
 
 /** Frames stay under the 64 KiB message limit (over it the socket is closed with 1009, by contract). */
 const FRAME_MAX = 60 * 1024;
-const NAMES = ['pageId', 'path', 'title', 'token', 'usernameFilter', 'projectFilter', 'format', 'scope', 'subscription', 'sessionId', 'message', 'type', 'payload'];
+const NAMES = [
+  'pageId',
+  'path',
+  'title',
+  'token',
+  'usernameFilter',
+  'projectFilter',
+  'format',
+  'scope',
+  'subscription',
+  'sessionId',
+  'message',
+  'type',
+  'payload',
+];
 
 const repeatTo = (unit: string, length: number) => unit.repeat(Math.max(1, Math.floor(length / unit.length)));
 
@@ -48,10 +62,19 @@ const filterText = fc
   .oneof(
     fc.string({ unit: fc.constantFrom(...'()[]{}|*+?.\\^$pPLQE0123456789,:a-bx<>=!#'.split('')), maxLength: 200 }),
     fc.string({ maxLength: 40 }),
-    fc.constantFrom(repeatTo('\\pL{0,999}', 1_000), repeatTo('.{0,999}', 1_000), repeatTo('[\\pL\\pN]', 1_000), '(?<=a)b', '(a)\\1', 'a{1001}', '.{0,999}', '\\pL{0,999}'),
-    fc.tuple(fc.constantFrom('a', '.', '\\pL', '[a-z]', '(ab)'), fc.nat(1_000), fc.nat(1_000), fc.integer({ min: 1, max: 12 })).map(([atom, a, b, times]) =>
-      `${atom}{${Math.min(a, b)},${Math.max(a, b)}}`.repeat(times),
+    fc.constantFrom(
+      repeatTo('\\pL{0,999}', 1_000),
+      repeatTo('.{0,999}', 1_000),
+      repeatTo('[\\pL\\pN]', 1_000),
+      '(?<=a)b',
+      '(a)\\1',
+      'a{1001}',
+      '.{0,999}',
+      '\\pL{0,999}',
     ),
+    fc
+      .tuple(fc.constantFrom('a', '.', '\\pL', '[a-z]', '(ab)'), fc.nat(1_000), fc.nat(1_000), fc.integer({ min: 1, max: 12 }))
+      .map(([atom, a, b, times]) => `${atom}{${Math.min(a, b)},${Math.max(a, b)}}`.repeat(times)),
   )
   .map((s) => JSON.stringify(s));
 
@@ -79,7 +102,12 @@ const nameText = fc.oneof(
 
 const paramsText = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
-  { weight: 6, arbitrary: fc.array(fc.tuple(nameText, valueText), { maxLength: 5 }).map((kv) => `{${kv.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .array(fc.tuple(nameText, valueText), { maxLength: 5 })
+      .map((kv) => `{${kv.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+  },
   { weight: 2, arbitrary: fc.array(valueText, { maxLength: 4 }).map((vs) => `[${vs.join(',')}]`) },
   { weight: 1, arbitrary: deepText },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
@@ -90,7 +118,10 @@ interface Call {
   params: string | undefined;
 }
 
-const methodName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...METHOD_NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 16 }) });
+const methodName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...METHOD_NAMES) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 16 }) },
+);
 
 /** Params each method accepts (as JSON text per name), to be spoilt one or two names at a time. */
 const VALID: Record<string, Record<string, string>> = {
@@ -109,11 +140,19 @@ const spoilt = fc
   .tuple(fc.constantFrom(...METHOD_NAMES), fc.array(fc.tuple(nameText, valueText), { minLength: 1, maxLength: 2 }))
   .map(([method, changes]): Call => {
     const params = { ...(VALID[method] ?? {}), ...Object.fromEntries(changes) };
-    return { method, params: `{${Object.entries(params).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}` };
+    return {
+      method,
+      params: `{${Object.entries(params)
+        .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
+        .join(',')}}`,
+    };
   });
 const call = fc.oneof(fc.record({ method: methodName, params: paramsText }), spoilt);
 /** One exchange: a lone call, or a batch of a few. */
-const exchange = fc.oneof(call.map((c) => [c]), fc.array(call, { minLength: 2, maxLength: 5 }));
+const exchange = fc.oneof(
+  call.map((c) => [c]),
+  fc.array(call, { minLength: 2, maxLength: 5 }),
+);
 
 function frameOf(c: Call, id: number, targetId: string): string {
   // sessionId values the generator wrote as "tp" reach the real target session sometimes.
@@ -170,7 +209,10 @@ describe('property: any params to any method, as admin and not', () => {
       );
     } finally {
       const stall = probe.stop();
-      expect(stall.maxBusyLagMs, `event loop late by ${stall.maxLagMs.toFixed(0)} ms at worst, ${stall.maxBusyLagMs.toFixed(0)} ms of it busy`).toBeLessThan(100);
+      expect(
+        stall.maxBusyLagMs,
+        `event loop late by ${stall.maxLagMs.toFixed(0)} ms at worst, ${stall.maxBusyLagMs.toFixed(0)} ms of it busy`,
+      ).toBeLessThan(100);
     }
     expect(requests).toBeGreaterThan(300);
     expect(c.isOpen).toBe(true);

@@ -22,7 +22,7 @@ function checkResponse(r: unknown): void {
   expect(o.jsonrpc).toBe('2.0');
   expect('id' in o).toBe(true);
   expect(validId(o.id)).toBe(true);
-  expect(('result' in o) !== ('error' in o)).toBe(true);
+  expect('result' in o !== 'error' in o).toBe(true);
   if ('error' in o) {
     const e = o.error as Record<string, unknown>;
     expect(Number.isInteger(e.code)).toBe(true);
@@ -35,7 +35,12 @@ function checkResponse(r: unknown): void {
 const methodName = fc.oneof(fc.constantFrom(...METHOD_NAMES.filter((m) => m !== 'session.end')), fc.string({ maxLength: 20 }));
 const id = fc.oneof(fc.integer(), fc.string({ maxLength: 10 }), fc.constant(null));
 const wrongRequest = fc.record(
-  { jsonrpc: fc.constant('2.0'), method: methodName, params: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))), id },
+  {
+    jsonrpc: fc.constant('2.0'),
+    method: methodName,
+    params: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))),
+    id,
+  },
   { requiredKeys: ['jsonrpc', 'method'] },
 );
 const entry = fc.oneof(fc.jsonValue({ maxDepth: 3 }), wrongRequest);

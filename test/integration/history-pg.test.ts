@@ -33,7 +33,12 @@ async function metric(url: string, name: string): Promise<number> {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-const eventsOf = async (admin: RawClient, params: Record<string, unknown>) => (await admin.result('sessions.events', { limit: 10_000, ...params })).events as { type: string; sessionId: string; detail: Record<string, unknown> }[];
+const eventsOf = async (admin: RawClient, params: Record<string, unknown>) =>
+  (await admin.result('sessions.events', { limit: 10_000, ...params })).events as {
+    type: string;
+    sessionId: string;
+    detail: Record<string, unknown>;
+  }[];
 
 describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
   let pg: PostgresServer;
@@ -80,7 +85,10 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
       expect(await metric(srv.url, 'session_tracker_history_pending')).toBeGreaterThan(0);
       await pg.restart();
       const admin = await connectAdmin(srv);
-      await waitFor(async () => ((await eventsOf(admin, { sessionId: c.welcome.sessionId })).length === 2 ? true : undefined), 'the kept events written');
+      await waitFor(
+        async () => ((await eventsOf(admin, { sessionId: c.welcome.sessionId })).length === 2 ? true : undefined),
+        'the kept events written',
+      );
       expect(log.lines.some((l) => l.event === 'history.write_recovered')).toBe(true);
       expect(log.lines.some((l) => l.event === 'history.restore_failed')).toBe(true);
       expect(log.text()).not.toContain(PG_PASSWORD);
@@ -95,7 +103,13 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
   it('with PostgreSQL stopped while running: keeps serving, drops past the bound (counted, logged), catches up', async () => {
     const database = await pg.database();
     const log = capture();
-    await using srv = await startTestServer({ database, historyFlushMs: 50, historyMaxPending: 100, rateLimitPerSecond: 0, logger: log.logger });
+    await using srv = await startTestServer({
+      database,
+      historyFlushMs: 50,
+      historyMaxPending: 100,
+      rateLimitPerSecond: 0,
+      logger: log.logger,
+    });
     const admin = await connectAdmin(srv);
     const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
     const sid = c.welcome.sessionId;

@@ -95,7 +95,12 @@ async function contract(store: HistoryStore): Promise<void> {
     live: [],
     gone: [],
   });
-  await store.write({ events: [ev(4, 5_003, 'session.end', 'dup'), ev(5, 5_004, 'login', 'dup')], ended: [ended('dup', 4_000, 6_000, 'timeout')], live: [], gone: [] });
+  await store.write({
+    events: [ev(4, 5_003, 'session.end', 'dup'), ev(5, 5_004, 'login', 'dup')],
+    ended: [ended('dup', 4_000, 6_000, 'timeout')],
+    live: [],
+    gone: [],
+  });
   const dup = await events(store, { sessionId: 'dup' }, undefined);
   expect(dup.events.map((e) => [e.type, e.detail.n])).toEqual([
     ['login', 5],
@@ -147,7 +152,10 @@ describe.skipIf(!hasPostgres())('history stores: one contract, SQLite and Postgr
       const bytes = [...IDS].sort((x, y) => endOf(y) - endOf(x) || Buffer.compare(Buffer.from(y), Buffer.from(x)));
       expect(ids).toEqual(bytes);
       const r = (await rollup(pgStore, { from: 0, to: 10 * MINUTE }, undefined)).minutes;
-      expect(r.find((m) => m.at === new Date(3 * MINUTE).toISOString() && m.project === 'a')).toMatchObject({ sessions: 10 + 3, bytesToClients: 3_000 * 13 });
+      expect(r.find((m) => m.at === new Date(3 * MINUTE).toISOString() && m.project === 'a')).toMatchObject({
+        sessions: 10 + 3,
+        bytesToClients: 3_000 * 13,
+      });
       expect(r.slice(0, 4).map((m) => m.project)).toEqual(['B', '_x', 'a', 'b']);
       await contract(sqlite);
       await contract(pgStore);

@@ -24,7 +24,15 @@ afterAll(() => {
 });
 
 async function allEvents(admin: RawClient, params: Record<string, unknown> = {}) {
-  return (await admin.result('sessions.events', params)).events as { at: string; type: string; sessionId: string; username: string; project: string; clientAddress: string; detail: Record<string, unknown> }[];
+  return (await admin.result('sessions.events', params)).events as {
+    at: string;
+    type: string;
+    sessionId: string;
+    username: string;
+    project: string;
+    clientAddress: string;
+    detail: Record<string, unknown>;
+  }[];
 }
 
 describe('sessions.events', () => {
@@ -44,17 +52,38 @@ describe('sessions.events', () => {
     await c.result('auth.logout');
     await c.close();
     // Ended by the timeout once its last socket is gone.
-    await waitFor(async () => ((await allEvents(admin, { sessionId: sid, types: ['session.end'] })).length === 1 ? true : undefined), 'the session to end');
+    await waitFor(
+      async () => ((await allEvents(admin, { sessionId: sid, types: ['session.end'] })).length === 1 ? true : undefined),
+      'the session to end',
+    );
 
     const evs = await allEvents(admin, { sessionId: sid });
     const types = evs.map((e) => e.type).reverse();
-    expect(types).toEqual(['session.start', 'login.failed', 'login', 'page.open', 'page.open', 'page.close', 'page.close', 'logout', 'session.end']);
+    expect(types).toEqual([
+      'session.start',
+      'login.failed',
+      'login',
+      'page.open',
+      'page.open',
+      'page.close',
+      'page.close',
+      'logout',
+      'session.end',
+    ]);
     for (let i = 1; i < evs.length; i++) expect(Date.parse(evs[i - 1]!.at)).toBeGreaterThanOrEqual(Date.parse(evs[i]!.at));
     const byType = (t: string) => evs.filter((e) => e.type === t);
     expect(byType('login.failed')[0]!.detail).toMatchObject({ claimedUsername: 'mallory' });
     expect(byType('login')[0]).toMatchObject({ username: 'billy', project: 'Plant', detail: { roles: ['operator'] } });
-    expect(byType('page.open').map((e) => e.detail.path).sort()).toEqual(['/alarms', '/overview']);
-    expect(byType('page.close').map((e) => e.detail.by).sort()).toEqual(['admin', 'client']);
+    expect(
+      byType('page.open')
+        .map((e) => e.detail.path)
+        .sort(),
+    ).toEqual(['/alarms', '/overview']);
+    expect(
+      byType('page.close')
+        .map((e) => e.detail.by)
+        .sort(),
+    ).toEqual(['admin', 'client']);
     expect(byType('logout')[0]!.username).toBe('billy');
     expect(byType('session.end')[0]!.detail).toMatchObject({ reason: 'timeout', totalBytesSent: c.bytesSent });
     const actions = await allEvents(admin, { types: ['admin.action'] });
@@ -82,7 +111,11 @@ describe('sessions.events', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { events: { sessionId: string }[]; next: string | null } = await admin.result('sessions.events', { types: ['page.open'], limit: 5, cursor });
+      const page: { events: { sessionId: string }[]; next: string | null } = await admin.result('sessions.events', {
+        types: ['page.open'],
+        limit: 5,
+        cursor,
+      });
       expect(page.events.length).toBeLessThanOrEqual(5);
       seen.push(...page.events.map((e) => e.sessionId));
       cursor = page.next;
@@ -115,7 +148,10 @@ describe('sessions.history', () => {
     await timedOut.result('page.open', { pageId: 'a', path: '/a' });
     const sent = timedOut.bytesSent;
     await timedOut.close();
-    await waitFor(async () => (await admin.result('sessions.history', { projectFilter: 'Hist' })).sessions.length === 1, 'the first session to time out');
+    await waitFor(
+      async () => (await admin.result('sessions.history', { projectFilter: 'Hist' })).sessions.length === 1,
+      'the first session to time out',
+    );
     const closed = await RawClient.connect(srv.wsUrl, { project: 'Hist' });
     await admin.result('sessions.close', { sessionId: closed.welcome.sessionId });
     await closedWithin(closed, 5_000);
@@ -127,7 +163,13 @@ describe('sessions.history', () => {
     const [first, second] = list.sessions;
     // The admin-closed one ended last.
     expect(first).toMatchObject({ id: closed.welcome.sessionId, endReason: 'closed', project: 'Hist' });
-    expect(second).toMatchObject({ id: timedOut.welcome.sessionId, endReason: 'timeout', username: 'tina', totalBytesSent: sent, state: 'disconnected' });
+    expect(second).toMatchObject({
+      id: timedOut.welcome.sessionId,
+      endReason: 'timeout',
+      username: 'tina',
+      totalBytesSent: sent,
+      state: 'disconnected',
+    });
     expect(Date.parse(first.endedAt)).toBeGreaterThanOrEqual(Date.parse(second.endedAt));
     expect(Date.parse(second.endedAt) - Date.parse(second.creationTime)).toBe(second.uptime);
     // "Who was connected at T": from = to = T.
@@ -153,7 +195,13 @@ describe('a restart keeps live sessions', () => {
 
     await using second = await startTestServer({ dataDir, port: 0 });
     await using admin = await connectAdmin(second);
-    const listed = (await admin.result('getSessionInfo', [null, 'Keep'])) as { id: string; state: string; totalBytesSent: number; username: string; pageIds: string[] }[];
+    const listed = (await admin.result('getSessionInfo', [null, 'Keep'])) as {
+      id: string;
+      state: string;
+      totalBytesSent: number;
+      username: string;
+      pageIds: string[];
+    }[];
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id: before.id, state: 'disconnected', username: 'rita', pageIds: [] });
     // Everything the client sent before the restart, the session.self that read `before` included.
@@ -161,7 +209,12 @@ describe('a restart keeps live sessions', () => {
     const back = await RawClient.connect(second.wsUrl, { project: 'Keep', resume: c.welcome.resumeToken });
     expect(back.welcome).toMatchObject({ resumed: true, sessionId: before.id });
     const self = await back.result('session.self');
-    expect(self).toMatchObject({ username: 'rita', roles: ['operator'], creationTime: before.creationTime, messagesSent: before.messagesSent + 1 });
+    expect(self).toMatchObject({
+      username: 'rita',
+      roles: ['operator'],
+      creationTime: before.creationTime,
+      messagesSent: before.messagesSent + 1,
+    });
     await back.close();
   });
 
@@ -198,7 +251,12 @@ describe('a restart keeps live sessions', () => {
 
     await using second = await startTestServer({ dataDir });
     await using admin = await connectAdmin(second);
-    const [s] = (await admin.result('getSessionInfo', [null, 'Crash'])) as { id: string; username: string; totalBytesSent: number; state: string }[];
+    const [s] = (await admin.result('getSessionInfo', [null, 'Crash'])) as {
+      id: string;
+      username: string;
+      totalBytesSent: number;
+      state: string;
+    }[];
     expect(s).toMatchObject({ id: c.welcome.sessionId, username: 'kim', state: 'disconnected' });
     expect(s!.totalBytesSent).toBeGreaterThanOrEqual(sentBefore);
     expect(s!.totalBytesSent).toBeLessThanOrEqual(c.bytesSent);

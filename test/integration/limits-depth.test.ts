@@ -68,7 +68,9 @@ describe('params depth: 32 levels at most (params itself is level 1)', () => {
     expect(r.error.message).toBe('Invalid params: nested deeper than 32 levels');
     const positional = await answer(admin, `{"jsonrpc":"2.0","id":5,"method":"getSessionInfo","params":${deepArray(33)}}`, 5);
     expect(positional.error.code).toBe(-32602);
-    target.sendRaw(`[{"jsonrpc":"2.0","id":6,"method":"session.ping","params":${deepArray(20_000)}},{"jsonrpc":"2.0","id":7,"method":"session.ping"}]`);
+    target.sendRaw(
+      `[{"jsonrpc":"2.0","id":6,"method":"session.ping","params":${deepArray(20_000)}},{"jsonrpc":"2.0","id":7,"method":"session.ping"}]`,
+    );
     const batch = (await target.nextMessage((d) => Array.isArray(d))).data;
     expect(batch).toHaveLength(2);
     expectError(batch[0], -32602, 6);

@@ -51,9 +51,9 @@ describe('costly filters are refused before compiling', () => {
   });
 
   it.each([
-    ['the issue\'s pattern, as projectFilter', { projectFilter: ISSUE_PATTERN }, 'projectFilter'],
+    ["the issue's pattern, as projectFilter", { projectFilter: ISSUE_PATTERN }, 'projectFilter'],
     ['`.{0,999}` repeated', { usernameFilter: repeatTo('.{0,999}') }, 'usernameFilter'],
-    ['nested counts within RE2\'s 1,000 (each unrolled)', { usernameFilter: repeatTo('((a{0,10}){0,10}){0,10}') }, 'usernameFilter'],
+    ["nested counts within RE2's 1,000 (each unrolled)", { usernameFilter: repeatTo('((a{0,10}){0,10}){0,10}') }, 'usernameFilter'],
     ['many Unicode classes', { usernameFilter: repeatTo('[\\pL\\pN\\pS]') }, 'usernameFilter'],
     ['an alternation of counted Unicode classes', { usernameFilter: `${repeatTo('\\p{Greek}{5,99}|')}x` }, 'usernameFilter'],
   ])('%s', async (_name, params, filter) => {
@@ -87,9 +87,18 @@ describe('costly filters are refused before compiling', () => {
   });
 
   it('ordinary and large-but-reasonable filters still work', async () => {
-    for (const f of ['Plant.*', '(Plant|Line)[0-9]{1,3}', '.{0,999}', 'P[a-z0-9._-]{1,64}', Array.from({ length: 120 }, (_, i) => `Plant${i}`).join('|')]) {
+    for (const f of [
+      'Plant.*',
+      '(Plant|Line)[0-9]{1,3}',
+      '.{0,999}',
+      'P[a-z0-9._-]{1,64}',
+      Array.from({ length: 120 }, (_, i) => `Plant${i}`).join('|'),
+    ]) {
       const list = expectResult(await admin.call('getSessionInfo', { projectFilter: f }));
-      expect(list.map((s: any) => s.project), f.slice(0, 30)).toEqual(f === '.{0,999}' ? expect.arrayContaining(['Plant1', 'Admin']) : ['Plant1']);
+      expect(
+        list.map((s: any) => s.project),
+        f.slice(0, 30),
+      ).toEqual(f === '.{0,999}' ? expect.arrayContaining(['Plant1', 'Admin']) : ['Plant1']);
     }
   });
 });

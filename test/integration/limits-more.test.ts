@@ -19,7 +19,7 @@ async function pausableAdmin(wsUrl: string) {
 }
 
 describe('feedHighWaterMark', () => {
-  it('holds a slow watcher\'s feed back while its unsent data is past the mark, then sends one coalesced diff: nothing lost', async () => {
+  it("holds a slow watcher's feed back while its unsent data is past the mark, then sends one coalesced diff: nothing lost", async () => {
     await using srv = await startTestServer({ feedHighWaterMark: 64 * 1024, sendHardLimit: 64 * 1024 * 1024, rateLimitPerSecond: 0 });
     const ballast = await Promise.all(Array.from({ length: 30 }, () => RawClient.connect(srv.wsUrl, { project: 'ballast' })));
     await Promise.all(ballast.map((c) => c.call('page.open', { pageId: 'p', title: 'y'.repeat(2_000) })));
@@ -28,7 +28,8 @@ describe('feedHighWaterMark', () => {
     await new Promise((resolve) => admin.ws.once('message', resolve));
     admin.pause();
     // Big answers it does not read pile up past the mark (past what the kernel buffers, too).
-    for (let i = 2; i < 400; i++) admin.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'getSessionInfo', params: { projectFilter: 'ballast' }, id: i }));
+    for (let i = 2; i < 400; i++)
+      admin.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'getSessionInfo', params: { projectFilter: 'ballast' }, id: i }));
     await sleep(300);
     // Ten changes, spread over more than two feed windows (250 ms each).
     await using user = await RawClient.connect(srv.wsUrl, { project: 'Line' });
@@ -40,7 +41,11 @@ describe('feedHighWaterMark', () => {
     admin.resume();
     const feed = () => admin.frames.filter((f) => f.method === 'sessions.changed');
     const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && !feed().some((f) => [...f.params.added, ...f.params.updated].some((s: any) => s.pageIds?.length === 10))) await sleep(50);
+    while (
+      Date.now() < deadline &&
+      !feed().some((f) => [...f.params.added, ...f.params.updated].some((s: any) => s.pageIds?.length === 10))
+    )
+      await sleep(50);
     const diffs = feed();
     const last = [...diffs.flatMap((f) => [...f.params.added, ...f.params.updated])].filter((s: any) => s.id === user.sessionId).at(-1);
     expect(last?.pageIds).toHaveLength(10); // nothing lost
@@ -68,7 +73,8 @@ describe('closeTimeoutMs', () => {
 });
 
 describe('jwtClockToleranceSec', () => {
-  const expiredTenSecondsAgo = () => signJwt({ sub: 'late', preferred_username: 'late' }, { expiresAt: Math.floor(Date.now() / 1000) - 10 });
+  const expiredTenSecondsAgo = () =>
+    signJwt({ sub: 'late', preferred_username: 'late' }, { expiresAt: Math.floor(Date.now() / 1000) - 10 });
 
   it('accepts a token expired 10 s ago with the default 30 s tolerance', async () => {
     await using srv = await startTestServer();

@@ -92,8 +92,7 @@ describe('sessions.watch / sessions.changed / sessions.unwatch', () => {
       const msg = JSON.parse(raw.toString());
       if (msg.method === 'sessions.changed') changes.push(msg.params);
     });
-    const seen = (pred: (p: any) => boolean, what: string) =>
-      waitFor(() => changes.find(pred), 5_000, 20, what);
+    const seen = (pred: (p: any) => boolean, what: string) => waitFor(() => changes.find(pred), 5_000, 20, what);
 
     // Added.
     const fresh = await RawClient.connect(srv.wsUrl, { project: 'Watched' });

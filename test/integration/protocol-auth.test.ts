@@ -232,7 +232,7 @@ describe('auth.logout', () => {
   });
 });
 
-describe('the login is the session\'s: shared by its sockets', () => {
+describe("the login is the session's: shared by its sockets", () => {
   it('a second tab (resume) shares the login', async () => {
     const a = await RawClient.connect(srv.wsUrl);
     expectResult(await a.call('auth.login', { token: await userToken('judy', ['admin']) }));

@@ -186,11 +186,7 @@ describe('spec examples (section 7), adapted', () => {
 describe('envelope rules', () => {
   it('every response carries jsonrpc "2.0" and exactly one of result and error', async () => {
     const c = await RawClient.connect(srv.wsUrl);
-    const responses = [
-      await c.call('session.self'),
-      await c.call('page.update', { pageId: 'missing' }),
-      await c.call('nope.nope'),
-    ];
+    const responses = [await c.call('session.self'), await c.call('page.update', { pageId: 'missing' }), await c.call('nope.nope')];
     // Every frame from the server is a text frame.
     expect(c.received.every((e) => !e.binary)).toBe(true);
     for (const r of responses) {
@@ -255,12 +251,7 @@ describe('envelope rules', () => {
     const c = await RawClient.connect(srv.wsUrl);
     const start = c.received.length;
     const ids: number[] = [];
-    const texts = [
-      'not json',
-      '[]',
-      '{"jsonrpc":"2.0","method":1}',
-      '[1,2]',
-    ];
+    const texts = ['not json', '[]', '{"jsonrpc":"2.0","method":1}', '[1,2]'];
     for (const t of texts) c.sendRaw(t);
     // Twenty requests, some good, some failing.
     const methods = ['session.self', 'page.update', 'no.such', 'page.close', 'getSessionInfo'];
@@ -276,7 +267,10 @@ describe('envelope rules', () => {
     await sleep(150);
     const got = c.received.slice(start).map((e) => e.data);
     for (const id of ids) {
-      expect(got.filter((d) => d && !Array.isArray(d) && d.id === id), `responses to id ${id}`).toHaveLength(1);
+      expect(
+        got.filter((d) => d && !Array.isArray(d) && d.id === id),
+        `responses to id ${id}`,
+      ).toHaveLength(1);
     }
     // 4 bad frames: -32700, -32600, -32600, [-32600, -32600]; 20 responses; the sentinel.
     expect(got).toHaveLength(4 + 20 + 1);

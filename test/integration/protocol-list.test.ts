@@ -53,7 +53,9 @@ describe('sessions.list', () => {
   it('gives every session as getSessionInfo does, sorted by id, with total and next null', async () => {
     await using srv = await startTestServer();
     await using admin = await connectAdmin(srv);
-    const clients = await Promise.all(Array.from({ length: 6 }, (_, i) => RawClient.connect(srv.wsUrl, { project: `P${i % 2}`, userAgent: `agent ${i}` })));
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => RawClient.connect(srv.wsUrl, { project: `P${i % 2}`, userAgent: `agent ${i}` })),
+    );
     await clients[0]!.result('auth.login', { token: await userToken('billy', ['operator']) });
     await clients[1]!.result('page.open', { pageId: 'p1', path: '/a', title: 'A' });
     await clients[2]!.call('app.nothing', {});
@@ -87,7 +89,12 @@ describe('sessions.list', () => {
     const s = page.sessions[0]!;
     // In the renderer's (wire) order, whatever order they were asked in.
     expect(Object.keys(s)).toEqual(['id', 'username', 'project', 'pages']);
-    expect(s).toMatchObject({ id: c.welcome.sessionId, username: 'Unauthenticated', project: 'Fields', pages: [{ id: 'p', path: '/x', title: 'X' }] });
+    expect(s).toMatchObject({
+      id: c.welcome.sessionId,
+      username: 'Unauthenticated',
+      project: 'Fields',
+      pages: [{ id: 'p', path: '/x', title: 'X' }],
+    });
     expect(Object.keys((await list(admin, { fields: [], projectFilter: 'Fields' })).sessions[0]!)).toEqual(['id']);
     expect(Object.keys((await list(admin, { fields: ['id'], projectFilter: 'Fields' })).sessions[0]!)).toEqual(['id']);
 
@@ -139,7 +146,10 @@ describe('sessions.list', () => {
     const clients = await Promise.all(Array.from({ length: 12 }, () => RawClient.connect(srv.wsUrl, { project: 'Paging' })));
     for (const sort of ['id', '-creationTime', 'project', '-clientAddress', 'username', '-totalBytesSent']) {
       const pages = await walk(admin, { sort, limit: 5 });
-      expect(pages.map((p) => p.sessions.length), sort).toEqual([5, 5, 3]);
+      expect(
+        pages.map((p) => p.sessions.length),
+        sort,
+      ).toEqual([5, 5, 3]);
       expect(pages.every((p) => p.total === 13)).toBe(true);
       expect(pages.at(-1)!.next).toBeNull();
       const ids = pages.flatMap((p) => p.sessions.map((s) => s.id));
@@ -182,7 +192,9 @@ describe('sessions.list', () => {
   it('filters as getSessionInfo does, and total counts every match', async () => {
     await using srv = await startTestServer();
     await using admin = await connectAdmin(srv, { project: 'Admin' });
-    const clients = await Promise.all(Array.from({ length: 6 }, (_, i) => RawClient.connect(srv.wsUrl, { project: i < 4 ? 'Plant' : 'Office' })));
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => RawClient.connect(srv.wsUrl, { project: i < 4 ? 'Plant' : 'Office' })),
+    );
     await clients[0]!.result('auth.login', { token: await userToken('billy', []) });
     await clients[1]!.result('auth.login', { token: await userToken('billy2', []) });
     for (const [usernameFilter, projectFilter] of [
@@ -217,7 +229,12 @@ describe('sessions.list', () => {
     const foreign = await errorOf(admin, { limit: 2, sort: 'id', cursor: first.next });
     expect(foreign).toMatchObject({ code: -32602 });
     expect(foreign.message).toContain('cursor: made for sort "project", but this call sorts by "id"');
-    for (const cursor of ['garbage!', 'bm90IGpzb24', Buffer.from('["sl1","project",5,"x"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')]) {
+    for (const cursor of [
+      'garbage!',
+      'bm90IGpzb24',
+      Buffer.from('["sl1","project",5,"x"]').toString('base64url'),
+      Buffer.from('{"a":1}').toString('base64url'),
+    ]) {
       const e = await errorOf(admin, { sort: 'project', cursor });
       expect(e.code, cursor).toBe(-32602);
       expect(e.message, cursor).toContain('cursor');
@@ -225,13 +242,22 @@ describe('sessions.list', () => {
     // A history cursor is not a list cursor.
     await admin.result('sessions.events', {});
     const history = await admin.result('sessions.events', { limit: 1 });
-    if (history.next) expect((await errorOf(admin, { cursor: history.next })).message).toContain('cursor: not a cursor sessions.list returned');
+    if (history.next)
+      expect((await errorOf(admin, { cursor: history.next })).message).toContain('cursor: not a cursor sessions.list returned');
 
     const both = await errorOf(admin, { cursor: first.next, offset: 2, sort: 'project' });
     expect(both.code).toBe(-32602);
     expect(both.message).toContain('offset and cursor cannot be combined');
 
-    for (const params of [{ limit: 0 }, { limit: 10_001 }, { limit: 1.5 }, { offset: -1 }, { offset: 100_001 }, { cursor: '' }, { sort: 5 }]) {
+    for (const params of [
+      { limit: 0 },
+      { limit: 10_001 },
+      { limit: 1.5 },
+      { offset: -1 },
+      { offset: 100_001 },
+      { cursor: '' },
+      { sort: 5 },
+    ]) {
       const e = await errorOf(admin, params);
       expect(e.code, JSON.stringify(params)).toBe(-32602);
       expect(e.message, JSON.stringify(params)).toContain(Object.keys(params)[0]!);
@@ -260,10 +286,16 @@ describe('sessions.list', () => {
     for (const sort of ['id', '-creationTime', 'username']) {
       const all = (await list(admin, { sort })).sessions.map((s) => s.id);
       const window = await list(admin, { sort, offset: 3, limit: 4 });
-      expect(window.sessions.map((s) => s.id), sort).toEqual(all.slice(3, 7));
+      expect(
+        window.sessions.map((s) => s.id),
+        sort,
+      ).toEqual(all.slice(3, 7));
       expect(window.total).toBe(10);
       const rest = await list(admin, { sort, cursor: window.next });
-      expect(rest.sessions.map((s) => s.id), sort).toEqual(all.slice(7));
+      expect(
+        rest.sessions.map((s) => s.id),
+        sort,
+      ).toEqual(all.slice(7));
       const past = await list(admin, { sort, offset: 50 });
       expect(past).toEqual({ sessions: [], total: 10, next: null });
     }

@@ -5,7 +5,7 @@ import { startTestServer } from '../support/server.js';
 
 // 1.1 addition (shared/docs/protocol.md, "Calls"): session.end, a client ending its own session.
 describe('1.1 session.end', () => {
-  it('ends the caller\'s session at once: answered, every socket closed with 4000, unlisted, its token dead', async () => {
+  it("ends the caller's session at once: answered, every socket closed with 4000, unlisted, its token dead", async () => {
     await using srv = await startTestServer();
     await using admin = await connectAdmin(srv);
     const a = await RawClient.connect(srv.wsUrl, { project: 'ender' });

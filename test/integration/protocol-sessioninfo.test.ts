@@ -2,14 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.js';
 import { RawClient, sleep } from '../support/ws-client.js';
-import {
-  CHROME_ANDROID_UA,
-  CHROME_WINDOWS_UA,
-  ISO_RE,
-  connectAdmin,
-  expectResult,
-  sessionById,
-} from '../support/contract.js';
+import { CHROME_ANDROID_UA, CHROME_WINDOWS_UA, ISO_RE, connectAdmin, expectResult, sessionById } from '../support/contract.js';
 import { userToken } from '../support/jwt.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
@@ -210,7 +203,18 @@ describe('session.self', () => {
     expectResult(await c.call('page.open', { pageId: 'q' }));
     const mine = expectResult(await c.call('session.self'));
     const theirs = await sessionById(admin, c.sessionId);
-    for (const key of ['id', 'userAgent', 'username', 'project', 'clientAddress', 'sessionScope', 'pageIds', 'authorized', 'creationTime', 'device']) {
+    for (const key of [
+      'id',
+      'userAgent',
+      'username',
+      'project',
+      'clientAddress',
+      'sessionScope',
+      'pageIds',
+      'authorized',
+      'creationTime',
+      'device',
+    ]) {
       expect(theirs[key], key).toEqual(mine[key]);
     }
     // No frame from c between the two: same byte counters.

@@ -62,7 +62,9 @@ describe('strict named params: an unknown name gets -32602 naming it', () => {
   it('a misspelt filter never widens a query: {"userFilter":"billy"} is an error, not every session', async () => {
     const r = await admin.call('getSessionInfo', { userFilter: 'billy' });
     expectError(r, -32602);
-    expect(r.error!.message).toMatch(/^Invalid params: userFilter: unknown name \(did you mean usernameFilter\?\); getSessionInfo takes usernameFilter, projectFilter, format, scope/);
+    expect(r.error!.message).toMatch(
+      /^Invalid params: userFilter: unknown name \(did you mean usernameFilter\?\); getSessionInfo takes usernameFilter, projectFilter, format, scope/,
+    );
     for (const m of ['getSessionStats', 'sessions.watch'] as const) {
       const w = await admin.call(m, { userFilter: 'billy' });
       expectError(w, -32602);
@@ -88,7 +90,9 @@ describe('strict named params: an unknown name gets -32602 naming it', () => {
   });
 
   it('the defined names still work, and the positional form is unchanged', async () => {
-    expect(expectResult(await admin.call('getSessionInfo', { usernameFilter: null, projectFilter: 'X', format: 'list', scope: 'node' }))).toHaveLength(1);
+    expect(
+      expectResult(await admin.call('getSessionInfo', { usernameFilter: null, projectFilter: 'X', format: 'list', scope: 'node' })),
+    ).toHaveLength(1);
     expect(expectResult(await admin.call('getSessionInfo', [null, 'X']))).toHaveLength(1);
     expectError(await admin.call('getSessionInfo', [null, 'X', 'extra']), -32602);
   });

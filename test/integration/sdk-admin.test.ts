@@ -55,7 +55,11 @@ describe('admin calls', () => {
     expect(changes.every((c) => c.subscription === subscription)).toBe(true);
 
     await user.openPage({ pageId: 'seen', path: '/seen' });
-    await waitFor(() => changes.some((c) => c.updated.some((s) => s.id === user.sessionId && s.pageIds.includes('seen'))), 'updated', 3_000);
+    await waitFor(
+      () => changes.some((c) => c.updated.some((s) => s.id === user.sessionId && s.pageIds.includes('seen'))),
+      'updated',
+      3_000,
+    );
 
     expect(await admin.unwatchSessions(subscription)).toEqual({ subscription });
     const count = changes.length;

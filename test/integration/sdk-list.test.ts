@@ -22,7 +22,12 @@ describe('client.listSessions', () => {
     const admin = await pool.admin(srv.wsUrl, ADMIN_TOKEN);
     const clients = await users(srv.wsUrl, 7, 'Line');
     const pages: SessionsPage<'project' | 'creationTime'>[] = [];
-    for await (const page of admin.listSessions({ projectFilter: 'Line', sort: '-creationTime', fields: ['project', 'creationTime'], limit: 3 })) {
+    for await (const page of admin.listSessions({
+      projectFilter: 'Line',
+      sort: '-creationTime',
+      fields: ['project', 'creationTime'],
+      limit: 3,
+    })) {
       // Typed by the fields asked for: the others are not there, in the type or on the wire.
       expectTypeOf(page.sessions[0]!).toEqualTypeOf<{ id: string; project: string; creationTime: string }>();
       pages.push(page);
@@ -44,7 +49,8 @@ describe('client.listSessions', () => {
     const all = [];
     for await (const page of admin.listSessions({ projectFilter: 'Offset' })) all.push(...page.sessions.map((s) => s.id));
     const rest = [];
-    for await (const page of admin.listSessions({ projectFilter: 'Offset', offset: 1, limit: 2 })) rest.push(...page.sessions.map((s) => s.id));
+    for await (const page of admin.listSessions({ projectFilter: 'Offset', offset: 1, limit: 2 }))
+      rest.push(...page.sessions.map((s) => s.id));
     expect(rest).toEqual(all.slice(1));
     const empty = [];
     for await (const page of admin.listSessions({ projectFilter: 'Nobody' })) empty.push(page);

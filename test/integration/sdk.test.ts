@@ -97,9 +97,9 @@ describe('connect and welcome', () => {
 
   it('refuses a bad project or scope before connecting', () => {
     expect(() => createClient({ url: 'ws://127.0.0.1:1/ws', WebSocket, project: 'no/slashes', autoConnect: false })).toThrow(TypeError);
-    expect(() =>
-      createClient({ url: 'ws://127.0.0.1:1/ws', WebSocket, scope: 'toaster' as 'browser', autoConnect: false }),
-    ).toThrow(TypeError);
+    expect(() => createClient({ url: 'ws://127.0.0.1:1/ws', WebSocket, scope: 'toaster' as 'browser', autoConnect: false })).toThrow(
+      TypeError,
+    );
   });
 
   it('two clients sharing a storage share one session (tabs), the second resumed', async () => {

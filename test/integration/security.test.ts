@@ -40,9 +40,17 @@ describe('JWT logins: algorithms pinned to the configured key', () => {
       await using srv = await startTestServer({ jwtSecret: undefined, jwtPublicKey: await exportSPKI(publicKey) });
       await using c = await RawClient.connect(srv.wsUrl);
       const sign = (key: CryptoKey) =>
-        new SignJWT({ preferred_username: 'ops', roles: ['admin'] }).setProtectedHeader({ alg }).setSubject('u1').setExpirationTime('5m').sign(key);
+        new SignJWT({ preferred_username: 'ops', roles: ['admin'] })
+          .setProtectedHeader({ alg })
+          .setSubject('u1')
+          .setExpirationTime('5m')
+          .sign(key);
       expectError(await c.call('auth.login', { token: await sign(other.privateKey) }), -32001);
-      expect(expectResult(await c.call('auth.login', { token: await sign(privateKey) }))).toEqual({ username: 'ops', roles: ['admin'], authorized: true });
+      expect(expectResult(await c.call('auth.login', { token: await sign(privateKey) }))).toEqual({
+        username: 'ops',
+        roles: ['admin'],
+        authorized: true,
+      });
       expect(Array.isArray(expectResult(await c.call('getSessionInfo', [])))).toBe(true);
       // An HS256 token is refused when only a public key is configured.
       expectError(await c.call('auth.login', { token: await signJwt({ sub: 'x' }) }), -32001);
@@ -56,7 +64,10 @@ describe('JWT logins: algorithms pinned to the configured key', () => {
     const expired = await c.call('auth.login', { token: await signJwt({ sub: 'b' }, { expiresAt: now() - 120 }) });
     expectError(expired, -32001);
     expect(expired.error?.message).toMatch(/expired/);
-    const notYet = await new SignJWT({ sub: 'c' }).setProtectedHeader({ alg: 'HS256' }).setNotBefore(now() + 120).setExpirationTime('1h')
+    const notYet = await new SignJWT({ sub: 'c' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setNotBefore(now() + 120)
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode('test-jwt-secret-that-is-long-enough-0123456789'));
     expectError(await c.call('auth.login', { token: notYet }), -32001);
     expect(expectResult(await c.call('session.self')).username).toBe('a');

@@ -97,7 +97,20 @@ describe('session-tracker serve (CLI)', () => {
   it('documents every flag in --help', async () => {
     const cli = run(['serve', '--help']);
     await once(cli.child, 'exit');
-    for (const flag of ['port', 'host', 'admin-token', 'jwt-secret', 'jwt-public-key', 'admin-roles', 'allowed-origins', 'trust-proxy', 'session-timeout', 'heartbeat', 'max-payload', 'log-level']) {
+    for (const flag of [
+      'port',
+      'host',
+      'admin-token',
+      'jwt-secret',
+      'jwt-public-key',
+      'admin-roles',
+      'allowed-origins',
+      'trust-proxy',
+      'session-timeout',
+      'heartbeat',
+      'max-payload',
+      'log-level',
+    ]) {
       expect(cli.stdout()).toContain(`--${flag}`);
     }
   });

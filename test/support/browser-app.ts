@@ -71,6 +71,12 @@ export function pageRecord(page: Page): Promise<PageRecord> {
       stEvents: PageRecord['events'];
       stWelcomes: PageRecord['welcomes'];
     };
-    return { state: w.stClient.state, sessionId: w.stClient.sessionId, resumed: w.stClient.resumed, events: w.stEvents, welcomes: w.stWelcomes };
+    return {
+      state: w.stClient.state,
+      sessionId: w.stClient.sessionId,
+      resumed: w.stClient.resumed,
+      events: w.stEvents,
+      welcomes: w.stWelcomes,
+    };
   });
 }

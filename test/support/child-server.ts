@@ -16,11 +16,9 @@ export interface ChildServer extends AsyncDisposable {
  */
 export async function startChildServer(options: Record<string, unknown> = {}): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./server-process.mjs', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [script, JSON.stringify({ adminToken: ADMIN_TOKEN, jwtSecret: JWT_SECRET, ...options })],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [script, JSON.stringify({ adminToken: ADMIN_TOKEN, jwtSecret: JWT_SECRET, ...options })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const info = await new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
     let buf = '';

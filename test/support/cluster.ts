@@ -37,7 +37,23 @@ export class NodeProcess {
   static async start(name: string, redisUrl: string, extra: string[] = []): Promise<NodeProcess> {
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--redis', redisUrl, '--node-id', name, '--admin-token', ADMIN_TOKEN, '--jwt-secret', JWT_SECRET, '--log-level', 'warn', ...extra],
+      [
+        BIN,
+        'serve',
+        '--port',
+        '0',
+        '--redis',
+        redisUrl,
+        '--node-id',
+        name,
+        '--admin-token',
+        ADMIN_TOKEN,
+        '--jwt-secret',
+        JWT_SECRET,
+        '--log-level',
+        'warn',
+        ...extra,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const node = new NodeProcess(name, child);
@@ -134,11 +150,21 @@ export async function storedPart(redisUrl: string, sid: string, node: string): P
  * writes a new session within moments, but a test that freezes or kills the node must not
  * do it before that write landed.
  */
-export function untilStored(redisUrl: string, sid: string, node: string, check: (part: any) => boolean = () => true, timeoutMs?: number): Promise<any> {
-  return until(`${node}'s record of ${sid} in redis`, async () => {
-    const p = await storedPart(redisUrl, sid, node);
-    return p && check(p) ? p : undefined;
-  }, timeoutMs);
+export function untilStored(
+  redisUrl: string,
+  sid: string,
+  node: string,
+  check: (part: any) => boolean = () => true,
+  timeoutMs?: number,
+): Promise<any> {
+  return until(
+    `${node}'s record of ${sid} in redis`,
+    async () => {
+      const p = await storedPart(redisUrl, sid, node);
+      return p && check(p) ? p : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Whether Redis still lists `node` among the cluster's nodes. */

@@ -18,7 +18,21 @@ export interface ImportRef {
 type Token = { t: 'word'; v: string; line: number } | { t: 'str'; v: string; line: number } | { t: 'punct'; v: string; line: number };
 
 /** Keywords after which a `/` starts a regex literal rather than a division. */
-const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'yield', 'await']);
+const REGEX_AFTER_WORD = new Set([
+  'return',
+  'typeof',
+  'case',
+  'do',
+  'else',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'yield',
+  'await',
+]);
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];

@@ -9,7 +9,10 @@ export interface SignOptions {
 }
 
 /** Signs an HS256 JWT with the given claims (`preferred_username`, `sub`, `roles`...). */
-export async function signJwt(claims: JWTPayload & { roles?: string[]; preferred_username?: string }, options: SignOptions = {}): Promise<string> {
+export async function signJwt(
+  claims: JWTPayload & { roles?: string[]; preferred_username?: string },
+  options: SignOptions = {},
+): Promise<string> {
   let jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt();
   jwt = jwt.setExpirationTime(options.expiresAt ?? '1h');
   return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));

@@ -62,7 +62,8 @@ export class PostgresServer {
     const bin = postgresBin();
     if (bin === undefined) throw new Error('postgresql is not installed: apt-get install -y postgresql');
     const owner = process.getuid?.() === 0 ? ids('postgres') : undefined;
-    if (process.getuid?.() === 0 && owner === undefined) throw new Error('running as root and there is no postgres user to run PostgreSQL as');
+    if (process.getuid?.() === 0 && owner === undefined)
+      throw new Error('running as root and there is no postgres user to run PostgreSQL as');
     const dir = mkdtempSync(join(tmpdir(), 'st-pg-'));
     const pwfile = join(dir, 'pw');
     writeFileSync(pwfile, `${PG_PASSWORD}\n`);
@@ -70,11 +71,27 @@ export class PostgresServer {
       chownSync(dir, owner.uid, owner.gid);
       chownSync(pwfile, owner.uid, owner.gid);
     }
-    const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      ...(owner ?? {}),
-    });
+    const init = spawnSync(
+      join(bin, 'initdb'),
+      [
+        '-D',
+        join(dir, 'data'),
+        '-U',
+        PG_USER,
+        `--pwfile=${pwfile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        ...(owner ?? {}),
+      },
+    );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout} ${init.stderr}`);
     const server = new PostgresServer(await freePort(), dir, bin, owner);
     await server.restart();
@@ -101,7 +118,26 @@ export class PostgresServer {
   /** Starts (again, if stopped) on the same port and data: durability-trading settings, this is a test. */
   async restart(): Promise<void> {
     if (this.running) return;
-    const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'shared_buffers=32MB'];
+    const args = [
+      '-D',
+      join(this.dir, 'data'),
+      '-p',
+      String(this.port),
+      '-k',
+      this.dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
+      '-c',
+      'shared_buffers=32MB',
+    ];
     const child = spawn(join(this.bin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(this.owner ?? {}) });
     this.child = child;
     servers.add(child);

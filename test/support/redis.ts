@@ -60,7 +60,19 @@ export class RedisServer {
   }
 
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...this.extra];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+      ...this.extra,
+    ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     servers.add(child);
@@ -138,7 +150,17 @@ export class RedisSentinel {
     const dir = mkdtempSync(join(tmpdir(), 'st-sentinel-'));
     const conf = join(dir, 'sentinel.conf');
     // Sentinel rewrites its config file: it must be its own, writable.
-    writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds mymaster 2000', ''].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`,
+        'sentinel down-after-milliseconds mymaster 2000',
+        '',
+      ].join('\n'),
+    );
     const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     await waitFor(child, '+monitor master mymaster', 'redis sentinel');
     return new RedisSentinel(master, port, child, dir);
@@ -169,10 +191,24 @@ export class RedisClusterServers {
   static async start(): Promise<RedisClusterServers> {
     const dir = mkdtempSync(join(tmpdir(), 'st-rcluster-'));
     const servers = await Promise.all(
-      [0, 1, 2].map(async (i) => RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`), '--cluster-node-timeout', '2000', '--dir', dir])),
+      [0, 1, 2].map(async (i) =>
+        RedisServer.start([
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${i}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--dir',
+          dir,
+        ]),
+      ),
     );
     const hosts = servers.map((r) => `127.0.0.1:${r.port}`);
-    const made = spawnSync('redis-cli', ['--cluster', 'create', ...hosts, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    const made = spawnSync('redis-cli', ['--cluster', 'create', ...hosts, '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     if (made.status !== 0) throw new Error(`redis-cli --cluster create failed: ${made.stdout} ${made.stderr}`);
     // Every node must agree before clients arrive.
     const end = Date.now() + 15_000;

@@ -112,7 +112,11 @@ export function scriptedSockets() {
       this.fire(this.onmessage, { data: JSON.stringify(message) });
     }
     welcome(sessionId = 's1', resumed = false, heartbeatMs = 15000): void {
-      this.receive({ jsonrpc: '2.0', method: 'session.welcome', params: { sessionId, resumeToken: `tok-${sessionId}`, resumed, heartbeatMs, serverTime: 0 } });
+      this.receive({
+        jsonrpc: '2.0',
+        method: 'session.welcome',
+        params: { sessionId, resumeToken: `tok-${sessionId}`, resumed, heartbeatMs, serverTime: 0 },
+      });
     }
     serverClose(code: number, reason = ''): void {
       this.readyState = 3;

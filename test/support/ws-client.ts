@@ -239,11 +239,7 @@ export class RawClient {
   }
 
   /** Like `call`, also returning the exact text that was sent. */
-  async callWithText<R = any>(
-    method: string,
-    params?: unknown,
-    timeoutMs = 5_000,
-  ): Promise<{ response: RpcResponse<R>; text: string }> {
+  async callWithText<R = any>(method: string, params?: unknown, timeoutMs = 5_000): Promise<{ response: RpcResponse<R>; text: string }> {
     const id = this.newId();
     const request: Record<string, unknown> = { jsonrpc: '2.0', method, id };
     if (params !== undefined) request.params = params;
@@ -251,10 +247,7 @@ export class RawClient {
   }
 
   /** Sends a request object as given (it must hold an `id`) and awaits its response. */
-  async request<R = any>(
-    request: Record<string, unknown>,
-    timeoutMs = 5_000,
-  ): Promise<{ response: RpcResponse<R>; text: string }> {
+  async request<R = any>(request: Record<string, unknown>, timeoutMs = 5_000): Promise<{ response: RpcResponse<R>; text: string }> {
     const id = request.id as string | number;
     const response = new Promise<RpcResponse<R>>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -9,19 +9,16 @@ import { classifyServerMessage, isWelcomeParams, parseFrame } from '../../client
 import { readNotification } from '../../client-sdk/src/rpc/notifications.js';
 import { isResultOf } from '../../client-sdk/src/rpc/results.js';
 
-const scalar = fc.oneof(
-  fc.string({ maxLength: 5 }),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(2 ** 60),
-);
+const scalar = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(2 ** 60));
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), scalar, { maxKeys: 3 }));
 const id = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.double(), fc.constant(null), fc.boolean(), fc.constant({}));
 const errorObject = fc.oneof(
   fc.record(
-    { code: fc.oneof(fc.integer(), fc.double(), fc.constant(2 ** 60), fc.string({ maxLength: 3 })), message: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()), data: value },
+    {
+      code: fc.oneof(fc.integer(), fc.double(), fc.constant(2 ** 60), fc.string({ maxLength: 3 })),
+      message: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+      data: value,
+    },
     { requiredKeys: [] },
   ),
   value,
@@ -122,7 +119,10 @@ describe('parseFrame', () => {
 
 describe('notification params', () => {
   it('are checked against the contract; unknown methods pass as undefined', () => {
-    expect(readNotification('page.closing', { pageId: 'p', message: 'm' })).toEqual({ method: 'page.closing', params: { pageId: 'p', message: 'm' } });
+    expect(readNotification('page.closing', { pageId: 'p', message: 'm' })).toEqual({
+      method: 'page.closing',
+      params: { pageId: 'p', message: 'm' },
+    });
     expect(readNotification('page.closing', { message: 'm' })).toBeNull();
     expect(readNotification('session.closing', {})).toEqual({ method: 'session.closing', params: { message: '' } });
     expect(readNotification('session.message', { type: 't', payload: [1], pageId: 'p' })).toEqual({

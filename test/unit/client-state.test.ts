@@ -33,7 +33,9 @@ describe('StateMachine', () => {
   });
 
   it('has exactly the documented transitions', () => {
-    const allowed = CONNECTION_STATES.flatMap((from) => CONNECTION_STATES.filter((to) => canTransition(from, to)).map((to) => `${from}>${to}`));
+    const allowed = CONNECTION_STATES.flatMap((from) =>
+      CONNECTION_STATES.filter((to) => canTransition(from, to)).map((to) => `${from}>${to}`),
+    );
     expect(allowed.sort()).toEqual(
       [
         'disconnected>connecting',

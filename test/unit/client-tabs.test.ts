@@ -21,9 +21,21 @@ describe('converge()', () => {
     ['at a welcome of a created session, another token stored first', { stored: 'a', created: true }, 'switch'],
     ['at a welcome of a resumed session, another token stored', { stored: 'a' }, 'switch'],
     ['a change: removed (a 4000 elsewhere, the app): left alone', { stored: null, atWelcome: false }, 'keep'],
-    ['a change to a token this tab saw refused: left alone, never rewritten', { stored: 'dead', dead: 'dead', created: true, settled: true, atWelcome: false }, 'keep'],
-    ['a change: both stored, the smaller token stays and is rewritten', { stored: 'z', created: true, settled: true, atWelcome: false }, 'store'],
-    ['a change: both stored, the larger token joins the smaller', { stored: 'a', created: true, settled: true, atWelcome: false }, 'switch'],
+    [
+      'a change to a token this tab saw refused: left alone, never rewritten',
+      { stored: 'dead', dead: 'dead', created: true, settled: true, atWelcome: false },
+      'keep',
+    ],
+    [
+      'a change: both stored, the smaller token stays and is rewritten',
+      { stored: 'z', created: true, settled: true, atWelcome: false },
+      'store',
+    ],
+    [
+      'a change: both stored, the larger token joins the smaller',
+      { stored: 'a', created: true, settled: true, atWelcome: false },
+      'switch',
+    ],
     ['a change: a resumed tab follows even a larger token', { stored: 'z', settled: true, atWelcome: false }, 'switch'],
   ] as const)('%s', (_name, patch, verdict) => {
     expect(converge({ ...base, ...patch })).toBe(verdict);
@@ -190,19 +202,25 @@ describe('tabs without Web Locks converge through storage events', () => {
 
   it('resumes that fail for live sessions may leave tabs apart, but nothing loops: no storm of writes or reconnects', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 5 }), fc.nat(), fc.array(fc.boolean(), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 300 }), (tabCount, seed, refusals, choices) => {
-        const m = model(tabCount, seed, [...refusals]);
-        let steps = 0;
-        for (;;) {
-          const enabled = m.enabled();
-          if (enabled.length === 0) break;
-          enabled[(steps < choices.length ? (choices[steps] ?? 0) : steps) % enabled.length]!();
-          steps++;
-          if (steps > 2_000) throw new Error('still moving after 2000 steps');
-        }
-        expect(m.tabs.every((t) => t.state === 'connected')).toBe(true);
-        expect(m.switches).toBeLessThanOrEqual(tabCount * (tabCount + refusals.length));
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.nat(),
+        fc.array(fc.boolean(), { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 300 }),
+        (tabCount, seed, refusals, choices) => {
+          const m = model(tabCount, seed, [...refusals]);
+          let steps = 0;
+          for (;;) {
+            const enabled = m.enabled();
+            if (enabled.length === 0) break;
+            enabled[(steps < choices.length ? (choices[steps] ?? 0) : steps) % enabled.length]!();
+            steps++;
+            if (steps > 2_000) throw new Error('still moving after 2000 steps');
+          }
+          expect(m.tabs.every((t) => t.state === 'connected')).toBe(true);
+          expect(m.switches).toBeLessThanOrEqual(tabCount * (tabCount + refusals.length));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -69,7 +69,7 @@ describe('chartGeometry', () => {
   });
 });
 
-describe('the y labels\' margin', () => {
+describe("the y labels' margin", () => {
   it('fits the widest label, the gap to the axis and a unit to spare', () => {
     expect(leftPad([6.4, 28.3])).toBe(29 + LABEL_GAP + 1);
     expect(leftPad([6.4, 28.3])).toBeGreaterThanOrEqual(28.3 + LABEL_GAP);

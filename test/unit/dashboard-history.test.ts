@@ -50,7 +50,11 @@ describe('dashboard history: time windows', () => {
   it('custom takes either end or both, and names the field it cannot read', () => {
     const from = new Date(2026, 10, 29, 8, 30, 15).getTime();
     const to = new Date(2026, 10, 30, 9, 0, 0).getTime();
-    expect(windowParams(win({ preset: 'custom', from: '2026-11-29T08:30:15', to: '2026-11-30T09:00' }), now)).toEqual({ ok: true, from, to });
+    expect(windowParams(win({ preset: 'custom', from: '2026-11-29T08:30:15', to: '2026-11-30T09:00' }), now)).toEqual({
+      ok: true,
+      from,
+      to,
+    });
     expect(windowParams(win({ preset: 'custom', from: '2026-11-29T08:30:15' }), now)).toEqual({ ok: true, from });
     expect(windowParams(win({ preset: 'custom', to: '2026-11-30T09:00' }), now)).toEqual({ ok: true, to });
     expect(windowParams(win({ preset: 'custom' }), now)).toEqual({ ok: true });
@@ -98,16 +102,18 @@ describe('dashboard history: event details in words', () => {
     expect(describeDetail('login.failed', { claimedUsername: 'mallory', reason: 'Bad token' })).toBe('Claimed “mallory”: Bad token');
     expect(describeDetail('login.failed', { claimedUsername: '', reason: 'Bad token' })).toBe('Claimed no username: Bad token');
     expect(describeDetail('logout', {})).toBe('Logged out');
-    expect(describeDetail('session.start', { scope: 'browser', device: { browser: 'Chrome 126', os: 'Windows 10', type: 'desktop' } })).toBe(
-      'browser · Chrome 126 · Windows 10 · desktop',
-    );
+    expect(
+      describeDetail('session.start', { scope: 'browser', device: { browser: 'Chrome 126', os: 'Windows 10', type: 'desktop' } }),
+    ).toBe('browser · Chrome 126 · Windows 10 · desktop');
     expect(describeDetail('session.end', { reason: 'closed', uptimeMs: 65_000, totalBytesSent: 2048, totalBytesReceived: 10 })).toBe(
       'Closed by an admin · lasted 1m 05s · 2.0 KiB sent, 10 B received',
     );
-    expect(describeDetail('admin.action', { action: 'sessions.close', sessionId: 's-1', username: 'bob', project: 'Plant', message: 'Bye' })).toBe(
-      'sessions.close on bob · Plant (s-1) message “Bye”',
+    expect(
+      describeDetail('admin.action', { action: 'sessions.close', sessionId: 's-1', username: 'bob', project: 'Plant', message: 'Bye' }),
+    ).toBe('sessions.close on bob · Plant (s-1) message “Bye”');
+    expect(describeDetail('admin.action', { action: 'pages.close', sessionId: 's-1', pageId: 'p1' })).toBe(
+      'pages.close on session s-1 page p1',
     );
-    expect(describeDetail('admin.action', { action: 'pages.close', sessionId: 's-1', pageId: 'p1' })).toBe('pages.close on session s-1 page p1');
   });
 
   it('falls back to the JSON for a type it does not know, and ignores wrong field types', () => {

@@ -33,7 +33,14 @@ class FakeServer {
   /** Answers every open state count with `disconnected` of `total`. */
   answerStates(total: number, disconnected: number): void {
     for (const c of this.calls.filter((x) => x.query.sort === '-state')) {
-      c.resolve({ sessions: Array.from({ length: Math.min(total, c.query.limit ?? 0) }, (_, i) => ({ id: `d${i}`, state: i < disconnected ? 'disconnected' : 'connected' })), total, next: null });
+      c.resolve({
+        sessions: Array.from({ length: Math.min(total, c.query.limit ?? 0) }, (_, i) => ({
+          id: `d${i}`,
+          state: i < disconnected ? 'disconnected' : 'connected',
+        })),
+        total,
+        next: null,
+      });
     }
     this.calls = this.calls.filter((c) => c.query.sort !== '-state');
   }
@@ -42,7 +49,14 @@ class FakeServer {
 const page = (ids: string[], total: number): ListPage => ({ sessions: ids.map((id) => ({ id, username: `u-${id}` })), total, next: null });
 const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-function setup(view: Range = { start: 0, end: 20 }): { server: FakeServer; live: LiveList; pages: LivePage[]; totals: LiveTotals[]; scrolled: number[]; setView(r: Range): void } {
+function setup(view: Range = { start: 0, end: 20 }): {
+  server: FakeServer;
+  live: LiveList;
+  pages: LivePage[];
+  totals: LiveTotals[];
+  scrolled: number[];
+  setView(r: Range): void;
+} {
   const server = new FakeServer();
   const pages: LivePage[] = [];
   const totals: LiveTotals[] = [];
@@ -151,7 +165,12 @@ describe('the live window', () => {
   it('a scroll past the rows held asks for the new ones at once', async () => {
     const { server, live, setView } = setup({ start: 0, end: 20 });
     const started = live.start(none);
-    server.windows()[0]?.resolve(page(Array.from({ length: 80 }, (_, i) => `s${i}`), 5_000));
+    server.windows()[0]?.resolve(
+      page(
+        Array.from({ length: 80 }, (_, i) => `s${i}`),
+        5_000,
+      ),
+    );
     server.answerStates(5_000, 0);
     await started;
     setView({ start: 3_000, end: 3_020 });

@@ -44,7 +44,9 @@ describe('texts', () => {
 
   it('says when a session ended, or between which times when it was gone after a gap', () => {
     expect(endedText(at(8, 0, 1), null)).toMatch(/^Ended at 08:00:01: this session is no longer listed/);
-    expect(endedText(at(8, 0, 1), { from: at(7, 59, 0), to: at(8, 0, 1) })).toMatch(/ended between 07:59:00 and 08:00:01, while this dashboard was not live/);
+    expect(endedText(at(8, 0, 1), { from: at(7, 59, 0), to: at(8, 0, 1) })).toMatch(
+      /ended between 07:59:00 and 08:00:01, while this dashboard was not live/,
+    );
   });
 });
 

@@ -16,8 +16,16 @@ import { importsOf } from '../support/imports.js';
  * placed here.
  */
 const LAYERS: readonly { name: string; members: readonly string[]; why: string }[] = [
-  { name: 'lib', members: ['lib/', 'log.ts', 'options.ts', 'stats.ts', 'errors.ts', 'filters/'], why: 'leaves: logging, options, counters, the error vocabulary, RE2 filters' },
-  { name: 'sessions', members: ['sessions/'], why: 'the domain: Session, Peer (all it knows of a socket), the registry, renderings, local feeds' },
+  {
+    name: 'lib',
+    members: ['lib/', 'log.ts', 'options.ts', 'stats.ts', 'errors.ts', 'filters/'],
+    why: 'leaves: logging, options, counters, the error vocabulary, RE2 filters',
+  },
+  {
+    name: 'sessions',
+    members: ['sessions/'],
+    why: 'the domain: Session, Peer (all it knows of a socket), the registry, renderings, local feeds',
+  },
   { name: 'listing', members: ['listing/'], why: 'sessions.list over this node: orders, cursors, fields, pages' },
   { name: 'services', members: ['auth/', 'history/'], why: 'what the domain uses around it: who a session is, what it leaves behind' },
   { name: 'cluster', members: ['cluster/'], why: 'the seam to other nodes: the backend, parts, merges, cluster feeds' },
@@ -166,13 +174,17 @@ function loopIn(group: readonly string[], edges: readonly (Edge & { at?: string;
 function violations(root: string): string[] {
   const { files, edges } = importGraph(root);
   const problems: string[] = [];
-  for (const f of files) if (layerOf(f) < 0) problems.push(`${f} is in no layer: add ${unitOf(f)} to LAYERS in test/unit/layers.test.ts and CONTRIBUTING.md`);
+  for (const f of files)
+    if (layerOf(f) < 0) problems.push(`${f} is in no layer: add ${unitOf(f)} to LAYERS in test/unit/layers.test.ts and CONTRIBUTING.md`);
   for (const e of edges) {
     const [from, to] = [layerOf(e.from), layerOf(e.to)];
-    if (from >= 0 && to > from) problems.push(`upward import: ${e.from}:${e.line} (${LAYERS[from]?.name}) imports ${e.to} (${LAYERS[to]?.name})`);
+    if (from >= 0 && to > from)
+      problems.push(`upward import: ${e.from}:${e.line} (${LAYERS[from]?.name}) imports ${e.to} (${LAYERS[to]?.name})`);
   }
   for (const group of circles(edges)) problems.push(`file circle of ${group.length}: ${loopIn(group, edges)}`);
-  const unitEdges = edges.map((e) => ({ from: unitOf(e.from), to: unitOf(e.to), line: e.line, at: e.from, toFile: e.to })).filter((e) => e.from !== e.to);
+  const unitEdges = edges
+    .map((e) => ({ from: unitOf(e.from), to: unitOf(e.to), line: e.line, at: e.from, toFile: e.to }))
+    .filter((e) => e.from !== e.to);
   for (const group of circles(unitEdges)) problems.push(`folder circle of ${group.length}: ${loopIn(group, unitEdges)}`);
   return problems;
 }
@@ -194,9 +206,9 @@ describe('server/src layers', () => {
 describe('the import scan', () => {
   it('reads static, type-only, side-effect, re-export and dynamic imports, over several lines', () => {
     const src = [
-      "import { a,",
+      'import { a,',
       "  type B } from './one.js';",
-      "import type { C } from \"./two.js\";",
+      'import type { C } from "./two.js";',
       "import './three.js';",
       "import * as ns from './four.js';",
       "import d, { e } from './five.js';",
@@ -226,12 +238,12 @@ describe('the import scan', () => {
     const src = [
       "// import { x } from './c1.js';",
       "/* import './c2.js'; */",
-      "const s = \"import { y } from './s1.js'\";",
+      'const s = "import { y } from \'./s1.js\'";',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the source under test holds a template literal
       "const t = `import('./t1.js') ${x} import z from './t2.js'`;",
       "const r = /import '.\\/r1.js'/g;",
-      "export const from = 1;",
-      "export { from };",
+      'export const from = 1;',
+      'export { from };',
       "obj.import('./p1.js');",
       "import { real } from './real.js';",
     ].join('\n');

@@ -24,8 +24,21 @@ const samples: NodeMessage[] = [
   { version: 2, type: 'query', id: 'q1', from: 'a', filters: { usernameFilter: 'al.*', projectFilter: null }, form: 'views' },
   { version: 2, type: 'action', id: 'a1', from: 'a', action: { kind: 'closePage', sid: 's', pageId: 'p', message: 'bye' } },
   { version: 2, type: 'action', id: 'a3', from: 'a', action: { kind: 'send', sid: 's', type: 'hi', payload: { n: 1 }, pageId: 'p' } },
-  { version: 2, type: 'action', id: 'a2', from: 'a', action: { kind: 'push', sid: '', target: { usernameFilter: 'x', projectFilter: null }, name: 'n', text: '{}' } },
-  { version: 2, type: 'list', id: 'l1', from: 'a', filters: { projectFilter: 'Plant' }, list: { sort: '-totalBytesSent', after: { key: 42, id: 's9' }, want: 101 } },
+  {
+    version: 2,
+    type: 'action',
+    id: 'a2',
+    from: 'a',
+    action: { kind: 'push', sid: '', target: { usernameFilter: 'x', projectFilter: null }, name: 'n', text: '{}' },
+  },
+  {
+    version: 2,
+    type: 'list',
+    id: 'l1',
+    from: 'a',
+    filters: { projectFilter: 'Plant' },
+    list: { sort: '-totalBytesSent', after: { key: 42, id: 's9' }, want: 101 },
+  },
   { version: 2, type: 'list', id: 'l2', from: 'a', filters: {}, list: { sort: 'id', want: 1001 } },
   { version: 2, type: 'watcher', from: 'b' },
   { version: 2, type: 'queryReply', id: 'q1', node: 'b', key: 'k' },
@@ -50,8 +63,19 @@ describe('cluster messages', () => {
 
   it('reads an action as JSON leaves it: a send without payload or page (undefined is not written)', () => {
     const { lines, log } = recorder();
-    const text = nodeMessageText({ type: 'action', id: 'a4', from: 'a', action: { kind: 'send', sid: 's', type: 'hi', payload: undefined, pageId: undefined } });
-    expect(parseNodeMessage(text, log, 'ch')).toEqual({ version: 2, type: 'action', id: 'a4', from: 'a', action: { kind: 'send', sid: 's', type: 'hi' } });
+    const text = nodeMessageText({
+      type: 'action',
+      id: 'a4',
+      from: 'a',
+      action: { kind: 'send', sid: 's', type: 'hi', payload: undefined, pageId: undefined },
+    });
+    expect(parseNodeMessage(text, log, 'ch')).toEqual({
+      version: 2,
+      type: 'action',
+      id: 'a4',
+      from: 'a',
+      action: { kind: 'send', sid: 's', type: 'hi' },
+    });
     expect(lines).toEqual([]);
   });
 
@@ -60,7 +84,11 @@ describe('cluster messages', () => {
     ['an unknown type', '{"version":2,"type":"gossip","from":"a"}', 'invalid'],
     ['a field of the wrong type', '{"version":2,"type":"ended","node":"b","sids":[1]}', 'invalid'],
     ['a missing field', '{"version":2,"type":"login","sid":"s","from":"b"}', 'invalid'],
-    ['a list asking for a negative count', '{"version":2,"type":"list","id":"l","from":"a","filters":{},"list":{"sort":"id","want":-1}}', 'invalid'],
+    [
+      'a list asking for a negative count',
+      '{"version":2,"type":"list","id":"l","from":"a","filters":{},"list":{"sort":"id","want":-1}}',
+      'invalid',
+    ],
     ['an unknown action', '{"version":2,"type":"action","id":"a","from":"b","action":{"kind":"explode","sid":"s"}}', 'invalid'],
   ])('drops %s with a warning naming the problem', (_what, text, kind) => {
     const { lines, log } = recorder();

@@ -34,17 +34,30 @@ const partArb = (sid: string, node: string, createdAt: number, project: string) 
     state: fc.constantFrom('connected' as const, 'disconnected' as const, 'retired' as const),
     disconnectedAt: fc.constant(0),
     // A part's pages are keyed by ID: unique within a part, shared across parts.
-    pages: fc.uniqueArray(fc.record({ id: fc.constantFrom('p1', 'p2', 'p3'), path: text, title: text, openedAt: fc.integer({ min: 0, max: NOW }) }), { maxLength: 3, selector: (p) => p.id }),
+    pages: fc.uniqueArray(
+      fc.record({ id: fc.constantFrom('p1', 'p2', 'p3'), path: text, title: text, openedAt: fc.integer({ min: 0, max: NOW }) }),
+      { maxLength: 3, selector: (p) => p.id },
+    ),
     flushedAt: fc.constant(NOW),
   }) satisfies fc.Arbitrary<PartRecord>;
 
 /** Sessions with one to three parts on nodes a, b, c (distinct creation times: the order is total). */
 const clusterArb = fc
-  .uniqueArray(fc.record({ sid: fc.uuid(), createdAt: fc.integer({ min: 0, max: NOW / 8 - 8 }), project: text, nodes: fc.subarray(['a', 'b', 'c'], { minLength: 1 }) }), {
-    selector: (s) => s.sid,
-    maxLength: 6,
-  })
-  .chain((sessions) => fc.tuple(...sessions.map((s, i) => fc.tuple(...s.nodes.map((n) => partArb(s.sid, n, s.createdAt * 8 + i, s.project))))))
+  .uniqueArray(
+    fc.record({
+      sid: fc.uuid(),
+      createdAt: fc.integer({ min: 0, max: NOW / 8 - 8 }),
+      project: text,
+      nodes: fc.subarray(['a', 'b', 'c'], { minLength: 1 }),
+    }),
+    {
+      selector: (s) => s.sid,
+      maxLength: 6,
+    },
+  )
+  .chain((sessions) =>
+    fc.tuple(...sessions.map((s, i) => fc.tuple(...s.nodes.map((n) => partArb(s.sid, n, s.createdAt * 8 + i, s.project))))),
+  )
   .map((groups) => groups.flat());
 
 describe('cluster part views (what queries carry)', () => {
@@ -56,7 +69,9 @@ describe('cluster part views (what queries carry)', () => {
         const views = decodeViews(encodeViews(parts.map((p) => viewOfPart(p, NOW, !unconfirmed.has(p.node)))));
         const got = assemble(views, undefined, undefined, NOW);
         expect(got.map((v) => JSON.parse(v.json))).toEqual(expected);
-        expect(got.map((v) => [v.username, v.project, v.authorized, v.pages])).toEqual(expected.map((e) => [e.username, e.project, e.authorized, e.activePages]));
+        expect(got.map((v) => [v.username, v.project, v.authorized, v.pages])).toEqual(
+          expected.map((e) => [e.username, e.project, e.authorized, e.activePages]),
+        );
       }),
       { numRuns: 300 },
     );
@@ -110,7 +125,12 @@ describe('the mirror a cluster feed keeps', () => {
     m.setAlive(new Set(['a']), moved);
     expect([...moved]).toEqual(['s1']);
     expect(m.partsOf('s1', true).map((p) => [p.node, p.state])).toEqual([['b', 'disconnected']]);
-    expect(m.partsOf('s1', false).map((p) => p.node).sort()).toEqual(['a', 'b']);
+    expect(
+      m
+        .partsOf('s1', false)
+        .map((p) => p.node)
+        .sort(),
+    ).toEqual(['a', 'b']);
     m.drop('s1');
     expect(m.size).toBe(0);
   });

@@ -55,13 +55,41 @@ describe('compileFilter', () => {
 describe('the compile budget: filters priced from their text before re2js compiles them', () => {
   const repeatTo = (unit: string, length = 1_000) => unit.repeat(Math.floor(length / unit.length));
 
-  it('the estimate never falls below re2js\'s real program size (random patterns, and noise that happens to compile)', () => {
-    const atom = fc.constantFrom('a', 'b', '.', '\\d', '\\w', '[a-z]', '[^ab]', '\\pL', '\\p{Greek}', '[\\pN_]', '\\Qa+b\\E', '^', '$', '\\b', '', 'é', '😀', '\\x{41}', '[[:alpha:]]', '[]a]', 'a{', '}');
-    const rep = fc.oneof(fc.constantFrom('', '*', '+', '?', '*?', '{2}', '{0,3}', '{2,}', '{1,5}', '{0,12}', '{3,7}?', '{0}', '{10}'), fc.tuple(fc.nat(40), fc.nat(40)).map(([a, b]) => `{${a},${a + b}}`));
+  it("the estimate never falls below re2js's real program size (random patterns, and noise that happens to compile)", () => {
+    const atom = fc.constantFrom(
+      'a',
+      'b',
+      '.',
+      '\\d',
+      '\\w',
+      '[a-z]',
+      '[^ab]',
+      '\\pL',
+      '\\p{Greek}',
+      '[\\pN_]',
+      '\\Qa+b\\E',
+      '^',
+      '$',
+      '\\b',
+      '',
+      'é',
+      '😀',
+      '\\x{41}',
+      '[[:alpha:]]',
+      '[]a]',
+      'a{',
+      '}',
+    );
+    const rep = fc.oneof(
+      fc.constantFrom('', '*', '+', '?', '*?', '{2}', '{0,3}', '{2,}', '{1,5}', '{0,12}', '{3,7}?', '{0}', '{10}'),
+      fc.tuple(fc.nat(40), fc.nat(40)).map(([a, b]) => `{${a},${a + b}}`),
+    );
     const tree = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('group'), tie('alt'), tie('cat')),
       leaf: fc.tuple(atom, rep).map(([a, r]) => (a === '' ? a : a + r)),
-      group: fc.tuple(fc.constantFrom('(', '(?:', '(?P<n>', '(?<m>', '(?i)(', '(?i:', '(?s-i:'), tie('node'), rep).map(([o, n, r]) => `${o}${String(n)})${r}`),
+      group: fc
+        .tuple(fc.constantFrom('(', '(?:', '(?P<n>', '(?<m>', '(?i)(', '(?i:', '(?s-i:'), tie('node'), rep)
+        .map(([o, n, r]) => `${o}${String(n)})${r}`),
       alt: fc.array(tie('node'), { minLength: 2, maxLength: 5 }).map((a) => a.join('|')),
       cat: fc.array(tie('node'), { minLength: 2, maxLength: 5 }).map((a) => a.join('')),
     }));
@@ -91,7 +119,16 @@ describe('the compile budget: filters priced from their text before re2js compil
   });
 
   it('prices any 1,000-character pattern in one pass, unbalanced or not (no recursion to overflow)', () => {
-    for (const p of [repeatTo('('), repeatTo(')'), repeatTo('(?:a{0,9}'), repeatTo('[\\pL\\pN'), repeatTo('a|'), repeatTo('\\Q'), repeatTo('{999}'), repeatTo('(?P<')]) {
+    for (const p of [
+      repeatTo('('),
+      repeatTo(')'),
+      repeatTo('(?:a{0,9}'),
+      repeatTo('[\\pL\\pN'),
+      repeatTo('a|'),
+      repeatTo('\\Q'),
+      repeatTo('{999}'),
+      repeatTo('(?P<'),
+    ]) {
       const cost = estimateCost(p);
       expect(Number.isFinite(cost.units), p.slice(0, 12)).toBe(true);
     }
@@ -100,7 +137,7 @@ describe('the compile budget: filters priced from their text before re2js compil
   });
 
   it.each([
-    ['the issue\'s pattern', repeatTo('\\pL{0,999}')],
+    ["the issue's pattern", repeatTo('\\pL{0,999}')],
     ['unrolled dots', repeatTo('.{0,999}')],
     ['two counted Unicode classes', '\\pL{0,999}\\pL{0,999}'],
     ['nested counts', repeatTo('((a{0,10}){0,10}){0,10}')],

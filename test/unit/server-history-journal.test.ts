@@ -7,8 +7,25 @@ import { SqliteStore } from '../../server/src/history/sqlite-store.js';
 import type { EventRecord, WriteBatch } from '../../server/src/history/store.js';
 
 const log = pino({ level: 'silent' });
-const ev = (n: number, at = Date.now()): EventRecord => ({ at, type: 'login', sessionId: `s${n}`, username: 'u', project: 'P', clientAddress: 'a', detail: { n } });
-const ended = (id: string) => ({ id, project: 'P', username: 'u', clientAddress: 'a', createdAt: 1, endedAt: Date.now(), endReason: 'timeout' as const, info: '{}' });
+const ev = (n: number, at = Date.now()): EventRecord => ({
+  at,
+  type: 'login',
+  sessionId: `s${n}`,
+  username: 'u',
+  project: 'P',
+  clientAddress: 'a',
+  detail: { n },
+});
+const ended = (id: string) => ({
+  id,
+  project: 'P',
+  username: 'u',
+  clientAddress: 'a',
+  createdAt: 1,
+  endedAt: Date.now(),
+  endReason: 'timeout' as const,
+  info: '{}',
+});
 
 /** The real store, refusing its next `failures` writes (a disk that is full for a while). */
 class FailingStore extends SqliteStore {

@@ -6,7 +6,9 @@ import type { Session } from '../../server/src/sessions/session.js';
 const M = 60_000;
 const T = 1_700_000_040_000 - (1_700_000_040_000 % M);
 
-type Fake = Pick<Session, 'project' | 'loggedIn' | 'username' | 'createdAt' | 'totalBytesSent' | 'totalBytesReceived'> & { pages: Map<string, unknown> };
+type Fake = Pick<Session, 'project' | 'loggedIn' | 'username' | 'createdAt' | 'totalBytesSent' | 'totalBytesReceived'> & {
+  pages: Map<string, unknown>;
+};
 const session = (project: string, username: string | null, createdAt: number, pages = 0): Fake => ({
   project,
   loggedIn: username !== null,
@@ -21,7 +23,9 @@ const as = (xs: Fake[]) => xs as unknown as Session[];
 describe('RollupSampler', () => {
   it('keeps the peak of sessions, users and pages in a minute and adds up the bytes that moved', () => {
     const r = new RollupSampler('n1');
-    const a = session('A', 'ann', T + 1), b = session('A', 'ann', T + 1, 2), c = session('B', null, T + 1);
+    const a = session('A', 'ann', T + 1),
+      b = session('A', 'ann', T + 1, 2),
+      c = session('B', null, T + 1);
     a.totalBytesSent = 100;
     expect(r.sample(as([a, b, c]), T + 1_000)).toEqual([
       { minute: T, project: 'A', node: 'n1', sessions: 2, users: 1, pages: 2, bytesFromClients: 100, bytesToClients: 0 },
@@ -33,7 +37,9 @@ describe('RollupSampler', () => {
     b.totalBytesReceived = 70;
     // One page closed and project B's session gone: the peaks stay; the bytes add up.
     b.pages.delete('p1');
-    expect(r.sample(as([a, b]), T + 3_000)).toEqual([{ minute: T, project: 'A', node: 'n1', sessions: 2, users: 1, pages: 2, bytesFromClients: 150, bytesToClients: 70 }]);
+    expect(r.sample(as([a, b]), T + 3_000)).toEqual([
+      { minute: T, project: 'A', node: 'n1', sessions: 2, users: 1, pages: 2, bytesFromClients: 150, bytesToClients: 70 },
+    ]);
   });
 
   it('writes the finished minute once more when the next begins, and counts the last bytes of a session that ends', () => {
@@ -43,7 +49,9 @@ describe('RollupSampler', () => {
     a.totalBytesSent = 40;
     r.final(a as unknown as Session);
     const next = r.sample(as([]), T + M + 1_000);
-    expect(next).toEqual([{ minute: T, project: 'A', node: 'n1', sessions: 1, users: 1, pages: 0, bytesFromClients: 40, bytesToClients: 0 }]);
+    expect(next).toEqual([
+      { minute: T, project: 'A', node: 'n1', sessions: 1, users: 1, pages: 0, bytesFromClients: 40, bytesToClients: 0 },
+    ]);
   });
 
   it('does not count the bytes a restored or joined session brought with it', () => {
@@ -51,7 +59,9 @@ describe('RollupSampler', () => {
     r.sample(as([]), T + 1_000);
     const old = session('A', null, T - 10 * M);
     old.totalBytesSent = 1_000_000;
-    expect(r.sample(as([old]), T + 2_000)).toEqual([{ minute: T, project: 'A', node: 'n1', sessions: 1, users: 0, pages: 0, bytesFromClients: 0, bytesToClients: 0 }]);
+    expect(r.sample(as([old]), T + 2_000)).toEqual([
+      { minute: T, project: 'A', node: 'n1', sessions: 1, users: 0, pages: 0, bytesFromClients: 0, bytesToClients: 0 },
+    ]);
     old.totalBytesSent += 5;
     expect(r.sample(as([old]), T + 3_000)[0]?.bytesFromClients).toBe(5);
   });

@@ -58,7 +58,13 @@ describe('SqliteStore + scan', () => {
     let after = r.next;
     for (let pages = 0; after !== undefined; pages++) {
       expect(pages).toBeLessThan(4);
-      const rest = await scan<number, number>({ fetch: async (a, limit) => rows.slice((a ?? -1) + 1, (a ?? -1) + 1 + limit), key: (n) => n, match: (n) => n === SCAN_BUDGET * 2 - 1, limit: 10, after });
+      const rest = await scan<number, number>({
+        fetch: async (a, limit) => rows.slice((a ?? -1) + 1, (a ?? -1) + 1 + limit),
+        key: (n) => n,
+        match: (n) => n === SCAN_BUDGET * 2 - 1,
+        limit: 10,
+        after,
+      });
       found.push(...rest.items);
       after = rest.next;
     }
@@ -77,7 +83,12 @@ describe('SqliteStore + scan', () => {
       endReason: 'timeout' as const,
       info: JSON.stringify({ id, endedAt: new Date(endedAt).toISOString() }),
     });
-    await store.write({ events: [ev(100, 'u'), ev(5_000, 'u')], ended: [ended('a', 0, 100), ended('b', 50, 200), ended('c', 300, 400)], live: [], gone: [] });
+    await store.write({
+      events: [ev(100, 'u'), ev(5_000, 'u')],
+      ended: [ended('a', 0, 100), ended('b', 50, 200), ended('c', 300, 400)],
+      live: [],
+      gone: [],
+    });
     const at150 = await endedSessions(store, { from: 150, to: 150 }, undefined, undefined);
     expect(at150.sessions.map((s) => s.id)).toEqual(['b']);
     expect((await endedSessions(store, {}, undefined, undefined)).sessions.map((s) => s.id)).toEqual(['c', 'b', 'a']);
@@ -102,7 +113,9 @@ describe('SqliteStore in memory', () => {
     for (let i = 0; i < 50; i++) {
       await store.write({
         events: Array.from({ length: 10 }, (_, j) => ev(i * 10 + j, 'u')),
-        ended: [{ id: `s${i}`, project: 'P', username: 'u', clientAddress: 'a', createdAt: i, endedAt: i, endReason: 'timeout', info: '{}' }],
+        ended: [
+          { id: `s${i}`, project: 'P', username: 'u', clientAddress: 'a', createdAt: i, endedAt: i, endReason: 'timeout', info: '{}' },
+        ],
         live: [],
         gone: [],
       });

@@ -15,13 +15,18 @@ const sessionArb = fc.record({
   id: fc.uuid(),
   project: text,
   scope: fc.constantFrom('browser', 'designer', 'ios', 'android' as const),
-  userAgent: fc.oneof(text, fc.constant('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36')),
+  userAgent: fc.oneof(
+    text,
+    fc.constant('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'),
+  ),
   clientAddress: fc.oneof(fc.ipV4(), fc.ipV6()),
   createdAt: fc.integer({ min: 0, max: 4_000_000_000_000 }),
   username: fc.option(text),
   roles: fc.array(text, { maxLength: 3 }),
   counters: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
-  pages: fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 8 }), path: fc.option(text), title: fc.option(text) }), { maxLength: 4 }),
+  pages: fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 8 }), path: fc.option(text), title: fc.option(text) }), {
+    maxLength: 4,
+  }),
   closeFirst: fc.boolean(),
   disconnected: fc.boolean(),
 });

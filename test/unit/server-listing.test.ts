@@ -29,7 +29,10 @@ type NewSession = typeof newSession extends fc.Arbitrary<infer T> ? T : never;
 const change = fc.record({ adds: fc.array(newSession, { maxLength: 3 }), removes: fc.array(fc.nat(), { maxLength: 3 }) });
 
 function open(registry: SessionRegistry, n: NewSession): Session {
-  return registry.open({ project: n.project, scope: 'browser', userAgent: n.userAgent, clientAddress: n.clientAddress, resumeToken: undefined }, n.now).session;
+  return registry.open(
+    { project: n.project, scope: 'browser', userAgent: n.userAgent, clientAddress: n.clientAddress, resumeToken: undefined },
+    n.now,
+  ).session;
 }
 
 describe('sessions.list keyset walk (property)', () => {
@@ -96,7 +99,10 @@ describe('sessions.list page selection (property)', () => {
     id: string;
     v: number;
   }
-  const rows = fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), v: fc.integer({ min: 0, max: 5 }) }), { selector: (r) => r.id, maxLength: 60 });
+  const rows = fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), v: fc.integer({ min: 0, max: 5 }) }), {
+    selector: (r) => r.id,
+    maxLength: 60,
+  });
 
   it('the bounded heap gives what sorting everything and slicing gives', () => {
     fc.assert(
@@ -107,7 +113,13 @@ describe('sessions.list page selection (property)', () => {
         const from = cut === null || sorted.length === 0 ? undefined : sorted[cut % sorted.length];
         const after = from ? { key: from.v, id: from.id } : undefined;
         const rest = from ? sorted.slice(sorted.indexOf(from) + 1) : sorted;
-        const page = selectPage<Row>(all, (r) => r.v, (r) => r.id, () => true, { order, after, skip, limit });
+        const page = selectPage<Row>(
+          all,
+          (r) => r.v,
+          (r) => r.id,
+          () => true,
+          { order, after, skip, limit },
+        );
         expect(page.items.map((e) => e.item)).toEqual(rest.slice(skip, skip + limit));
         expect(page.more).toBe(rest.length > skip + limit);
       }),

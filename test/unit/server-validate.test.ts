@@ -4,7 +4,13 @@ import { inboundCallSchema, METHOD_NAMES, paramsSchemas, type MethodName } from 
 import { validators } from '../../server/src/rpc/validate.js';
 
 /** Values shaped like what each method takes, near its limits, plus anything at all. */
-const str = (max: number) => fc.oneof(fc.string({ maxLength: max + 2 }), fc.string({ unit: 'grapheme', maxLength: max + 2 }), fc.constant('x'.repeat(max)), fc.constant('x'.repeat(max + 1)));
+const str = (max: number) =>
+  fc.oneof(
+    fc.string({ maxLength: max + 2 }),
+    fc.string({ unit: 'grapheme', maxLength: max + 2 }),
+    fc.constant('x'.repeat(max)),
+    fc.constant('x'.repeat(max + 1)),
+  );
 const field = fc.oneof(str(130), fc.constant(null), fc.integer(), fc.boolean(), fc.jsonValue({ maxDepth: 1 }));
 const misspelt = fc.constantFrom('userFilter', 'projectfilter', 'pageID', 'sessionID', 'Token', 'formats', 'extra');
 const paramsLike = fc.oneof(
@@ -14,16 +20,26 @@ const paramsLike = fc.oneof(
   fc.array(field, { maxLength: 4 }),
   fc.record(
     {
-      pageId: field, path: fc.oneof(field, str(2050)), title: fc.oneof(field, str(514)), token: field, usernameFilter: field, projectFilter: field,
-      format: fc.oneof(fc.constantFrom('list', 'dataset', 'csv'), field), subscription: field, sessionId: field, message: field, type: field, payload: field,
+      pageId: field,
+      path: fc.oneof(field, str(2050)),
+      title: fc.oneof(field, str(514)),
+      token: field,
+      usernameFilter: field,
+      projectFilter: field,
+      format: fc.oneof(fc.constantFrom('list', 'dataset', 'csv'), field),
+      subscription: field,
+      sessionId: field,
+      message: field,
+      type: field,
+      payload: field,
     },
     { requiredKeys: [] },
   ),
 );
 /** Defined names with a misspelt one among them: strictness must agree too. */
-const withMisspelt = fc.tuple(paramsLike, fc.dictionary(misspelt, field, { minKeys: 1, maxKeys: 1 })).map(([p, extra]) =>
-  typeof p === 'object' && p !== null && !Array.isArray(p) ? { ...p, ...extra } : extra,
-);
+const withMisspelt = fc
+  .tuple(paramsLike, fc.dictionary(misspelt, field, { minKeys: 1, maxKeys: 1 }))
+  .map(([p, extra]) => (typeof p === 'object' && p !== null && !Array.isArray(p) ? { ...p, ...extra } : extra));
 
 describe('compiled validators agree with the zod schemas', () => {
   const v = validators();
@@ -41,7 +57,12 @@ describe('compiled validators agree with the zod schemas', () => {
     const envelopeLike = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.record(
-        { jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue({ maxDepth: 0 })), method: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 0 })), params: fc.jsonValue({ maxDepth: 2 }), id: fc.jsonValue({ maxDepth: 1 }) },
+        {
+          jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue({ maxDepth: 0 })),
+          method: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 0 })),
+          params: fc.jsonValue({ maxDepth: 2 }),
+          id: fc.jsonValue({ maxDepth: 1 }),
+        },
         { requiredKeys: [] },
       ),
     );
@@ -81,8 +102,12 @@ describe('strict named params (1.1)', () => {
       'Invalid params: userFilter: unknown name (did you mean usernameFilter?); getSessionInfo takes usernameFilter, projectFilter, format, scope',
     );
     expect(check.describe({ projectfilter: 'X' })).toMatch(/projectfilter: unknown name \(did you mean projectFilter\?\)/);
-    expect(check.describe({ colour: 'X' })).toBe('Invalid params: colour: unknown name; getSessionInfo takes usernameFilter, projectFilter, format, scope');
-    expect(v.params['sessions.close'].describe({ sessionID: 'x' })).toMatch(/^Invalid params: sessionID: unknown name \(did you mean sessionId\?\)/);
+    expect(check.describe({ colour: 'X' })).toBe(
+      'Invalid params: colour: unknown name; getSessionInfo takes usernameFilter, projectFilter, format, scope',
+    );
+    expect(v.params['sessions.close'].describe({ sessionID: 'x' })).toMatch(
+      /^Invalid params: sessionID: unknown name \(did you mean sessionId\?\)/,
+    );
   });
 
   it('tells named callers about their object, and positional callers about their array', () => {
@@ -92,11 +117,15 @@ describe('strict named params (1.1)', () => {
     expect(check.describe({ scope: 'all' })).toBe('Invalid params: scope: must be one of "cluster", "node"');
     expect(check.describe([1])).toBe('Invalid params: params[0]: must be a string or null');
     expect(check.describe(['a', 'b', 'c'])).toBe('Invalid params: params: must NOT have more than 2 items');
-    expect(v.params['page.update'].describe(['p'])).toBe('Invalid params: page.update takes its params by name (an object), not by position');
+    expect(v.params['page.update'].describe(['p'])).toBe(
+      'Invalid params: page.update takes its params by name (an object), not by position',
+    );
   });
 
   it('an unknown name is told before the other problems', () => {
-    expect(v.params['page.update'].describe({ pageID: 'x' })).toMatch(/^Invalid params: pageID: unknown name \(did you mean pageId\?\); page.update takes pageId, path, title; pageId: required$/);
+    expect(v.params['page.update'].describe({ pageID: 'x' })).toMatch(
+      /^Invalid params: pageID: unknown name \(did you mean pageId\?\); page.update takes pageId, path, title; pageId: required$/,
+    );
   });
 
   it('echoes at most 64 characters of an unknown name', () => {

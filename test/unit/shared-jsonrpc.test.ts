@@ -56,9 +56,9 @@ describe('parseInbound on the spec examples', () => {
   it('invalid JSON is a parse error', () => {
     expect(parseInbound('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]').kind).toBe('parse-error');
     expect(parseInbound('').kind).toBe('parse-error');
-    expect(parseInbound('[\n  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},\n  {"jsonrpc": "2.0", "method"\n]').kind).toBe(
-      'parse-error',
-    );
+    expect(
+      parseInbound('[\n  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},\n  {"jsonrpc": "2.0", "method"\n]').kind,
+    ).toBe('parse-error');
   });
 
   it('an invalid Request object (method 1, params "bar") is invalid with id null', () => {
@@ -104,7 +104,9 @@ describe('parseInbound on the spec examples', () => {
   });
 
   it('an all-notification batch has no requests in it', () => {
-    const m = parseInbound('[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]');
+    const m = parseInbound(
+      '[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]',
+    );
     expect(m.kind === 'batch' && m.calls.every((c) => c.kind === 'notification')).toBe(true);
   });
 });

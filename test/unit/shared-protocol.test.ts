@@ -20,7 +20,7 @@ import {
 } from '@session-tracker/shared';
 
 describe('codes', () => {
-  it('error codes are the contract\'s', () => {
+  it("error codes are the contract's", () => {
     expect(ErrorCode).toMatchObject({
       ParseError: -32700,
       InvalidRequest: -32600,
@@ -34,7 +34,7 @@ describe('codes', () => {
     });
   });
 
-  it('close codes are the contract\'s', () => {
+  it("close codes are the contract's", () => {
     expect(CloseCode).toMatchObject({ GoingAway: 1001, InvalidPayload: 1007, Policy: 1008, TooBig: 1009, TerminatedByAdmin: 4000 });
   });
 });
@@ -126,7 +126,19 @@ describe('method map', () => {
 
   it('admin methods are getSessionInfo and the admin table', () => {
     expect([...ADMIN_METHODS].sort()).toEqual(
-      ['getSessionInfo', 'getSessionStats', 'sessions.watch', 'sessions.unwatch', 'sessions.close', 'pages.close', 'session.sendMessage', 'sessions.history', 'sessions.events', 'sessions.list', 'sessions.rollup'].sort(),
+      [
+        'getSessionInfo',
+        'getSessionStats',
+        'sessions.watch',
+        'sessions.unwatch',
+        'sessions.close',
+        'pages.close',
+        'session.sendMessage',
+        'sessions.history',
+        'sessions.events',
+        'sessions.list',
+        'sessions.rollup',
+      ].sort(),
     );
     for (const m of ['page.open', 'page.update', 'page.close', 'auth.login', 'auth.logout', 'session.self'] as const) {
       expect(ADMIN_METHODS.has(m)).toBe(false);
@@ -158,7 +170,19 @@ describe('params schemas', () => {
   });
 
   it('getSessionInfo: positional [usernameFilter?, projectFilter?] or named with format', () => {
-    for (const p of [undefined, [], [null], ['a'], ['a', 'b'], [null, null], ['', ''], {}, { usernameFilter: 'a' }, { format: 'dataset' }, { format: 'list' }]) {
+    for (const p of [
+      undefined,
+      [],
+      [null],
+      ['a'],
+      ['a', 'b'],
+      [null, null],
+      ['', ''],
+      {},
+      { usernameFilter: 'a' },
+      { format: 'dataset' },
+      { format: 'list' },
+    ]) {
       expect(ok('getSessionInfo', p), JSON.stringify(p)).toBe(true);
     }
     for (const p of [[1], ['a', 'b', 'c'], { usernameFilter: 1 }, { format: 'csv' }, [{}]]) {

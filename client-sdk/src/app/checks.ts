@@ -5,7 +5,9 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
 /** The same rule as the server's `tracker.handle`: 1 to 128 of letters, digits and _ . : / -. */
 export function checkAppName(name: unknown, what: string): void {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new TypeError(`${what}: an app method name is 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`);
+    throw new TypeError(
+      `${what}: an app method name is 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -13,6 +15,7 @@ export function checkCallOptions(options: AppCallOptions | undefined, name: stri
   if (options === undefined) return undefined;
   const ms = options.timeoutMs;
   if (ms === undefined) return undefined;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw new TypeError(`call("${name}"): timeoutMs must be a positive number of ms, got ${String(ms)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
+    throw new TypeError(`call("${name}"): timeoutMs must be a positive number of ms, got ${String(ms)}`);
   return ms;
 }

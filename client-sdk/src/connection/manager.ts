@@ -194,8 +194,7 @@ export class ConnectionManager {
             this.hooks.message(text);
           },
           binary: () => this.hooks.error(new ClientError('PROTOCOL_ERROR', 'unexpected binary frame from the server')),
-          error: (detail) =>
-            this.hooks.error(new ClientError('TRANSPORT_ERROR', 'WebSocket error', detail)),
+          error: (detail) => this.hooks.error(new ClientError('TRANSPORT_ERROR', 'WebSocket error', detail)),
           close: (code, reason) => {
             this.transport = null;
             this.options.logger.info('session-tracker: socket closed', { code, reason });

@@ -129,7 +129,10 @@ export class RpcChannel {
     } else if (!isContractMethod(entry.method) || isResultOf(entry.method, outcome.result)) {
       this.succeed(entry, outcome.result);
     } else {
-      this.fail(entry, new ClientError('INVALID_RESPONSE', `${entry.method}: the result does not have the shape of the contract`, outcome.result));
+      this.fail(
+        entry,
+        new ClientError('INVALID_RESPONSE', `${entry.method}: the result does not have the shape of the contract`, outcome.result),
+      );
     }
     return true;
   }

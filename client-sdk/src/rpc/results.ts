@@ -27,10 +27,26 @@ export const isDataset: Guard<Dataset> = (value): value is Dataset =>
 
 const isCursor = (v: unknown): boolean => v === null || isString(v);
 const isHistoryEvent = (v: unknown): v is Record<string, unknown> =>
-  hasFields(v, { at: isString, type: isString, sessionId: isString, username: isString, project: isString, clientAddress: isString, detail: isRecord });
+  hasFields(v, {
+    at: isString,
+    type: isString,
+    sessionId: isString,
+    username: isString,
+    project: isString,
+    clientAddress: isString,
+    detail: isRecord,
+  });
 
 const isRollupMinute = (v: unknown): v is Record<string, unknown> =>
-  hasFields(v, { at: isString, project: isString, sessions: isNumber, users: isNumber, pages: isNumber, bytesFromClients: isNumber, bytesToClients: isNumber });
+  hasFields(v, {
+    at: isString,
+    project: isString,
+    sessions: isNumber,
+    users: isNumber,
+    pages: isNumber,
+    bytesFromClients: isNumber,
+    bytesToClients: isNumber,
+  });
 
 const pageResult = (v: unknown): boolean => hasFields(v, { pageId: isString });
 const sessionList = (v: unknown): boolean => isArrayOf(v, isSessionInfo);
@@ -47,8 +63,7 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'session.ticket': (v) => hasFields(v, { ticket: isString, expiresInMs: isNumber }),
   'session.end': (v) => hasFields(v, { sessionId: isString }),
   getSessionInfo: (v) => sessionList(v) || isDataset(v),
-  getSessionStats: (v) =>
-    hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),
+  getSessionStats: (v) => hasFields(v, { sessions: isNumber, users: isNumber, pages: isNumber, byProject: isRecord }),
   'sessions.watch': (v) => hasFields(v, { subscription: isString, sessions: sessionList }),
   'sessions.unwatch': (v) => hasFields(v, { subscription: isString }),
   'sessions.close': (v) => hasFields(v, { sessionId: isString }),
@@ -57,7 +72,8 @@ const RESULT_CHECKS: { [M in MethodName]: (value: unknown) => boolean } = {
   'sessions.history': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, isSessionInfo), next: isCursor }),
   'sessions.events': (v) => hasFields(v, { events: (l) => isArrayOf(l, isHistoryEvent), next: isCursor }),
   // Only `id` is sure to come: the others are as `fields` asked.
-  'sessions.list': (v) => hasFields(v, { sessions: (l) => isArrayOf(l, (s): s is unknown => hasFields(s, { id: isString })), total: isNumber, next: isCursor }),
+  'sessions.list': (v) =>
+    hasFields(v, { sessions: (l) => isArrayOf(l, (s): s is unknown => hasFields(s, { id: isString })), total: isNumber, next: isCursor }),
   'sessions.rollup': (v) => hasFields(v, { minutes: (l) => isArrayOf(l, isRollupMinute), truncated: isBoolean }),
 };
 

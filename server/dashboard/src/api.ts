@@ -71,7 +71,6 @@ function storeToken(token: string | null): void {
 
 const ignore = (): void => undefined;
 
-
 export class DashboardApi {
   readonly client: SessionTrackerClient;
   private token: string | null = null;
@@ -129,7 +128,9 @@ export class DashboardApi {
       this.forget();
       if (SessionTracker.isRpcError(err, E_FORBIDDEN)) {
         this.client.logout().catch(ignore);
-        throw new NotAdminError(`Signed in as ${who.username}, but that account is not an admin (roles: ${who.roles.join(', ') || 'none'}).`);
+        throw new NotAdminError(
+          `Signed in as ${who.username}, but that account is not an admin (roles: ${who.roles.join(', ') || 'none'}).`,
+        );
       }
       throw err;
     }

@@ -101,7 +101,11 @@ const W = 480;
 const H = 112;
 const PAD = { left: 16, right: 8, top: 8, bottom: 18 };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   parent?.appendChild(el);
@@ -133,7 +137,13 @@ export class ChartView {
   ) {
     const pw = W - this.padLeft - PAD.right;
     const ph = H - PAD.top - PAD.bottom;
-    this.root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'chart-svg-title', class: 'chart-svg', focusable: 'false' });
+    this.root = svg('svg', {
+      viewBox: `0 0 ${W} ${H}`,
+      role: 'img',
+      'aria-labelledby': 'chart-svg-title',
+      class: 'chart-svg',
+      focusable: 'false',
+    });
     this.title = svg('title', { id: 'chart-svg-title' }, this.root);
     const plot = svg('g', { transform: `translate(${this.padLeft} ${PAD.top})` }, this.root);
     this.plot = plot;

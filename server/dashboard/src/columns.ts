@@ -1,12 +1,5 @@
 /** The sessions table's columns: header label, cell text, sort key. */
-import {
-  formatBool,
-  formatBytes,
-  formatCount,
-  formatDevice,
-  formatDuration,
-  formatExactBytes,
-} from './format.js';
+import { formatBool, formatBytes, formatCount, formatDevice, formatDuration, formatExactBytes } from './format.js';
 import { clusterOf, lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
 
 /** What a cell is drawn against. */

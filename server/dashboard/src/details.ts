@@ -129,7 +129,13 @@ export class DetailsView {
       this.notice,
       h('div', { class: 'details-actions' }, this.terminate, this.timeline),
       h('section', { class: 'details-section', 'aria-labelledby': 'details-pages' }, this.pagesHeading, this.pagesList, this.noPages),
-      h('section', { class: 'details-section', 'aria-labelledby': 'details-fields' }, h('h3', { id: 'details-fields' }, 'All fields'), this.list, this.extra),
+      h(
+        'section',
+        { class: 'details-section', 'aria-labelledby': 'details-fields' },
+        h('h3', { id: 'details-fields' }, 'All fields'),
+        this.list,
+        this.extra,
+      ),
     );
   }
 
@@ -258,7 +264,17 @@ export class DetailsView {
           h('div', {}, h('dt', {}, 'Opened'), h('dd', {}, formatDateTime(p.openedAt))),
           h('div', {}, h('dt', {}, 'Page ID'), h('dd', { class: 'mono small' }, p.id)),
         ),
-        h('button', { type: 'button', class: 'btn btn-small', 'data-page-id': p.id, disabled: this.ended !== null || this.staleAt !== null, 'aria-label': `Close page ${p.path || p.id}` }, 'Close'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-small',
+            'data-page-id': p.id,
+            disabled: this.ended !== null || this.staleAt !== null,
+            'aria-label': `Close page ${p.path || p.id}`,
+          },
+          'Close',
+        ),
       ),
     );
     this.pagesList.replaceChildren(...items);
@@ -271,7 +287,9 @@ export class DetailsView {
     if (key === this.extraKey) return;
     this.extraKey = key;
     this.extra.replaceChildren(
-      ...extra.map(([k, v]) => h('div', { class: 'field' }, h('dt', {}, k), h('dd', { class: 'mono' }, typeof v === 'string' ? v : JSON.stringify(v)))),
+      ...extra.map(([k, v]) =>
+        h('div', { class: 'field' }, h('dt', {}, k), h('dd', { class: 'mono' }, typeof v === 'string' ? v : JSON.stringify(v))),
+      ),
     );
   }
 }

@@ -37,11 +37,17 @@ export class HistoryForm {
     private readonly onChange: () => void,
   ) {
     this.types = byId('hist-types', HTMLFieldSetElement);
-    this.boxes = EVENT_TYPES.map((type) => h('input', { type: 'checkbox', name: 'types', value: type, id: `hist-type-${type.replace('.', '-')}` }));
+    this.boxes = EVENT_TYPES.map((type) =>
+      h('input', { type: 'checkbox', name: 'types', value: type, id: `hist-type-${type.replace('.', '-')}` }),
+    );
     byId('hist-types-boxes').replaceChildren(
       ...this.boxes.map((box) => h('label', { class: 'type-box', for: box.id }, box, EVENT_LABELS[box.value] ?? box.value)),
     );
-    const parts = (name: string, input: HTMLElement): FieldParts => ({ input, error: byId(`hist-${name}-error`), hint: byId(`hist-${name}-hint`) });
+    const parts = (name: string, input: HTMLElement): FieldParts => ({
+      input,
+      error: byId(`hist-${name}-error`),
+      hint: byId(`hist-${name}-hint`),
+    });
     this.fields = {
       username: parts('username', this.username),
       project: parts('project', this.project),

@@ -80,7 +80,8 @@ export function windowParams(input: WindowInput, now: number): WindowResult {
   if (input.preset === '1h' || input.preset === '24h' || input.preset === '7d') return { ok: true, from: now - PRESET_SPANS[input.preset] };
   if (input.preset === 'at') {
     const at = parseLocal(input.at);
-    if (at === null) return { ok: false, field: 'at', message: input.at.trim() === '' ? 'Enter the moment to look at.' : 'Not a date and time.' };
+    if (at === null)
+      return { ok: false, field: 'at', message: input.at.trim() === '' ? 'Enter the moment to look at.' : 'Not a date and time.' };
     return { ok: true, from: at, to: at };
   }
   const from = input.from.trim() === '' ? undefined : parseLocal(input.from);
@@ -131,7 +132,10 @@ export function describeDetail(type: string, d: Record<string, unknown>): string
   switch (type) {
     case 'session.start': {
       const device = d.device;
-      const parts = device !== null && typeof device === 'object' ? ['browser', 'os', 'type'].map((k) => str((device as Record<string, unknown>)[k])) : [];
+      const parts =
+        device !== null && typeof device === 'object'
+          ? ['browser', 'os', 'type'].map((k) => str((device as Record<string, unknown>)[k]))
+          : [];
       const known = parts.filter((p): p is string => p !== null);
       return [str(d.scope), known.length > 0 ? known.join(' · ') : null].filter((p) => p !== null).join(' · ') || 'Started';
     }

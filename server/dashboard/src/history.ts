@@ -89,13 +89,18 @@ export class HistoryPanel {
       render: (items, append) => this.renderEnded(items, append),
       emptyText: () => 'No ended sessions in this window',
       errorText: (err) => this.errorText(err),
-      after: (r) => setText(byId('history-count'), r === null ? '' : `${formatCount(r.count)} session${r.count === 1 ? '' : 's'}${r.more ? ' so far' : ''}`),
+      after: (r) =>
+        setText(
+          byId('history-count'),
+          r === null ? '' : `${formatCount(r.count)} session${r.count === 1 ? '' : 's'}${r.more ? ' so far' : ''}`,
+        ),
     });
     const eventsList = byId('events-list');
     this.events = new Pager<HistoryEvent>({
       state: byId('events-state'),
       more: byId('events-more', HTMLButtonElement),
-      render: (items, append) => renderEvents(eventsList, items, append, { withSession: true, onSession: (e) => this.openTimeline(subjectOf(e)) }),
+      render: (items, append) =>
+        renderEvents(eventsList, items, append, { withSession: true, onSession: (e) => this.openTimeline(subjectOf(e)) }),
       emptyText: () => 'No events in this window',
       errorText: (err) => this.errorText(err),
       after: (r) => setText(byId('events-count'), r === null ? '' : `${formatCount(r.count)}${r.more ? ' so far' : ''}`),
@@ -198,7 +203,12 @@ export class HistoryPanel {
    * The charts of the window: without a start, the 24 hours before its end; a moment
    * ("connected at") shows the hour around it. The username filter does not apply (the rollup is per project).
    */
-  private async loadCharts(from: number | undefined, to: number | undefined, now: number, project: { projectFilter?: string }): Promise<void> {
+  private async loadCharts(
+    from: number | undefined,
+    to: number | undefined,
+    now: number,
+    project: { projectFilter?: string },
+  ): Promise<void> {
     const seq = ++this.chartSeq;
     let end = to ?? now;
     let start = from ?? end - 24 * 3_600_000;
@@ -244,7 +254,11 @@ export class HistoryPanel {
         { 'data-session-id': s.id, class: s.id === selected ? 'is-selected' : null },
         h('td', { class: 'nowrap' }, h('time', { datetime: s.endedAt }, formatDateTime(s.endedAt))),
         h('td', { class: `reason is-${s.endReason}` }, endReasonText(s.endReason)),
-        h('th', { scope: 'row', class: 'h-user' }, h('button', { type: 'button', class: 'link-btn', title: `Timeline of session ${s.id}` }, s.username || 'anonymous')),
+        h(
+          'th',
+          { scope: 'row', class: 'h-user' },
+          h('button', { type: 'button', class: 'link-btn', title: `Timeline of session ${s.id}` }, s.username || 'anonymous'),
+        ),
         h('td', {}, s.project),
         h('td', { class: 'mono' }, s.clientAddress || '—'),
         h('td', { class: 'num', title: `Created ${formatDateTime(s.creationTime)}` }, formatDuration(s.uptime)),
@@ -259,7 +273,12 @@ export class HistoryPanel {
 }
 
 function endedSubject(s: EndedSessionInfo): TimelineSubject {
-  return { id: s.id, username: s.username, project: s.project, note: `ended ${formatDateTime(s.endedAt)}, ${endReasonText(s.endReason).toLowerCase()}` };
+  return {
+    id: s.id,
+    username: s.username,
+    project: s.project,
+    note: `ended ${formatDateTime(s.endedAt)}, ${endReasonText(s.endReason).toLowerCase()}`,
+  };
 }
 
 function subjectOf(e: HistoryEvent): TimelineSubject {

@@ -8,7 +8,17 @@
 import type { MethodResults, ParamsOf, SessionStats } from '@session-tracker/client';
 import type { FilterValues } from './filters.js';
 import { SessionStore, type Entry, type SortState } from './model.js';
-import { WINDOW_FIELDS, asSessionInfo, covers, fetchRange, filterParams, serverSort, widen, type Range, type WindowPage } from './window.js';
+import {
+  WINDOW_FIELDS,
+  asSessionInfo,
+  covers,
+  fetchRange,
+  filterParams,
+  serverSort,
+  widen,
+  type Range,
+  type WindowPage,
+} from './window.js';
 
 export type ListQuery = NonNullable<ParamsOf<'sessions.list'>>;
 export type ListPage = MethodResults['sessions.list'];

@@ -90,7 +90,13 @@ const totalsView = new TotalsView();
 
 const filters = new FiltersView(el.filtersForm, (values) => void applyFilters(values));
 
-const banner = new StaleBanner(byId('dashboard-view'), byId('stale-banner'), byId('stale-since'), byId('stale-elapsed'), byId('stale-status'));
+const banner = new StaleBanner(
+  byId('dashboard-view'),
+  byId('stale-banner'),
+  byId('stale-since'),
+  byId('stale-elapsed'),
+  byId('stale-status'),
+);
 
 /** What the dashboard knows of a session now: the followed one's feed, else the table's window. */
 function entryOf(id: string): Entry | undefined {
@@ -207,7 +213,9 @@ function renderState({ newState, oldState, code, reason }: StateChange): void {
   el.connection.dataset.state = newState;
   el.connectionText.textContent = text;
   el.reconnect.hidden = newState !== 'disconnected';
-  banner.setStatus(newState === 'connected' ? 'Reconnected, fetching the sessions…' : newState === 'connecting' ? 'Reconnecting…' : `${text}.`);
+  banner.setStatus(
+    newState === 'connected' ? 'Reconnected, fetching the sessions…' : newState === 'connecting' ? 'Reconnecting…' : `${text}.`,
+  );
   if (liveness.connection(newState, api.signedIn, Date.now())) renderLiveness();
 }
 

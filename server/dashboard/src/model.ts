@@ -27,7 +27,11 @@ export interface ClusterFields {
 
 export function clusterOf(info: SessionInfo): ClusterFields {
   const c = info as SessionInfo & ClusterFields;
-  return { node: typeof c.node === 'string' ? c.node : undefined, nodes: Array.isArray(c.nodes) ? c.nodes : undefined, confirmed: typeof c.confirmed === 'boolean' ? c.confirmed : undefined };
+  return {
+    node: typeof c.node === 'string' ? c.node : undefined,
+    nodes: Array.isArray(c.nodes) ? c.nodes : undefined,
+    confirmed: typeof c.confirmed === 'boolean' ? c.confirmed : undefined,
+  };
 }
 
 export interface StoreChanges {

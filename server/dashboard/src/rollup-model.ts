@@ -40,7 +40,13 @@ function metricOf(m: RollupMinute, metric: RollupMetric): number {
  * Series for the window [from, to]. In a bucket of several minutes, sessions take the
  * minute with the most (a peak is never averaged away), bytes add up.
  */
-export function rollupChart(minutes: readonly RollupMinute[], from: number, to: number, metric: RollupMetric, maxSeries = MAX_SERIES): RollupChart {
+export function rollupChart(
+  minutes: readonly RollupMinute[],
+  from: number,
+  to: number,
+  metric: RollupMetric,
+  maxSeries = MAX_SERIES,
+): RollupChart {
   const start = from - (from % MINUTE_MS);
   const spanMinutes = Math.max(1, Math.ceil((to - start) / MINUTE_MS));
   const bucketMs = Math.ceil(spanMinutes / MAX_POINTS) * MINUTE_MS;
@@ -73,6 +79,10 @@ export function rollupChart(minutes: readonly RollupMinute[], from: number, to: 
     }
     shown.push({ project: OTHER, values, rank: rankOf(values) });
   }
-  const series = shown.map((s) => ({ project: s.project, rank: s.rank, points: s.values.map((count, i) => ({ t: start + i * bucketMs, count })) }));
+  const series = shown.map((s) => ({
+    project: s.project,
+    rank: s.rank,
+    points: s.values.map((count, i) => ({ t: start + i * bucketMs, count })),
+  }));
   return { series, bucketMs, from: start, to };
 }

@@ -77,7 +77,15 @@ export class TableView {
     const headRow = h('tr');
     for (const col of COLUMNS) {
       // A column the server cannot sort by (the cluster's node) has a plain header.
-      const label = SERVER_SORT_FIELDS[col.key] === null ? col.label : h('button', { type: 'button', class: 'sort-btn', 'data-sort': col.key }, col.label, h('span', { class: 'sort-icon', 'aria-hidden': 'true' }));
+      const label =
+        SERVER_SORT_FIELDS[col.key] === null
+          ? col.label
+          : h(
+              'button',
+              { type: 'button', class: 'sort-btn', 'data-sort': col.key },
+              col.label,
+              h('span', { class: 'sort-icon', 'aria-hidden': 'true' }),
+            );
       const th = h('th', { scope: 'col', class: col.cls }, label);
       this.headers.set(col.key, th);
       headRow.append(th);

@@ -22,7 +22,9 @@ const MAX_NAME_IN_ERROR = 64;
 /** Checks an app method or push name (without `app.`); throws a TypeError naming the problem. */
 export function checkName(name: unknown, what: string): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new TypeError(`${what}: the name must be 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`);
+    throw new TypeError(
+      `${what}: the name must be 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`,
+    );
   }
   return name;
 }
@@ -38,7 +40,14 @@ function codedError(err: unknown): { code: number; message: string; data?: unkno
 }
 
 function sessionView(s: Session): AppSession {
-  return Object.freeze({ id: s.id, username: s.username, roles: Object.freeze([...s.roles]), authorized: s.loggedIn, project: s.project, scope: s.scope });
+  return Object.freeze({
+    id: s.id,
+    username: s.username,
+    roles: Object.freeze([...s.roles]),
+    authorized: s.loggedIn,
+    project: s.project,
+    scope: s.scope,
+  });
 }
 
 /** The app's handlers, and the dispatch of `app.*` calls that the router hands over. */
@@ -57,7 +66,8 @@ export class AppHandlers implements AppDispatch {
   /** Registers the handler of `app.<name>`; returns a function that removes it. */
   handle<P, R>(name: string, handler: AppHandler<P, R>, options: HandleOptions<P> = {}): () => void {
     checkName(name, 'handle');
-    if (isMethodName(name)) throw new TypeError(`handle: "${name}" is a tracker method; the SDK's call("${name}") would reach that one, choose another name`);
+    if (isMethodName(name))
+      throw new TypeError(`handle: "${name}" is a tracker method; the SDK's call("${name}") would reach that one, choose another name`);
     if (typeof handler !== 'function') throw new TypeError(`handle: the handler of "${name}" must be a function`);
     if (this.entries.has(name)) throw new TypeError(`handle: "${name}" already has a handler`);
     const entry: Entry = { handler: handler as AppHandler, schema: options.schema };
@@ -111,7 +121,10 @@ export class AppHandlers implements AppDispatch {
     } catch (err) {
       return this.thrown(conn, name, id, err);
     }
-    const response = new RawResponse(id, RawJson.of(text ?? 'null', [], () => '', ''));
+    const response = new RawResponse(
+      id,
+      RawJson.of(text ?? 'null', [], () => '', ''),
+    );
     const bytes = Buffer.byteLength(response.message.head) + 1;
     countReceived(conn.session, name, bytes);
     this.stats.answer(name, bytes, false);
@@ -121,7 +134,10 @@ export class AppHandlers implements AppDispatch {
   private thrown(conn: Connection, name: string, id: InboundId, err: unknown): Outcome {
     const coded = codedError(err);
     if (coded) return this.fail(conn, name, id, coded.code, coded.message, coded.data);
-    this.log.error({ err, method: `${APP_PREFIX}${name}`, sessionId: conn.session.id, username: conn.session.username }, 'app handler failed');
+    this.log.error(
+      { err, method: `${APP_PREFIX}${name}`, sessionId: conn.session.id, username: conn.session.username },
+      'app handler failed',
+    );
     return this.fail(conn, name, id, ErrorCode.Internal, 'Internal error');
   }
 

@@ -19,7 +19,8 @@ export function selectSockets(ctx: RpcServices, target: PushTarget): Peer[] {
   const t = target as Record<string, unknown>;
   if (t.sessionId !== undefined) {
     if (typeof t.sessionId !== 'string') throw new TypeError('push: target.sessionId must be a string');
-    if (t.usernameFilter !== undefined || t.projectFilter !== undefined) throw new TypeError('push: a target names a session or filters, not both');
+    if (t.usernameFilter !== undefined || t.projectFilter !== undefined)
+      throw new TypeError('push: a target names a session or filters, not both');
     const s = ctx.registry.get(t.sessionId);
     if (s === undefined) return [];
     if (t.pageId !== undefined) {
@@ -55,7 +56,8 @@ function socketsOf(s: Session): Peer[] {
 /** The notification text of a push, built once for every socket it goes to. */
 export function pushText(name: string, params: unknown): string {
   checkName(name, 'push');
-  const message = params === undefined ? { jsonrpc: '2.0', method: `${APP_PREFIX}${name}` } : { jsonrpc: '2.0', method: `${APP_PREFIX}${name}`, params };
+  const message =
+    params === undefined ? { jsonrpc: '2.0', method: `${APP_PREFIX}${name}` } : { jsonrpc: '2.0', method: `${APP_PREFIX}${name}`, params };
   return JSON.stringify(message);
 }
 

@@ -68,7 +68,14 @@ export function instrumentSocketIO(ctx: RpcServices, tickets: Tickets, trusted: 
     const attach = (auth: Record<string, unknown>): void => {
       const h = handshakeOf(raw.request);
       const now = Date.now();
-      const found = sessionFor(ctx, tickets, trusted, { ticket: str(auth.sessionTicket), project: str(auth.project) ?? h.project, scope: str(auth.scope) ?? h.scope }, raw.request, now);
+      const found = sessionFor(
+        ctx,
+        tickets,
+        trusted,
+        { ticket: str(auth.sessionTicket), project: str(auth.project) ?? h.project, scope: str(auth.scope) ?? h.scope },
+        raw.request,
+        now,
+      );
       session = found.session;
       conn = new TrackedConnection(engineShim(raw), found.session, ctx);
       ctx.registry.attach(found.session, conn);

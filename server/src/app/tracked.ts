@@ -59,14 +59,22 @@ export function handshakeOf(req: IncomingMessage): AppHandshake {
 }
 
 /** The session a ticket names (it is used up), else a new session of its own. */
-export function sessionFor(ctx: RpcServices, tickets: Tickets, trusted: BlockList | undefined, h: AppHandshake, req: IncomingMessage, now: number): { session: Session; joined: boolean } {
+export function sessionFor(
+  ctx: RpcServices,
+  tickets: Tickets,
+  trusted: BlockList | undefined,
+  h: AppHandshake,
+  req: IncomingMessage,
+  now: number,
+): { session: Session; joined: boolean } {
   const named = tickets.take(h.ticket);
   let session: Session | undefined = named === undefined ? undefined : ctx.registry.get(named);
   const joined = session !== undefined && !session.ended;
   if (!joined) {
     const asked = h.project ?? DEFAULTS.project;
     const project = isValidProject(asked) ? asked : DEFAULTS.project;
-    if (project !== asked) ctx.log.warn({ event: 'track.project', project: asked.slice(0, 140) }, 'tracked socket: invalid ?project=, using the default');
+    if (project !== asked)
+      ctx.log.warn({ event: 'track.project', project: asked.slice(0, 140) }, 'tracked socket: invalid ?project=, using the default');
     const scope = h.scope ?? DEFAULTS.scope;
     session = ctx.registry.open(
       {
@@ -97,7 +105,13 @@ export function countOutbound(ctx: RpcServices, s: Session, bytes: number): void
 }
 
 /** Hands an app socket to a session: the one its ticket names, else a session of its own. */
-export function trackSocket(ctx: RpcServices, tickets: Tickets, trusted: BlockList | undefined, ws: WebSocket, req: IncomingMessage): TrackedSocket {
+export function trackSocket(
+  ctx: RpcServices,
+  tickets: Tickets,
+  trusted: BlockList | undefined,
+  ws: WebSocket,
+  req: IncomingMessage,
+): TrackedSocket {
   const now = Date.now();
   const { session: s, joined } = sessionFor(ctx, tickets, trusted, handshakeOf(req), req, now);
   if (ws.readyState !== 1) return { sessionId: s.id, joined };

@@ -54,9 +54,8 @@ export class Authenticator {
     if (token.split('.').length !== 3) throw badToken('not the admin token and not a JWT');
     if (!this.secret && !this.publicKey) throw badToken('JWT logins are not configured on this server');
     const payload = await this.verify(token);
-    const username = typeof payload.preferred_username === 'string' && payload.preferred_username !== ''
-      ? payload.preferred_username
-      : payload.sub;
+    const username =
+      typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub;
     if (!username) throw badToken('the token names no user (preferred_username or sub)');
     const roles = readRoles(payload.roles);
     const isAdmin = roles.some((r) => this.opts.adminRoles.includes(r));

@@ -10,7 +10,8 @@ export function claimedUsername(token: string): string {
   if (token.length > LIMITS.tokenMaxLength) return '';
   try {
     const payload = decodeJwt(token);
-    const name = typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub;
+    const name =
+      typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub;
     return typeof name === 'string' ? name.slice(0, 256) : '';
   } catch {
     return '';

@@ -119,10 +119,12 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
   });
   if (values.help) return void out.write(ADMIN_HELP);
   const format = values.format ?? 'table';
-  if (!['table', 'json', 'csv', 'dataset'].includes(format)) throw new CliError(EXIT.usage, `--format must be table, json, csv or dataset, got "${format}"`);
+  if (!['table', 'json', 'csv', 'dataset'].includes(format))
+    throw new CliError(EXIT.usage, `--format must be table, json, csv or dataset, got "${format}"`);
   if (values.watch && format === 'dataset') throw new CliError(EXIT.usage, '--watch works with table, json and csv');
   const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined;
-  if (paged && (values.watch || format === 'dataset')) throw new CliError(EXIT.usage, '--fields, --sort and --limit work with table, json and csv, without --watch');
+  if (paged && (values.watch || format === 'dataset'))
+    throw new CliError(EXIT.usage, '--fields, --sort and --limit work with table, json and csv, without --watch');
   const listing = listOptionsOf(values);
   const client = await connect(connectionOf(values, env));
   const filters = filtersOf(values);
@@ -139,8 +141,12 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
 }
 
 function listOptionsOf(values: { fields?: string | undefined; sort?: string | undefined; limit?: string | undefined }): ListOptions {
-  const fields = values.fields?.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
-  if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) throw new CliError(EXIT.usage, `--limit must be a whole number of sessions, 1 or more, got "${values.limit}"`);
+  const fields = values.fields
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter((f) => f.length > 0);
+  if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit))
+    throw new CliError(EXIT.usage, `--limit must be a whole number of sessions, 1 or more, got "${values.limit}"`);
   // Fields and sort are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
   return { fields, sort: values.sort ?? 'creationTime', limit: values.limit === undefined ? undefined : Number(values.limit) };
 }
@@ -152,7 +158,12 @@ function render(list: readonly SessionInfo[], format: string): string {
 }
 
 /** Redraws on every change of a live feed (the SDK subscribes again after a reconnect). Ends on SIGINT/SIGTERM. */
-async function watch(client: SessionTrackerClient, filters: ReturnType<typeof filtersOf>, format: string, out: NodeJS.WritableStream): Promise<void> {
+async function watch(
+  client: SessionTrackerClient,
+  filters: ReturnType<typeof filtersOf>,
+  format: string,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   const tty = (out as NodeJS.WriteStream).isTTY === true;
   const feed = client.sessionFeed(filters);
   const draw = () => {
@@ -174,7 +185,10 @@ async function watch(client: SessionTrackerClient, filters: ReturnType<typeof fi
 }
 
 export async function statsCommand(args: string[], out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<void> {
-  const { values } = parseArgs({ args, options: { ...COMMON, user: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, user: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
+  });
   if (values.help) return void out.write(ADMIN_HELP);
   const client = await connect(connectionOf(values, env));
   try {

@@ -64,8 +64,23 @@ export function csvCell(v: unknown): string {
 }
 
 export const CSV_FIELDS = [
-  'id', 'username', 'project', 'sessionScope', 'clientAddress', 'userAgent', 'uptime', 'lastComm', 'activePages',
-  'pageIds', 'recentBytesSent', 'totalBytesSent', 'totalBytesReceived', 'messagesSent', 'authorized', 'state', 'creationTime',
+  'id',
+  'username',
+  'project',
+  'sessionScope',
+  'clientAddress',
+  'userAgent',
+  'uptime',
+  'lastComm',
+  'activePages',
+  'pageIds',
+  'recentBytesSent',
+  'totalBytesSent',
+  'totalBytesReceived',
+  'messagesSent',
+  'authorized',
+  'state',
+  'creationTime',
 ] as const;
 
 export function formatCsv(sessions: readonly SessionInfo[]): string {

@@ -57,7 +57,10 @@ function csv(header: readonly string[], rows: unknown[][]): string {
 }
 
 /** Every page up to `limit` rows (the server pages; the CLI follows `next`). */
-async function collect<T>(page: (cursor: string | null, size: number) => Promise<{ items: T[]; next: string | null }>, limit: number | undefined): Promise<T[]> {
+async function collect<T>(
+  page: (cursor: string | null, size: number) => Promise<{ items: T[]; next: string | null }>,
+  limit: number | undefined,
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null = null;
   do {
@@ -69,13 +72,40 @@ async function collect<T>(page: (cursor: string | null, size: number) => Promise
   return out;
 }
 
-const SESSION_CSV = ['endedAt', 'endReason', 'id', 'username', 'project', 'clientAddress', 'sessionScope', 'creationTime', 'uptime', 'totalBytesSent', 'totalBytesReceived', 'messagesSent'] as const;
+const SESSION_CSV = [
+  'endedAt',
+  'endReason',
+  'id',
+  'username',
+  'project',
+  'clientAddress',
+  'sessionScope',
+  'creationTime',
+  'uptime',
+  'totalBytesSent',
+  'totalBytesReceived',
+  'messagesSent',
+] as const;
 
 export function renderHistory(list: readonly EndedSessionInfo[], format: 'table' | 'json' | 'csv'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
-  if (format === 'csv') return csv(SESSION_CSV, list.map((s) => SESSION_CSV.map((f) => s[f])));
+  if (format === 'csv')
+    return csv(
+      SESSION_CSV,
+      list.map((s) => SESSION_CSV.map((f) => s[f])),
+    );
   const header = ['ENDED', 'REASON', 'ID', 'USER', 'PROJECT', 'ADDRESS', 'LASTED', 'SENT', 'RECEIVED'];
-  const rows = list.map((s) => [s.endedAt, s.endReason, s.id, s.username, s.project, s.clientAddress, humanDuration(s.uptime), humanBytes(s.totalBytesSent), humanBytes(s.totalBytesReceived)]);
+  const rows = list.map((s) => [
+    s.endedAt,
+    s.endReason,
+    s.id,
+    s.username,
+    s.project,
+    s.clientAddress,
+    humanDuration(s.uptime),
+    humanBytes(s.totalBytesSent),
+    humanBytes(s.totalBytesReceived),
+  ]);
   return table(header, rows, new Set(['LASTED', 'SENT', 'RECEIVED']), 'session');
 }
 
@@ -83,7 +113,11 @@ const EVENT_CSV = ['at', 'type', 'sessionId', 'username', 'project', 'clientAddr
 
 export function renderEvents(list: readonly HistoryEvent[], format: 'table' | 'json' | 'csv'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
-  if (format === 'csv') return csv(EVENT_CSV, list.map((e) => EVENT_CSV.map((f) => e[f])));
+  if (format === 'csv')
+    return csv(
+      EVENT_CSV,
+      list.map((e) => EVENT_CSV.map((f) => e[f])),
+    );
   const header = ['AT', 'TYPE', 'USER', 'PROJECT', 'SESSION', 'ADDRESS', 'DETAIL'];
   const rows = list.map((e) => [e.at, e.type, e.username, e.project, e.sessionId, e.clientAddress, JSON.stringify(e.detail)]);
   return table(header, rows, new Set(), 'event');
@@ -92,7 +126,16 @@ export function renderEvents(list: readonly HistoryEvent[], format: 'table' | 'j
 export async function historyCommand(args: string[], out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON, since: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, user: { type: 'string' }, project: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } },
+    options: {
+      ...COMMON,
+      since: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      user: { type: 'string' },
+      project: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+    },
   });
   if (values.help) return void out.write(HISTORY_HELP);
   const format = formatOf(values.format);
@@ -114,18 +157,37 @@ export async function historyCommand(args: string[], out: NodeJS.WritableStream,
 export async function eventsCommand(args: string[], out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON, since: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, user: { type: 'string' }, session: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } },
+    options: {
+      ...COMMON,
+      since: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      user: { type: 'string' },
+      session: { type: 'string' },
+      type: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+    },
   });
   if (values.help) return void out.write(HISTORY_HELP);
   const format = formatOf(values.format);
   const limit = limitOf(values.limit);
   const window = windowOf(values);
-  const types = values.type?.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = values.type
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const wrong = types?.filter((t) => !(HISTORY_EVENT_TYPES as readonly string[]).includes(t));
-  if (wrong && wrong.length > 0) throw new CliError(EXIT.usage, `--type: unknown event type ${wrong.join(', ')}; known: ${HISTORY_EVENT_TYPES.join(', ')}`);
+  if (wrong && wrong.length > 0)
+    throw new CliError(EXIT.usage, `--type: unknown event type ${wrong.join(', ')}; known: ${HISTORY_EVENT_TYPES.join(', ')}`);
   const client = await connect(connectionOf(values, env));
   try {
-    const query = { ...window, usernameFilter: values.user ?? null, ...(values.session ? { sessionId: values.session } : {}), ...(types ? { types: types as HistoryEventType[] } : {}) };
+    const query = {
+      ...window,
+      usernameFilter: values.user ?? null,
+      ...(values.session ? { sessionId: values.session } : {}),
+      ...(types ? { types: types as HistoryEventType[] } : {}),
+    };
     const list = await collect(async (cursor, size) => {
       const r = await client.sessionEvents({ ...query, cursor, limit: size }).catch(rpcFailure);
       return { items: r.events, next: r.next };

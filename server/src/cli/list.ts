@@ -21,7 +21,11 @@ const PAGE = 1_000;
 type Listed = Partial<SessionInfo> & { id: string };
 
 /** Every page the options ask for, cut to `limit` sessions in all. */
-async function* pages(client: SessionTrackerClient, filters: { usernameFilter: string | null; projectFilter: string | null }, o: ListOptions): AsyncGenerator<Listed[]> {
+async function* pages(
+  client: SessionTrackerClient,
+  filters: { usernameFilter: string | null; projectFilter: string | null },
+  o: ListOptions,
+): AsyncGenerator<Listed[]> {
   const params: ListSessionsParams = {
     ...filters,
     sort: o.sort as SortSpec,
@@ -45,7 +49,13 @@ async function* pages(client: SessionTrackerClient, filters: { usernameFilter: s
   }
 }
 
-export async function printList(client: SessionTrackerClient, filters: { usernameFilter: string | null; projectFilter: string | null }, format: string, o: ListOptions, out: NodeJS.WritableStream): Promise<void> {
+export async function printList(
+  client: SessionTrackerClient,
+  filters: { usernameFilter: string | null; projectFilter: string | null },
+  format: string,
+  o: ListOptions,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   if (format === 'json') {
     // Exactly JSON.stringify(list, null, 2), written a page at a time.
     let n = 0;
@@ -73,7 +83,11 @@ function fieldsTable(sessions: readonly Listed[], columns: readonly string[]): s
   const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const rows = sessions.map((s) => columns.map((c) => cell((s as Record<string, unknown>)[c])));
   const widths = columns.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[line(columns), ...rows.map(line), `${sessions.length} session${sessions.length === 1 ? '' : 's'}`].join('\n')}\n`;
 }
 

@@ -26,7 +26,12 @@ export interface ClusterBackend {
   /** session.self: the session as its client sees it, with every part other nodes hold of it. */
   self(session: Session): SessionInfo | Promise<SessionInfo>;
   /** getSessionInfo over every node: `local` is this node's sessions, already filtered. */
-  sessionList(filters: ClusterFilters, local: readonly Session[], dataset: boolean, timeoutMs: number): RawJson | Dataset | Promise<RawJson | Dataset>;
+  sessionList(
+    filters: ClusterFilters,
+    local: readonly Session[],
+    dataset: boolean,
+    timeoutMs: number,
+  ): RawJson | Dataset | Promise<RawJson | Dataset>;
   /** getSessionStats over every node (`local` as for sessionList). */
   sessionStats(filters: ClusterFilters, local: readonly Session[], timeoutMs: number): SessionStats | Promise<SessionStats>;
   /** Parts held by the other nodes (and Redis) that a query needs, as views ready to print. */
@@ -34,7 +39,14 @@ export interface ClusterBackend {
   /** The same as part records (a live feed's mirror keeps and re-merges them). */
   remoteParts(filters: ClusterFilters, timeoutMs: number): Promise<RemoteParts>;
   /** sessions.list: one page over every node (`registry` is this node's sessions). */
-  sessionPage(registry: SessionRegistry, filters: ClusterFilters, q: ListQuery, user: Filter, project: Filter, timeoutMs: number): RawJson | Promise<RawJson>;
+  sessionPage(
+    registry: SessionRegistry,
+    filters: ClusterFilters,
+    q: ListQuery,
+    user: Filter,
+    project: Filter,
+    timeoutMs: number,
+  ): RawJson | Promise<RawJson>;
   /** Other nodes' parts of one session (from Redis, as seen now), and which nodes beat. */
   partsOf(sid: string): Promise<{ parts: PartRecord[]; beating: ReadonlySet<string> }>;
   /** What Redis holds of one node's parts of `sids` (undefined: Redis out of reach). */

@@ -91,7 +91,9 @@ export class ChangeStream {
   /** Sessions ended cluster-wide (by timeout, reaping or an admin). */
   ended(sids: readonly string[]): void {
     if (sids.length === 0) return;
-    void this.command.publish(this.keys.changes, nodeMessageText({ type: 'ended', node: this.nodeId, sids: [...sids] })).catch((err: unknown) => this.trouble(err));
+    void this.command
+      .publish(this.keys.changes, nodeMessageText({ type: 'ended', node: this.nodeId, sids: [...sids] }))
+      .catch((err: unknown) => this.trouble(err));
   }
 
   /** Tells this node's listeners (membership moves, resyncs). */

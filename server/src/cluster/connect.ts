@@ -35,11 +35,15 @@ export async function connectRedis(url: string): Promise<{ command: RedisClient;
   const m = /^(redis\+sentinel|redis\+cluster):\/\/(?:([^:@/]*):?([^@/]*)@)?([^/]+)(?:\/([^/]+))?(?:\/(\d+))?$/.exec(url);
   let command: RedisClient;
   if (!m) {
-    if (!/^rediss?:\/\//.test(url)) throw new RangeError(`redis: unsupported URL "${url}" (redis://, rediss://, redis+sentinel://, redis+cluster://)`);
+    if (!/^rediss?:\/\//.test(url))
+      throw new RangeError(`redis: unsupported URL "${url}" (redis://, rediss://, redis+sentinel://, redis+cluster://)`);
     command = new Redis(url, COMMON);
   } else {
     const [, scheme, user, password, list = '', name, db] = m;
-    const auth = { ...(user ? { username: decodeURIComponent(user) } : {}), ...(password ? { password: decodeURIComponent(password) } : {}) };
+    const auth = {
+      ...(user ? { username: decodeURIComponent(user) } : {}),
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+    };
     if (scheme === 'redis+sentinel') {
       if (!name) throw new RangeError('redis+sentinel:// needs the master name: redis+sentinel://host:port/mymaster');
       command = new Redis({ ...COMMON, ...auth, sentinels: hosts(list), name, db: db ? Number(db) : 0 });

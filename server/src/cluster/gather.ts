@@ -51,7 +51,12 @@ export class Gatherer {
    * maybe held by several nodes): each node holding an unretired matching part counted it once.
    * -1 when Redis could not say in time (the total may then count some sessions twice).
    */
-  async countedTwice(sids: ReadonlySet<string>, counting: ReadonlySet<string>, keep: (p: PartRecord) => boolean, budgetMs: number): Promise<number> {
+  async countedTwice(
+    sids: ReadonlySet<string>,
+    counting: ReadonlySet<string>,
+    keep: (p: PartRecord) => boolean,
+    budgetMs: number,
+  ): Promise<number> {
     if (sids.size === 0 || !this.d.ready()) return 0;
     try {
       const all = await deadline(Promise.all([...sids].map((sid) => this.d.store.sessionParts(sid))), budgetMs, 'joined parts');
@@ -138,7 +143,8 @@ export class Gatherer {
     if (retiredRead && retiredRead.length > 0) {
       const have = new Set(items.map((x) => `${x.sid}\n${x.node}`));
       for (const p of retiredRead) {
-        if (!have.has(`${p.sid}\n${p.node}`)) items.push(stored(this.seen(p), !unconfirmedNodes.includes(p.node), this.d.members.alive.has(p.node)));
+        if (!have.has(`${p.sid}\n${p.node}`))
+          items.push(stored(this.seen(p), !unconfirmedNodes.includes(p.node), this.d.members.alive.has(p.node)));
       }
     }
     return { items, unconfirmedNodes, degraded, answered };

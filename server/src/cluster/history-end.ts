@@ -8,7 +8,11 @@ import type { EndedRecord, EventRecord } from '../history/store.js';
  * counters of every node add up, the latest login names the user (as in a live merged view).
  * The row is shaped like a single node's (no node fields), so both read the same.
  */
-export function clusterEnd(parts: readonly PartRecord[], endReason: EndReason, now: number): { event: EventRecord; ended: EndedRecord } | undefined {
+export function clusterEnd(
+  parts: readonly PartRecord[],
+  endReason: EndReason,
+  now: number,
+): { event: EventRecord; ended: EndedRecord } | undefined {
   // Every part counts as not beating: the session has no live part left.
   const merged = mergeParts(parts, new Set(), now, () => false)[0];
   if (merged === undefined) return undefined;
@@ -31,7 +35,13 @@ export function clusterEnd(parts: readonly PartRecord[], endReason: EndReason, n
     username: info.username,
     project: info.project,
     clientAddress: info.clientAddress,
-    detail: { reason: endReason, uptimeMs: now - createdAt, totalBytesSent: info.totalBytesSent, totalBytesReceived: info.totalBytesReceived, messagesSent: info.messagesSent },
+    detail: {
+      reason: endReason,
+      uptimeMs: now - createdAt,
+      totalBytesSent: info.totalBytesSent,
+      totalBytesReceived: info.totalBytesReceived,
+      messagesSent: info.messagesSent,
+    },
   };
   return { event, ended };
 }

@@ -116,13 +116,30 @@ export function matchingJoined(registry: SessionRegistry, joined: ReadonlySet<st
  * This node's answer: a head line `{"count","keys","joined"}`, then its parts as encodeViews
  * lines. `joined` lets the asker count a session with parts on several nodes once.
  */
-export function answerList(registry: SessionRegistry, node: string, filters: ClusterFilters, spec: ListSpec, now: number, joined: ReadonlySet<string>): string {
+export function answerList(
+  registry: SessionRegistry,
+  node: string,
+  filters: ClusterFilters,
+  spec: ListSpec,
+  now: number,
+  joined: ReadonlySet<string>,
+): string {
   const order = parseOrder(spec.sort);
   const user = compileFilter('usernameFilter', filters.usernameFilter);
   const project = compileFilter('projectFilter', filters.projectFilter);
   const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want });
-  const head = JSON.stringify({ count: page.total, keys: page.items.map((e) => e.key), joined: matchingJoined(registry, joined, user, project) });
-  return `${head}\n${encodeViews(viewsOfSessions(page.items.map((e) => e.item), node, now))}`;
+  const head = JSON.stringify({
+    count: page.total,
+    keys: page.items.map((e) => e.key),
+    joined: matchingJoined(registry, joined, user, project),
+  });
+  return `${head}\n${encodeViews(
+    viewsOfSessions(
+      page.items.map((e) => e.item),
+      node,
+      now,
+    ),
+  )}`;
 }
 
 /** Reads answerList's text (a malformed answer counts nothing and lists nothing). */
@@ -148,9 +165,21 @@ export function decodeList(body: string): { count: number; views: ListedView[]; 
 }
 
 /** This node's own first parts, with their sort values, for the merge. */
-export function localListed(registry: SessionRegistry, node: string, order: Order, user: Filter, project: Filter, spec: ListSpec, now: number): { count: number; views: ListedView[] } {
+export function localListed(
+  registry: SessionRegistry,
+  node: string,
+  order: Order,
+  user: Filter,
+  project: Filter,
+  spec: ListSpec,
+  now: number,
+): { count: number; views: ListedView[] } {
   const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want });
-  const views: ListedView[] = viewsOfSessions(page.items.map((e) => e.item), node, now);
+  const views: ListedView[] = viewsOfSessions(
+    page.items.map((e) => e.item),
+    node,
+    now,
+  );
   views.forEach((v, i) => {
     v.key = (page.items[i] as { key: SortKey }).key;
   });
@@ -169,7 +198,15 @@ export interface MergedRow {
  * silent nodes (without). `counted`: the matches the nodes counted (each session once); a
  * session only Redis gave is added here.
  */
-export function mergeListed(views: readonly ListedView[], counted: number, order: Order, user: Filter, project: Filter, req: PageRequest, now: number): Page<MergedRow> & { total: number } {
+export function mergeListed(
+  views: readonly ListedView[],
+  counted: number,
+  order: Order,
+  user: Filter,
+  project: Filter,
+  req: PageRequest,
+  now: number,
+): Page<MergedRow> & { total: number } {
   const bySid = new Map<string, ListedView[]>();
   for (const v of views) {
     const g = bySid.get(v.sid);
@@ -199,7 +236,13 @@ export function mergeListed(views: readonly ListedView[], counted: number, order
     const key = order.immutable && known !== undefined ? known : INFO_KEYS[order.field](merged, now);
     rows.push({ sid: first.sid, key, json: JSON.stringify(merged) });
   }
-  const page = selectPage(rows, (r) => r.key, (r) => r.sid, () => true, req);
+  const page = selectPage(
+    rows,
+    (r) => r.key,
+    (r) => r.sid,
+    () => true,
+    req,
+  );
   return { items: page.items.map((e) => e.item), more: page.more, total };
 }
 
@@ -208,14 +251,40 @@ export function mergeListed(views: readonly ListedView[], counted: number, order
  * (`remote`), merged per session here; nothing gathers the whole cluster. The answer also says
  * who answered, as getSessionStats does: a list missing a node's sessions says so.
  */
-export function clusterPage(registry: SessionRegistry, node: string, remote: RemoteList, q: ListQuery, user: Filter, project: Filter, now: number): RawJson {
+export function clusterPage(
+  registry: SessionRegistry,
+  node: string,
+  remote: RemoteList,
+  q: ListQuery,
+  user: Filter,
+  project: Filter,
+  now: number,
+): RawJson {
   const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };
   const local = localListed(registry, node, q.order, user, project, spec, now);
-  const page = mergeListed([...local.views, ...remote.views], local.count + remote.count - remote.duplicates, q.order, user, project, { order: q.order, after: q.after, skip: q.skip, limit: q.limit }, now);
+  const page = mergeListed(
+    [...local.views, ...remote.views],
+    local.count + remote.count - remote.duplicates,
+    q.order,
+    user,
+    project,
+    { order: q.order, after: q.after, skip: q.skip, limit: q.limit },
+    now,
+  );
   const last = page.items[page.items.length - 1];
   const next = page.more && last ? encodeCursor(q.order, { key: last.key, id: last.sid }) : null;
   const fields = q.fields;
   const render = fields === undefined ? (json: string) => json : (json: string) => pickFields(JSON.parse(json) as object, fields);
-  const status: ClusterStatus = { node, nodes: [node, ...remote.answered], unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded };
-  return RawJson.of('{"sessions":[', page.items, (r) => render(r.json), `${listTail(page.total, next).slice(0, -1)},"cluster":${JSON.stringify(status)}}`);
+  const status: ClusterStatus = {
+    node,
+    nodes: [node, ...remote.answered],
+    unconfirmed: remote.unconfirmedNodes,
+    degraded: remote.degraded,
+  };
+  return RawJson.of(
+    '{"sessions":[',
+    page.items,
+    (r) => render(r.json),
+    `${listTail(page.total, next).slice(0, -1)},"cluster":${JSON.stringify(status)}}`,
+  );
 }

@@ -24,7 +24,16 @@ export class LoginPropagation {
   ) {}
 
   publish(s: Session): Promise<unknown> {
-    const msg = nodeMessageText({ type: 'login', sid: s.id, from: this.nodeId, username: s.username, roles: s.roles, loggedIn: s.loggedIn, isAdmin: s.isAdmin, loginAt: s.loginAt });
+    const msg = nodeMessageText({
+      type: 'login',
+      sid: s.id,
+      from: this.nodeId,
+      username: s.username,
+      roles: s.roles,
+      loggedIn: s.loggedIn,
+      isAdmin: s.isAdmin,
+      loginAt: s.loginAt,
+    });
     return this.command.publish(this.keys.logins, msg);
   }
 

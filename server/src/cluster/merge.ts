@@ -92,7 +92,12 @@ export function mergeInfos(group: readonly { info: SessionInfo; facts: PartFacts
  * Merges part records into views, one per session, in creation order. Parts of nodes in
  * `unconfirmed` came from Redis; parts of nodes that are not `beating` are dead ones.
  */
-export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySet<string>, now: number, beating: (node: string) => boolean = () => true): ClusterSessionInfo[] {
+export function mergeParts(
+  parts: readonly PartRecord[],
+  unconfirmed: ReadonlySet<string>,
+  now: number,
+  beating: (node: string) => boolean = () => true,
+): ClusterSessionInfo[] {
   const bySid = new Map<string, PartRecord[]>();
   for (const p of parts) {
     const list = bySid.get(p.sid);
@@ -102,7 +107,12 @@ export function mergeParts(parts: readonly PartRecord[], unconfirmed: ReadonlySe
   const out: ClusterSessionInfo[] = [];
   for (const group of bySid.values()) {
     const facts = (p: PartRecord): PartFacts => ({ ...p, confirmed: !unconfirmed.has(p.node), beating: beating(p.node) });
-    out.push(mergeInfos(group.map((p) => ({ info: partInfo(p, now), facts: facts(p) })), now));
+    out.push(
+      mergeInfos(
+        group.map((p) => ({ info: partInfo(p, now), facts: facts(p) })),
+        now,
+      ),
+    );
   }
   out.sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.id.localeCompare(b.id));
   return out;

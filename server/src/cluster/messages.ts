@@ -23,7 +23,13 @@ const action = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('close'), sid: z.string(), message: z.string() }),
   z.object({ kind: z.literal('closePage'), sid: z.string(), pageId: z.string(), message: z.string() }),
   z.object({ kind: z.literal('send'), sid: z.string(), type: z.string(), payload: z.unknown().optional(), pageId: z.string().optional() }),
-  z.object({ kind: z.literal('push'), sid: z.string(), target: z.record(z.string(), z.string().nullish()), name: z.string(), text: z.string() }),
+  z.object({
+    kind: z.literal('push'),
+    sid: z.string(),
+    target: z.record(z.string(), z.string().nullish()),
+    name: z.string(),
+    text: z.string(),
+  }),
 ]);
 
 const nodeMessage = z.discriminatedUnion('type', [
@@ -49,7 +55,12 @@ const nodeMessage = z.discriminatedUnion('type', [
   /** A node's answer to a query: the body follows the message's line, or waits under `key`. */
   z.object({ version, type: z.literal('queryReply'), id: z.string(), node: z.string(), key: z.string().optional() }),
   /** A node's answer to an action. */
-  z.object({ version, type: z.literal('actionReply'), id: z.string(), reply: z.object({ node: z.string(), found: z.boolean(), delivered: z.number() }) }),
+  z.object({
+    version,
+    type: z.literal('actionReply'),
+    id: z.string(),
+    reply: z.object({ node: z.string(), found: z.boolean(), delivered: z.number() }),
+  }),
   /** A node's part writes (each part checked on its own by records.ts isPart). */
   z.object({ version, type: z.literal('parts'), node: z.string(), parts: z.array(z.unknown()) }),
   /** Sessions ended cluster-wide. */
@@ -87,13 +98,19 @@ export function parseNodeMessage(text: string, log: Logger, channel: string): No
   try {
     value = JSON.parse(text);
   } catch (err) {
-    log.warn({ event: 'cluster.message', channel, problem: err instanceof Error ? err.message : String(err) }, 'cluster message dropped: not JSON');
+    log.warn(
+      { event: 'cluster.message', channel, problem: err instanceof Error ? err.message : String(err) },
+      'cluster message dropped: not JSON',
+    );
     return undefined;
   }
   const seen = typeof value === 'object' && value !== null ? (value as { version?: unknown }).version : undefined;
   if (seen !== NODE_MESSAGE_VERSION) {
     // A node of another version (a rolling upgrade): expected for a while, so not a warning.
-    log.debug({ event: 'cluster.message', channel, version: seen }, `cluster message dropped: version ${String(seen)}, this node speaks ${NODE_MESSAGE_VERSION}`);
+    log.debug(
+      { event: 'cluster.message', channel, version: seen },
+      `cluster message dropped: version ${String(seen)}, this node speaks ${NODE_MESSAGE_VERSION}`,
+    );
     return undefined;
   }
   const parsed = nodeMessage.safeParse(value);

@@ -28,7 +28,8 @@ export class PartMirror {
       const old = byNode.get(p.node);
       if (old && old.flushedAt > p.flushedAt) continue; // an older write arriving late
       byNode.set(p.node, p);
-      if (!old || old.rev !== p.rev || old.messagesSent !== p.messagesSent || old.state !== p.state || old.loginAt !== p.loginAt) moved.add(p.sid);
+      if (!old || old.rev !== p.rev || old.messagesSent !== p.messagesSent || old.state !== p.state || old.loginAt !== p.loginAt)
+        moved.add(p.sid);
     }
   }
 

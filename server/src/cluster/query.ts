@@ -18,7 +18,12 @@ export interface ClusterAnswer {
  * A query over the whole cluster: this node's sessions fresh, the others' from their nodes
  * (or, for slow and dead nodes, from Redis, flagged unconfirmed), merged per session.
  */
-export async function clusterSessions(cluster: ClusterBackend, filters: ClusterFilters, local: readonly Session[], timeoutMs: number): Promise<ClusterAnswer> {
+export async function clusterSessions(
+  cluster: ClusterBackend,
+  filters: ClusterFilters,
+  local: readonly Session[],
+  timeoutMs: number,
+): Promise<ClusterAnswer> {
   const remote = await cluster.remoteViews(filters, timeoutMs);
   const now = Date.now();
   const node = cluster.nodeId;

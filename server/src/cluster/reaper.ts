@@ -40,7 +40,11 @@ export class Reaper {
       const { ended, retired, forgotten } = await store.reapNode(n, now, this.o.nodeTtlMs);
       stream.ended(ended);
       this.o.writer.announceRetired(retired);
-      if (retired.length > 0) log.info({ event: 'cluster.retired', node: n, parts: retired.length }, "dead node's parts of sessions that live on elsewhere retired");
+      if (retired.length > 0)
+        log.info(
+          { event: 'cluster.retired', node: n, parts: retired.length },
+          "dead node's parts of sessions that live on elsewhere retired",
+        );
       if (forgotten) log.info({ event: 'cluster.reaped', node: n }, 'dead node reaped');
     }
     const { ended, retired } = await store.reapRetired(now);

@@ -52,7 +52,13 @@ export function asSeen(p: PartRecord, isAlive: (node: string) => boolean): PartR
 export function isPart(v: unknown): v is PartRecord {
   if (typeof v !== 'object' || v === null) return false;
   const p = v as Partial<PartRecord>;
-  return typeof p.sid === 'string' && typeof p.node === 'string' && typeof p.project === 'string' && Array.isArray(p.pages) && typeof p.createdAt === 'number';
+  return (
+    typeof p.sid === 'string' &&
+    typeof p.node === 'string' &&
+    typeof p.project === 'string' &&
+    Array.isArray(p.pages) &&
+    typeof p.createdAt === 'number'
+  );
 }
 
 /** Reads a record from Redis or another node; undefined for anything malformed. */
@@ -76,9 +82,10 @@ export function prefilter(f: ClusterFilters): (p: { username: string; project: s
 /** Reads a 'parts' reply: one record per line. */
 export function decodeParts(body: string): PartRecord[] {
   const out: PartRecord[] = [];
-  if (body) for (const line of body.split('\n')) {
-    const p = parsePart(line);
-    if (p) out.push(p);
-  }
+  if (body)
+    for (const line of body.split('\n')) {
+      const p = parsePart(line);
+      if (p) out.push(p);
+    }
   return out;
 }

@@ -42,7 +42,6 @@ export interface RedisBackendOptions {
   sessionEnded?: SessionEndSink;
 }
 
-
 /** Claims whose join never came (the socket went first) are forgotten past this many. */
 const CARRIED_MAX = 1_000;
 
@@ -98,7 +97,16 @@ export class RedisBackend implements ClusterBackend {
     this.members = new Membership(command, this.keys, o.nodeId, o.nodeTtlMs, (alive) => this.stream.emit({ kind: 'nodes', alive }));
     this.logins = new LoginPropagation(command, this.keys, o.nodeId, o.registry);
     const { registry, log } = o;
-    this.writer = new PartWriter({ command, keys: this.keys, nodeId: o.nodeId, registry, store: this.store, stream: this.stream, log, canWrite: () => this.ready && this.wasReady });
+    this.writer = new PartWriter({
+      command,
+      keys: this.keys,
+      nodeId: o.nodeId,
+      registry,
+      store: this.store,
+      stream: this.stream,
+      log,
+      canWrite: () => this.ready && this.wasReady,
+    });
     this.gatherer = new Gatherer({
       nodeId: o.nodeId,
       members: this.members,
@@ -108,7 +116,18 @@ export class RedisBackend implements ClusterBackend {
       ready: () => this.ready,
       trouble: (err) => this.trouble(err),
     });
-    this.reaper = new Reaper({ command, keys: this.keys, nodeId: o.nodeId, members: this.members, store: this.store, stream: this.stream, writer: this.writer, log, nodeTtlMs: o.nodeTtlMs, lockMs: Math.max(2_000, o.beatMs * 4) });
+    this.reaper = new Reaper({
+      command,
+      keys: this.keys,
+      nodeId: o.nodeId,
+      members: this.members,
+      store: this.store,
+      stream: this.stream,
+      writer: this.writer,
+      log,
+      nodeTtlMs: o.nodeTtlMs,
+      lockMs: Math.max(2_000, o.beatMs * 4),
+    });
     this.unlisten = registry.onChange((change, s) => {
       // New sessions go out at once (a resume elsewhere must find them); changes too while
       // someone watches the cluster.
@@ -213,7 +232,8 @@ export class RedisBackend implements ClusterBackend {
       // Back after an outage (or first start), or after a pause long enough for the others
       // to count this node dead: the reaper may have retired its parts and forgotten it, so
       // every live session is announced again.
-      if (this.wasReady) this.o.log.warn({ event: 'cluster.rejoined', node: this.nodeId }, 'this node was counted dead: announcing its sessions again');
+      if (this.wasReady)
+        this.o.log.warn({ event: 'cluster.rejoined', node: this.nodeId }, 'this node was counted dead: announcing its sessions again');
       else this.o.log.info({ event: 'cluster.ready', node: this.nodeId, nodes: [...this.members.alive] }, 'cluster view ready');
       this.wasReady = true;
       this.readySince = Date.now();
@@ -285,7 +305,9 @@ export class RedisBackend implements ClusterBackend {
 
   async remoteViews(filters: ClusterFilters, timeoutMs: number): Promise<RemoteViews> {
     const now = Date.now();
-    const g = await this.gatherer.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating));
+    const g = await this.gatherer.gather(filters, 'views', timeoutMs, decodeViews, (p, confirmed, beating) =>
+      viewOfPart(p, now, confirmed, beating),
+    );
     return { views: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
@@ -294,7 +316,14 @@ export class RedisBackend implements ClusterBackend {
     return { parts: g.items, unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded, answered: g.answered };
   }
 
-  async sessionPage(registry: SessionRegistry, filters: ClusterFilters, q: ListQuery, user: Filter, project: Filter, timeoutMs: number): Promise<RawJson> {
+  async sessionPage(
+    registry: SessionRegistry,
+    filters: ClusterFilters,
+    q: ListQuery,
+    user: Filter,
+    project: Filter,
+    timeoutMs: number,
+  ): Promise<RawJson> {
     const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };
     const remote = await this.remoteList(filters, spec, timeoutMs);
     return clusterPage(registry, this.nodeId, remote, q, user, project, Date.now());
@@ -313,13 +342,32 @@ export class RedisBackend implements ClusterBackend {
     };
     const ask = (expected: Set<string>, ms: number) => this.requests.list(filters, spec, expected, ms);
     const t0 = Date.now();
-    const g = await this.gatherer.gather<ListedView>(filters, 'views', timeoutMs, decode, (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating), ask);
+    const g = await this.gatherer.gather<ListedView>(
+      filters,
+      'views',
+      timeoutMs,
+      decode,
+      (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating),
+      ask,
+    );
     const keep = prefilter(filters);
     const user = compileFilter('usernameFilter', filters.usernameFilter);
     const project = compileFilter('projectFilter', filters.projectFilter);
     for (const sid of matchingJoined(this.o.registry, this.joinedHere, user, project)) joined.add(sid);
-    const extra = await this.gatherer.countedTwice(joined, new Set([this.nodeId, ...g.answered]), keep, Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)));
-    return { views: g.items, count, duplicates: Math.max(0, extra), unconfirmedNodes: g.unconfirmedNodes, degraded: g.degraded || extra < 0, answered: g.answered };
+    const extra = await this.gatherer.countedTwice(
+      joined,
+      new Set([this.nodeId, ...g.answered]),
+      keep,
+      Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)),
+    );
+    return {
+      views: g.items,
+      count,
+      duplicates: Math.max(0, extra),
+      unconfirmedNodes: g.unconfirmedNodes,
+      degraded: g.degraded || extra < 0,
+      answered: g.answered,
+    };
   }
 
   /** This node's answer to a query: its parts matching the filters, one per line. */
@@ -388,7 +436,8 @@ export class RedisBackend implements ClusterBackend {
       if (channel === k.logins && t === 'login') this.logins.onMessage(msg);
       else if (channel === k.changes && (t === 'parts' || t === 'ended')) this.stream.onMessage(msg);
       else if (channel === k.requests && (t === 'query' || t === 'list' || t === 'action' || t === 'watcher')) this.requests.onRequest(msg);
-      else if (channel === k.replies(this.nodeId) && (t === 'queryReply' || t === 'actionReply')) this.requests.onReply(msg, nl < 0 ? '' : text.slice(nl + 1));
+      else if (channel === k.replies(this.nodeId) && (t === 'queryReply' || t === 'actionReply'))
+        this.requests.onReply(msg, nl < 0 ? '' : text.slice(nl + 1));
       else this.o.log.warn({ event: 'cluster.message', channel, type: t }, 'cluster message dropped: not of this channel');
     } catch (err) {
       this.o.log.warn({ err: err instanceof Error ? err.message : String(err), channel }, 'bad cluster message');

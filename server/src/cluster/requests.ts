@@ -62,7 +62,11 @@ export class Requests {
   }
 
   /** Publishes a request and gathers answers until every expected node replied or time is up. */
-  private async ask(msg: Omit<NodeMessageOf<'query'>, 'version'> | Omit<NodeMessageOf<'list'>, 'version'> | Omit<NodeMessageOf<'action'>, 'version'>, expected: Set<string>, timeoutMs: number) {
+  private async ask(
+    msg: Omit<NodeMessageOf<'query'>, 'version'> | Omit<NodeMessageOf<'list'>, 'version'> | Omit<NodeMessageOf<'action'>, 'version'>,
+    expected: Set<string>,
+    timeoutMs: number,
+  ) {
     const answered = new Set<string>();
     const w: Waiting = { open: true, expected, bodies: [], replies: [], done: () => undefined };
     const finished = new Promise<void>((resolve) => {
@@ -90,7 +94,10 @@ export class Requests {
     if (msg.type === 'watcher') return this.o.onWatcher();
     const to = this.o.keys.replies(msg.from);
     if (msg.type === 'action') {
-      return this.publish(to, nodeMessageText({ type: 'actionReply', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } }));
+      return this.publish(
+        to,
+        nodeMessageText({ type: 'actionReply', id: msg.id, reply: { ...this.o.runLocal(msg.action), node: this.o.nodeId } }),
+      );
     }
     const body = msg.type === 'list' ? this.o.answerList(msg.filters, msg.list) : this.o.answerQuery(msg.filters, msg.form);
     this.reply(msg.id, to, body);

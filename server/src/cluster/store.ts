@@ -123,10 +123,11 @@ export class PartStore {
     const parts = endedParts(r);
     if (parts) return { ended: true, parts, retired: [] };
     const retired: PartRecord[] = [];
-    if (Array.isArray(r)) for (const text of r.slice(1)) {
-      const p = parsePart(typeof text === 'string' ? text : undefined);
-      if (p) retired.push(p);
-    }
+    if (Array.isArray(r))
+      for (const text of r.slice(1)) {
+        const p = parsePart(typeof text === 'string' ? text : undefined);
+        if (p) retired.push(p);
+      }
     return { ended: false, parts: [], retired };
   }
 
@@ -174,7 +175,8 @@ export class PartStore {
         } else if (r === REAPED.retired && q) retired.push(q);
       });
     }
-    const forgotten = (await this.command.stForget(k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
+    const forgotten =
+      (await this.command.stForget(k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
     return { ended, retired, forgotten };
   }
 
@@ -185,7 +187,12 @@ export class PartStore {
    * is rewritten as disconnected from `now` (its clients may still resume within the session
    * timeout) and goes where the reaper looks. Returns the rewritten parts and ended sessions.
    */
-  async orphans(node: string, live: (sid: string) => boolean, endedHere: ReadonlySet<string>, now: number): Promise<{ rewritten: PartRecord[]; ended: string[] }> {
+  async orphans(
+    node: string,
+    live: (sid: string) => boolean,
+    endedHere: ReadonlySet<string>,
+    now: number,
+  ): Promise<{ rewritten: PartRecord[]; ended: string[] }> {
     const k = this.keys;
     const sids = (await this.command.smembers(k.nodeParts(node))).filter((sid) => !live(sid));
     const out = { rewritten: [] as PartRecord[], ended: [] as string[] };

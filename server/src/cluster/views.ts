@@ -81,7 +81,24 @@ export function partJson(p: PartRecord, now: number, confirmed: boolean): string
 export function viewOfPart(p: PartRecord, now: number, confirmed: boolean, beating = true): PartView {
   const { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, clientAddress, scope } = p;
   const json = partJson(p, now, confirmed);
-  return { sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, pages: p.pages.length, clientAddress, scope, confirmed, beating, json };
+  return {
+    sid,
+    node,
+    createdAt,
+    loginAt,
+    recentAt,
+    lastCommAt,
+    state,
+    username,
+    project,
+    loggedIn,
+    pages: p.pages.length,
+    clientAddress,
+    scope,
+    confirmed,
+    beating,
+    json,
+  };
 }
 
 /** Free text in a tab-separated line: backslash, tab and newline escaped. */
@@ -118,9 +135,23 @@ export function decodeViews(text: string): PartView[] {
   for (const line of text.split('\n')) {
     const f = line.split('\t');
     if (f.length !== 15) continue;
-    const [sid, node, createdAt, loginAt, recentAt, lastCommAt, state, username, project, loggedIn, pages, clientAddress, scope, confirmed, json] = f as [
-      string, string, string, string, string, string, string, string, string, string, string, string, string, string, string,
-    ];
+    const [
+      sid,
+      node,
+      createdAt,
+      loginAt,
+      recentAt,
+      lastCommAt,
+      state,
+      username,
+      project,
+      loggedIn,
+      pages,
+      clientAddress,
+      scope,
+      confirmed,
+      json,
+    ] = f as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     if (!STATES.has(state) || !json.startsWith('{')) continue;
     out.push({
       sid: unesc(sid),
@@ -161,7 +192,17 @@ export function assemble(views: readonly PartView[], user: Filter, project: Filt
   const out: SessionView[] = [];
   for (const g of bySid.values()) {
     if (!Array.isArray(g)) {
-      out.push({ sid: g.sid, createdAt: g.createdAt, username: g.username, project: g.project, authorized: g.loggedIn, pages: g.pages, clientAddress: g.clientAddress, scope: g.scope, json: g.json });
+      out.push({
+        sid: g.sid,
+        createdAt: g.createdAt,
+        username: g.username,
+        project: g.project,
+        authorized: g.loggedIn,
+        pages: g.pages,
+        clientAddress: g.clientAddress,
+        scope: g.scope,
+        json: g.json,
+      });
       continue;
     }
     const merged = mergeInfos(

@@ -105,7 +105,16 @@ export class ClusterWatch extends Subscriptions<Subscription> {
       const remote = await this.ctx.cluster.remoteParts({}, this.ctx.options.clusterTimeoutMs);
       if (generation !== this.generation) return;
       this.mirror?.put(remote.parts, this.moved);
-      this.ctx.log.debug({ event: 'cluster.feed.fill', parts: remote.parts.length, answered: remote.answered, unconfirmed: remote.unconfirmedNodes, degraded: remote.degraded }, 'cluster feed filled');
+      this.ctx.log.debug(
+        {
+          event: 'cluster.feed.fill',
+          parts: remote.parts.length,
+          answered: remote.answered,
+          unconfirmed: remote.unconfirmedNodes,
+          degraded: remote.degraded,
+        },
+        'cluster feed filled',
+      );
     } finally {
       // Whatever happened, the events that waited are applied and the feed flows again.
       if (generation === this.generation) {
@@ -148,7 +157,8 @@ export class ClusterWatch extends Subscriptions<Subscription> {
       }
     } else if (c.kind === 'nodes') {
       const died = mirror.setAlive(c.alive, this.moved);
-      if (died.length > 0) void this.recheck(mirror, died).catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed recheck failed'));
+      if (died.length > 0)
+        void this.recheck(mirror, died).catch((err: unknown) => this.ctx.log.warn({ err }, 'cluster feed recheck failed'));
     } else {
       // Redis was away: events may be lost. Refill from a fresh query.
       for (const sid of mirror.sids()) this.moved.add(sid);
@@ -217,7 +227,13 @@ export class ClusterWatch extends Subscriptions<Subscription> {
     if (local && remote.length === 0) return viewOfSession(local, self, now);
     const only = remote[0];
     if (!local && only && remote.length === 1) {
-      return { sid, createdAt: only.createdAt, username: only.username, project: only.project, json: partJson(only, now, only.state === 'retired' || beating(only.node)) };
+      return {
+        sid,
+        createdAt: only.createdAt,
+        username: only.username,
+        project: only.project,
+        json: partJson(only, now, only.state === 'retired' || beating(only.node)),
+      };
     }
     const parts = local ? [...remote, toPart(local, self, now)] : remote;
     const dead = new Set(parts.filter((p) => !beating(p.node)).map((p) => p.node));

@@ -129,7 +129,19 @@ export class PartWriter {
   /** Queues the write of a part (PUT_SCRIPT: with its indexes; 0 when the cluster ended its session). */
   private put(pipe: ReturnType<RedisClient['pipeline']>, s: Session, json: string, connected: boolean): void {
     const { keys: k, nodeId } = this.o;
-    pipe.stPut(k.parts(s.id), k.ended(s.id), k.tokens, k.retired, k.nodeParts(nodeId), s.id, nodeId, json, s.tokenHash, connected ? '1' : '0', k.prefix);
+    pipe.stPut(
+      k.parts(s.id),
+      k.ended(s.id),
+      k.tokens,
+      k.retired,
+      k.nodeParts(nodeId),
+      s.id,
+      nodeId,
+      json,
+      s.tokenHash,
+      connected ? '1' : '0',
+      k.prefix,
+    );
   }
 
   /**
@@ -139,7 +151,10 @@ export class PartWriter {
    */
   private gone(s: Session): void {
     if (s.ended || s.sockets.size > 0) return;
-    this.o.log.info({ event: 'cluster.gone', sessionId: s.id }, 'session ended by the cluster while this node was away: ending it here too');
+    this.o.log.info(
+      { event: 'cluster.gone', sessionId: s.id },
+      'session ended by the cluster while this node was away: ending it here too',
+    );
     this.endedByCluster.add(s);
     this.o.registry.end(s, 'timeout');
   }

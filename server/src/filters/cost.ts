@@ -55,7 +55,7 @@ interface Group {
   last: Size | undefined;
 }
 
-const sat = (n: number): number => (Math.min(n , SATURATED));
+const sat = (n: number): number => Math.min(n, SATURATED);
 const add = (a: Size, b: Size): Size => ({ insts: sat(a.insts + b.insts), units: sat(a.units + b.units) });
 const scale = (a: Size, k: number, plus: number): Size => ({ insts: sat(a.insts * k + plus), units: sat(a.units * k + plus) });
 const atLeastOne = (a: Size): Size => ({ insts: Math.max(1, a.insts), units: Math.max(1, a.units) });

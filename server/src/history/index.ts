@@ -36,7 +36,9 @@ export const IN_MEMORY = ':memory:';
 export function openHistory(o: HistoryOptions, log: Logger): History {
   const dataDir = o.dataDir === IN_MEMORY ? undefined : o.dataDir;
   const store =
-    o.database !== undefined ? new PgStore(o.database) : new SqliteStore(dataDir, dataDir === undefined ? o.historyMemoryRows : Number.POSITIVE_INFINITY);
+    o.database !== undefined
+      ? new PgStore(o.database)
+      : new SqliteStore(dataDir, dataDir === undefined ? o.historyMemoryRows : Number.POSITIVE_INFINITY);
   const keepsLive = o.keepLive && (o.database !== undefined || dataDir !== undefined);
   const journal = new HistoryJournal(store, log, {
     flushMs: o.historyFlushMs,

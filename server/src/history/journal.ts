@@ -178,7 +178,13 @@ export class HistoryJournal {
     }
     const rollup = [...this.rollup.values()];
     this.rollup.clear();
-    const slices = slice({ events: this.events, ended: this.ended, gone: this.gone, live: [...this.captured, ...(saveLive ? this.changedLive() : [])], rollup });
+    const slices = slice({
+      events: this.events,
+      ended: this.ended,
+      gone: this.gone,
+      live: [...this.captured, ...(saveLive ? this.changedLive() : [])],
+      rollup,
+    });
     this.events = [];
     this.ended = [];
     this.gone = [];

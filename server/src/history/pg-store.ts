@@ -1,6 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from './pg-schema.js';
-import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, RollupQuery, RollupRow, StoredEvent, WriteBatch } from './store.js';
+import type {
+  EndedQuery,
+  EndedRecord,
+  EventsQuery,
+  HistoryStore,
+  LiveRecord,
+  RollupQuery,
+  RollupRow,
+  StoredEvent,
+  WriteBatch,
+} from './store.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
@@ -108,7 +118,10 @@ export class PgStore implements HistoryStore {
       await c.query('CREATE TABLE IF NOT EXISTS st_schema (version INTEGER NOT NULL)');
       const row = (await c.query<{ version: number }>('SELECT version FROM st_schema')).rows[0];
       const have = row?.version ?? 0;
-      if (have > SCHEMA_VERSION) throw new Error(`postgresql: the database's history schema is version ${have}, newer than this tracker's (${SCHEMA_VERSION}): upgrade the tracker`);
+      if (have > SCHEMA_VERSION)
+        throw new Error(
+          `postgresql: the database's history schema is version ${have}, newer than this tracker's (${SCHEMA_VERSION}): upgrade the tracker`,
+        );
       for (let v = have; v < SCHEMA_VERSION; v++) await c.query(MIGRATIONS[v] as string);
       if (row === undefined) await c.query('INSERT INTO st_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
       else if (have < SCHEMA_VERSION) await c.query('UPDATE st_schema SET version = $1', [SCHEMA_VERSION]);
@@ -159,7 +172,15 @@ export class PgStore implements HistoryStore {
             `INSERT INTO st_events (at, type, session_id, username, project, client_address, detail)
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
              ON CONFLICT DO NOTHING`,
-            [ev.map((e) => e.at), ev.map((e) => e.type), ev.map((e) => e.sessionId), ev.map((e) => e.username), ev.map((e) => e.project), ev.map((e) => e.clientAddress), ev.map((e) => JSON.stringify(e.detail))],
+            [
+              ev.map((e) => e.at),
+              ev.map((e) => e.type),
+              ev.map((e) => e.sessionId),
+              ev.map((e) => e.username),
+              ev.map((e) => e.project),
+              ev.map((e) => e.clientAddress),
+              ev.map((e) => JSON.stringify(e.detail)),
+            ],
           );
         }
         const en = batch.ended;
@@ -168,7 +189,16 @@ export class PgStore implements HistoryStore {
             `INSERT INTO st_ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
              ON CONFLICT (id) DO NOTHING`,
-            [en.map((s) => s.id), en.map((s) => s.project), en.map((s) => s.username), en.map((s) => s.clientAddress), en.map((s) => s.createdAt), en.map((s) => s.endedAt), en.map((s) => s.endReason), en.map((s) => s.info)],
+            [
+              en.map((s) => s.id),
+              en.map((s) => s.project),
+              en.map((s) => s.username),
+              en.map((s) => s.clientAddress),
+              en.map((s) => s.createdAt),
+              en.map((s) => s.endedAt),
+              en.map((s) => s.endReason),
+              en.map((s) => s.info),
+            ],
           );
         }
         if (batch.live.length > 0) {
@@ -189,7 +219,16 @@ export class PgStore implements HistoryStore {
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
              ON CONFLICT (minute, project, node) DO UPDATE SET sessions = EXCLUDED.sessions, users = EXCLUDED.users, pages = EXCLUDED.pages,
                bytes_from_clients = EXCLUDED.bytes_from_clients, bytes_to_clients = EXCLUDED.bytes_to_clients`,
-            [ru.map((r) => r.minute), ru.map((r) => r.project), ru.map((r) => r.node), ru.map((r) => r.sessions), ru.map((r) => r.users), ru.map((r) => r.pages), ru.map((r) => r.bytesFromClients), ru.map((r) => r.bytesToClients)],
+            [
+              ru.map((r) => r.minute),
+              ru.map((r) => r.project),
+              ru.map((r) => r.node),
+              ru.map((r) => r.sessions),
+              ru.map((r) => r.users),
+              ru.map((r) => r.pages),
+              ru.map((r) => r.bytesFromClients),
+              ru.map((r) => r.bytesToClients),
+            ],
           );
         }
       }),
@@ -276,15 +315,26 @@ export class PgStore implements HistoryStore {
     return this.run(async (pool) => {
       const a = await pool.query('DELETE FROM st_events WHERE seq IN (SELECT seq FROM st_events WHERE at < $1 LIMIT $2)', [before, max]);
       let left = Math.max(0, max - (a.rowCount ?? 0));
-      const b = left > 0 ? await pool.query('DELETE FROM st_ended_sessions WHERE id IN (SELECT id FROM st_ended_sessions WHERE ended_at < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
+      const b =
+        left > 0
+          ? await pool.query('DELETE FROM st_ended_sessions WHERE id IN (SELECT id FROM st_ended_sessions WHERE ended_at < $1 LIMIT $2)', [
+              before,
+              left,
+            ])
+          : { rowCount: 0 };
       left = Math.max(0, left - (b.rowCount ?? 0));
-      const c = left > 0 ? await pool.query('DELETE FROM st_rollup WHERE ctid IN (SELECT ctid FROM st_rollup WHERE minute < $1 LIMIT $2)', [before, left]) : { rowCount: 0 };
+      const c =
+        left > 0
+          ? await pool.query('DELETE FROM st_rollup WHERE ctid IN (SELECT ctid FROM st_rollup WHERE minute < $1 LIMIT $2)', [before, left])
+          : { rowCount: 0 };
       return (a.rowCount ?? 0) + (b.rowCount ?? 0) + (c.rowCount ?? 0);
     });
   }
 
   loadLive(): Promise<LiveRecord[]> {
-    return this.run(async (pool) => (await pool.query<{ record: string }>('SELECT record FROM st_live_sessions')).rows.map((r) => JSON.parse(r.record) as LiveRecord));
+    return this.run(async (pool) =>
+      (await pool.query<{ record: string }>('SELECT record FROM st_live_sessions')).rows.map((r) => JSON.parse(r.record) as LiveRecord),
+    );
   }
 
   async close(): Promise<void> {

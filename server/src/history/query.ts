@@ -13,7 +13,8 @@ const CHUNK_MAX = 2_000;
 export function parseTime(name: string, value: string | number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms) || ms < 0) throw new HistoryParamError(`${name}: not an ISO 8601 time or epoch ms: ${String(value).slice(0, 64)}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new HistoryParamError(`${name}: not an ISO 8601 time or epoch ms: ${String(value).slice(0, 64)}`);
   return ms;
 }
 
@@ -22,7 +23,11 @@ function encodeCursor(kind: 'h' | 'e', key: readonly [number, string | number]):
   return Buffer.from(JSON.stringify([1, kind, key[0], key[1]])).toString('base64url');
 }
 
-function decodeCursor<K extends string | number>(kind: 'h' | 'e', cursor: string | null | undefined, second: 'string' | 'number'): readonly [number, K] | undefined {
+function decodeCursor<K extends string | number>(
+  kind: 'h' | 'e',
+  cursor: string | null | undefined,
+  second: 'string' | 'number',
+): readonly [number, K] | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   let v: unknown;
   try {
@@ -136,7 +141,12 @@ export interface RollupParams {
 }
 
 /** The rollup of a window (default: the 24 hours before `to`), oldest minute first, at most rollupMaxRows rows (the newest). */
-export async function rollup(store: HistoryStore, q: RollupParams, project: Match, now = Date.now()): Promise<{ minutes: RollupMinute[]; truncated: boolean }> {
+export async function rollup(
+  store: HistoryStore,
+  q: RollupParams,
+  project: Match,
+  now = Date.now(),
+): Promise<{ minutes: RollupMinute[]; truncated: boolean }> {
   const to = parseTime('to', q.to, now);
   const from = parseTime('from', q.from, Math.max(0, to - HISTORY_LIMITS.rollupDefaultWindowMs));
   if (from > to) throw new HistoryParamError('from: after to');

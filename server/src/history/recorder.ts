@@ -28,7 +28,12 @@ export class HistoryRecorder implements SessionEvents {
 
   constructor(private readonly journal: HistoryJournal) {}
 
-  private event(type: HistoryEventType, s: Pick<Session, 'id' | 'username' | 'project' | 'clientAddress'>, detail: Record<string, unknown>, at = Date.now()): void {
+  private event(
+    type: HistoryEventType,
+    s: Pick<Session, 'id' | 'username' | 'project' | 'clientAddress'>,
+    detail: Record<string, unknown>,
+    at = Date.now(),
+  ): void {
     this.journal.record({ at, type, sessionId: s.id, username: s.username, project: s.project, clientAddress: s.clientAddress, detail });
   }
 
@@ -45,7 +50,13 @@ export class HistoryRecorder implements SessionEvents {
     this.event(
       'session.end',
       s,
-      { reason: endReason, uptimeMs: now - s.createdAt, totalBytesSent: s.totalBytesSent, totalBytesReceived: s.totalBytesReceived, messagesSent: s.messagesSent },
+      {
+        reason: endReason,
+        uptimeMs: now - s.createdAt,
+        totalBytesSent: s.totalBytesSent,
+        totalBytesReceived: s.totalBytesReceived,
+        messagesSent: s.messagesSent,
+      },
       now,
     );
     const info = { ...toSessionInfo(s, now), state: 'disconnected' as const, endedAt, endReason };

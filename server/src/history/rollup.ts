@@ -44,7 +44,8 @@ export class RollupSampler {
 
   /** Bytes a session moved since it was last seen (its first sample: since it began, unless it is older, restored or joined). */
   private bytes(s: Session, into: Bucket): void {
-    const prev = this.seen.get(s) ?? (s.createdAt >= this.lastSampleAt ? { from: 0, to: 0 } : { from: s.totalBytesSent, to: s.totalBytesReceived });
+    const prev =
+      this.seen.get(s) ?? (s.createdAt >= this.lastSampleAt ? { from: 0, to: 0 } : { from: s.totalBytesSent, to: s.totalBytesReceived });
     const from = s.totalBytesSent - prev.from;
     const to = s.totalBytesReceived - prev.to;
     if (from > 0 || to > 0) {
@@ -107,7 +108,16 @@ export class RollupSampler {
     for (const [project, b] of this.buckets) {
       if (!b.dirty) continue;
       b.dirty = false;
-      out.push({ minute: this.minute, project, node: this.node, sessions: b.sessions, users: b.users, pages: b.pages, bytesFromClients: b.bytesFromClients, bytesToClients: b.bytesToClients });
+      out.push({
+        minute: this.minute,
+        project,
+        node: this.node,
+        sessions: b.sessions,
+        users: b.users,
+        pages: b.pages,
+        bytesFromClients: b.bytesFromClients,
+        bytesToClients: b.bytesToClients,
+      });
     }
     return out;
   }

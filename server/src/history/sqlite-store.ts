@@ -1,7 +1,17 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EndedQuery, EndedRecord, EventsQuery, HistoryStore, LiveRecord, RollupQuery, RollupRow, StoredEvent, WriteBatch } from './store.js';
+import type {
+  EndedQuery,
+  EndedRecord,
+  EventsQuery,
+  HistoryStore,
+  LiveRecord,
+  RollupQuery,
+  RollupRow,
+  StoredEvent,
+  WriteBatch,
+} from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -143,7 +153,8 @@ export class SqliteStore implements HistoryStore {
       }
       for (const l of batch.live) this.upsertLive.run(l.id, JSON.stringify(l));
       for (const id of batch.gone) this.deleteLive.run(id);
-      for (const r of batch.rollup ?? []) this.upsertRollup.run(r.minute, r.project, r.node, r.sessions, r.users, r.pages, r.bytesFromClients, r.bytesToClients);
+      for (const r of batch.rollup ?? [])
+        this.upsertRollup.run(r.minute, r.project, r.node, r.sessions, r.users, r.pages, r.bytesFromClients, r.bytesToClients);
     });
   }
 
@@ -209,7 +220,9 @@ export class SqliteStore implements HistoryStore {
       args.push(q.after[0], q.after[0], q.after[1]);
     }
     args.push(q.limit);
-    const rows = this.db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`).all(...args) as EventRow[];
+    const rows = this.db
+      .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
+      .all(...args) as EventRow[];
     return Promise.resolve(
       rows.map((r) => ({
         seq: r.seq,
@@ -246,9 +259,17 @@ export class SqliteStore implements HistoryStore {
   prune(before: number, max: number): Promise<number> {
     const a = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? LIMIT ?)').run(before, max);
     const left = Math.max(0, max - a.changes);
-    const b = left > 0 ? this.db.prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions WHERE ended_at < ? LIMIT ?)').run(before, left) : { changes: 0 };
+    const b =
+      left > 0
+        ? this.db
+            .prepare('DELETE FROM ended_sessions WHERE id IN (SELECT id FROM ended_sessions WHERE ended_at < ? LIMIT ?)')
+            .run(before, left)
+        : { changes: 0 };
     const left2 = Math.max(0, left - b.changes);
-    const c = left2 > 0 ? this.db.prepare('DELETE FROM rollup WHERE rowid IN (SELECT rowid FROM rollup WHERE minute < ? LIMIT ?)').run(before, left2) : { changes: 0 };
+    const c =
+      left2 > 0
+        ? this.db.prepare('DELETE FROM rollup WHERE rowid IN (SELECT rowid FROM rollup WHERE minute < ? LIMIT ?)').run(before, left2)
+        : { changes: 0 };
     this.eventRows -= a.changes;
     this.endedRows -= b.changes;
     return Promise.resolve(a.changes + b.changes + c.changes);

@@ -83,11 +83,21 @@ export function createMetrics(ctx: TrackerContext): Registry {
       this.set(ctx.feeds.size);
     },
   });
-  totalCounter(registry, 'session_tracker_received_bytes_total', 'Payload bytes of data messages received from clients', () => stats.bytesFromClients);
+  totalCounter(
+    registry,
+    'session_tracker_received_bytes_total',
+    'Payload bytes of data messages received from clients',
+    () => stats.bytesFromClients,
+  );
   totalCounter(registry, 'session_tracker_received_messages_total', 'Data messages received from clients', () => stats.messagesFromClients);
   totalCounter(registry, 'session_tracker_sent_bytes_total', 'Payload bytes of data messages sent to clients', () => stats.bytesToClients);
   totalCounter(registry, 'session_tracker_sent_messages_total', 'Data messages sent to clients', () => stats.messagesToClients);
-  totalCounter(registry, 'session_tracker_history_dropped_total', 'History events dropped while the store could not keep up (past historyMaxPending)', () => ctx.history.journal.droppedTotal);
+  totalCounter(
+    registry,
+    'session_tracker_history_dropped_total',
+    'History events dropped while the store could not keep up (past historyMaxPending)',
+    () => ctx.history.journal.droppedTotal,
+  );
   new Gauge({
     name: 'session_tracker_history_pending',
     help: 'History records waiting to be written to the store',

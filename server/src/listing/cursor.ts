@@ -32,7 +32,9 @@ export function decodeCursor(order: Order, cursor: string): Position {
   const [, sort, key, id] = value as [unknown, unknown, unknown, unknown];
   if (sort !== order.text) {
     const made = typeof sort === 'string' ? `"${sort.slice(0, 70)}"` : 'another order';
-    throw new CursorError(`cursor: made for sort ${made}, but this call sorts by "${order.text}"; keep the sort while paging, or start again without a cursor`);
+    throw new CursorError(
+      `cursor: made for sort ${made}, but this call sorts by "${order.text}"; keep the sort while paging, or start again without a cursor`,
+    );
   }
   const keyOk = order.kind === 'number' ? typeof key === 'number' && Number.isFinite(key) : typeof key === 'string';
   if (!keyOk || typeof id !== 'string' || id.length === 0 || id.length > ID_MAX) {

@@ -15,8 +15,13 @@ export function parseFields(fields: readonly string[] | undefined): FieldSet {
   if (fields === undefined) return undefined;
   const unknown = fields.filter((f) => !KNOWN.has(f));
   if (unknown.length > 0) {
-    const names = unknown.slice(0, 3).map((f) => `"${f.slice(0, 64)}"`).join(', ');
-    throw new FieldsError(`fields: ${names} ${unknown.length === 1 ? 'is not a SessionInfo field' : 'are not SessionInfo fields'}; the fields are ${SESSION_INFO_FIELDS.join(', ')}`);
+    const names = unknown
+      .slice(0, 3)
+      .map((f) => `"${f.slice(0, 64)}"`)
+      .join(', ');
+    throw new FieldsError(
+      `fields: ${names} ${unknown.length === 1 ? 'is not a SessionInfo field' : 'are not SessionInfo fields'}; the fields are ${SESSION_INFO_FIELDS.join(', ')}`,
+    );
   }
   const set = new Set<string>(fields);
   set.add('id');

@@ -26,7 +26,15 @@ export interface Order {
 }
 
 /** Fields whose sort value is a string; every other sortable field sorts by a number. */
-const STRING_FIELDS: ReadonlySet<SortField> = new Set<SortField>(['id', 'userAgent', 'username', 'project', 'clientAddress', 'sessionScope', 'state']);
+const STRING_FIELDS: ReadonlySet<SortField> = new Set<SortField>([
+  'id',
+  'userAgent',
+  'username',
+  'project',
+  'clientAddress',
+  'sessionScope',
+  'state',
+]);
 const SORTABLE: ReadonlySet<string> = new Set<string>(SORT_FIELDS);
 const IMMUTABLE: ReadonlySet<string> = new Set<string>(IMMUTABLE_SORT_FIELDS);
 
@@ -38,7 +46,9 @@ export function parseOrder(sort: string | undefined): Order {
   const desc = text.startsWith('-');
   const field = desc ? text.slice(1) : text;
   if (!SORTABLE.has(field)) {
-    const why = /^[A-Za-z]+$/.test(field) ? `"${field}" is not a field that can be sorted by` : `"${text.slice(0, 70)}" is not a field name`;
+    const why = /^[A-Za-z]+$/.test(field)
+      ? `"${field}" is not a field that can be sorted by`
+      : `"${text.slice(0, 70)}" is not a field name`;
     throw new OrderError(`sort: ${why}; one of ${SORT_FIELDS.join(', ')}, with "-" before it for descending`);
   }
   const f = field as SortField;

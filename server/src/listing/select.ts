@@ -36,7 +36,13 @@ export function isAfter(order: Order, after: Position | undefined, key: SortKey,
  * The page out of rows in any order: keeps the first `skip + limit + 1` matches after the cursor
  * in a heap whose root is the latest of them, so each row costs at most log(skip + limit).
  */
-export function selectPage<T>(rows: Iterable<T>, keyOf: (row: T) => SortKey, idOf: (row: T) => string, match: (row: T) => boolean, req: PageRequest): Page<Entry<T>> {
+export function selectPage<T>(
+  rows: Iterable<T>,
+  keyOf: (row: T) => SortKey,
+  idOf: (row: T) => string,
+  match: (row: T) => boolean,
+  req: PageRequest,
+): Page<Entry<T>> {
   const { order, after } = req;
   const want = req.skip + req.limit + 1;
   const heap: Entry<T>[] = [];
@@ -95,7 +101,10 @@ function siftDown<E>(h: E[], i: number, later: (a: E, b: E) => boolean): void {
 export class SortedIndex<T> {
   private readonly entries: Entry<T>[] = [];
 
-  constructor(private readonly keyOf: (row: T) => SortKey, private readonly idOf: (row: T) => string) {}
+  constructor(
+    private readonly keyOf: (row: T) => SortKey,
+    private readonly idOf: (row: T) => string,
+  ) {}
 
   get size(): number {
     return this.entries.length;

@@ -49,7 +49,9 @@ export class SessionLists {
   page(order: Order, user: Filter, project: Filter, req: Omit<PageRequest, 'order'>): SessionPage {
     const match = matcher(user, project);
     const full = { ...req, order };
-    const page = order.immutable ? this.index(order.field).page(match, full) : selectPage(this.registry.values(), SESSION_KEYS[order.field], idOf, match, full);
+    const page = order.immutable
+      ? this.index(order.field).page(match, full)
+      : selectPage(this.registry.values(), SESSION_KEYS[order.field], idOf, match, full);
     return { ...page, total: this.count(match, user, project) };
   }
 

@@ -48,7 +48,10 @@ export function runLocalAction(ctx: RpcServices, action: ClusterAction): ActionR
   }
   if (action.pageId !== undefined && !page) return none;
   const sockets = page ? [page.owner] : [...s.sockets];
-  const params = action.pageId === undefined ? { type: action.type, payload: action.payload ?? null } : { type: action.type, payload: action.payload ?? null, pageId: action.pageId };
+  const params =
+    action.pageId === undefined
+      ? { type: action.type, payload: action.payload ?? null }
+      : { type: action.type, payload: action.payload ?? null, pageId: action.pageId };
   // Serialized here, inside the call, once for every socket: a payload that cannot be written
   // fails this call (-32603) instead of throwing later in a timer, where it would end the process.
   const text = JSON.stringify(notification('session.message', params));

@@ -5,7 +5,12 @@ import type { CallContext, HandlerTable } from './router.js';
 /** The audit trail: every admin action with who did it. */
 function audit(call: CallContext, action: string, details: Record<string, unknown>): void {
   call.ctx.log.info(
-    { event: 'admin.action', action, by: { sessionId: call.session.id, username: call.session.username, clientAddress: call.session.clientAddress }, ...details },
+    {
+      event: 'admin.action',
+      action,
+      by: { sessionId: call.session.id, username: call.session.username, clientAddress: call.session.clientAddress },
+      ...details,
+    },
     `admin ${action}`,
   );
   call.ctx.registry.recorder?.adminAction(call.session, action, details);
@@ -28,7 +33,13 @@ export const adminHandlers: HandlerTable = {
     const local = call.ctx.registry.get(p.sessionId);
     const replies = await runAction(call.ctx, { kind: 'close', sid: p.sessionId, message });
     if (replies.length === 0) throw notFound(`No such session: ${p.sessionId}`);
-    audit(call, 'sessions.close', { sessionId: p.sessionId, username: local?.username, project: local?.project, message, nodes: replies.map((r) => r.node) });
+    audit(call, 'sessions.close', {
+      sessionId: p.sessionId,
+      username: local?.username,
+      project: local?.project,
+      message,
+      nodes: replies.map((r) => r.node),
+    });
     return { sessionId: p.sessionId };
   },
 

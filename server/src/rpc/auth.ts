@@ -27,7 +27,10 @@ export function authHandlers(auth: Authenticator): HandlerTable {
       } catch (err) {
         ctx.stats.loginsFailed++;
         if (err instanceof RpcError) {
-          ctx.log.warn({ event: 'auth.failed', sessionId: session.id, clientAddress: session.clientAddress, reason: err.message }, 'login failed');
+          ctx.log.warn(
+            { event: 'auth.failed', sessionId: session.id, clientAddress: session.clientAddress, reason: err.message },
+            'login failed',
+          );
           ctx.registry.recorder?.loginFailed(session, claimedUsername(p.token), err.message);
         }
         throw err;

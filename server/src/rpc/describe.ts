@@ -49,11 +49,21 @@ function where(instancePath: string): string {
   return instancePath
     .slice(1)
     .split('/')
-    .map((p, i) => (/^\d+$/.test(p) ? `${i === 0 ? 'params' : ''}[${p}]` : `${i === 0 ? '' : '.'}${p.replaceAll('~1', '/').replaceAll('~0', '~')}`))
+    .map((p, i) =>
+      /^\d+$/.test(p) ? `${i === 0 ? 'params' : ''}[${p}]` : `${i === 0 ? '' : '.'}${p.replaceAll('~1', '/').replaceAll('~0', '~')}`,
+    )
     .join('');
 }
 
-const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'null', object: 'an object', array: 'an array' };
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  null: 'null',
+  object: 'an object',
+  array: 'an array',
+};
 
 function one(method: string, names: readonly string[], e: ErrorObject): string {
   const field = where(e.instancePath);

@@ -14,27 +14,27 @@ function named<T>(p: Promise<T>): Promise<T> {
 /** 1.1 history: ended sessions and events, newest first, in pages. */
 export function historyHandlers(history: History): HandlerTable {
   return {
-  'sessions.history'(_call, p) {
-    const q = p ?? {};
-    const user = compileFilter('usernameFilter', q.usernameFilter);
-    const project = compileFilter('projectFilter', q.projectFilter);
-    // What happened a moment ago is asked for too: write what is buffered first.
-    return named(history.journal.flush().then(() => endedSessions(history.store, q, user, project)));
-  },
+    'sessions.history'(_call, p) {
+      const q = p ?? {};
+      const user = compileFilter('usernameFilter', q.usernameFilter);
+      const project = compileFilter('projectFilter', q.projectFilter);
+      // What happened a moment ago is asked for too: write what is buffered first.
+      return named(history.journal.flush().then(() => endedSessions(history.store, q, user, project)));
+    },
 
-  'sessions.events'(_call, p) {
-    const q = p ?? {};
-    const user = compileFilter('usernameFilter', q.usernameFilter);
-    return named(history.journal.flush().then(() => events(history.store, q, user)));
-  },
+    'sessions.events'(_call, p) {
+      const q = p ?? {};
+      const user = compileFilter('usernameFilter', q.usernameFilter);
+      return named(history.journal.flush().then(() => events(history.store, q, user)));
+    },
 
-  /** Extension: the per-minute rollup per project, for charts. */
-  'sessions.rollup'(_call, p) {
-    const q = p ?? {};
-    const project = compileFilter('projectFilter', q.projectFilter);
-    // The minute in progress as it is now.
-    history.journal.sampleRollup();
-    return named(history.journal.flush().then(() => rollup(history.store, q, project)));
-  },
+    /** Extension: the per-minute rollup per project, for charts. */
+    'sessions.rollup'(_call, p) {
+      const q = p ?? {};
+      const project = compileFilter('projectFilter', q.projectFilter);
+      // The minute in progress as it is now.
+      history.journal.sampleRollup();
+      return named(history.journal.flush().then(() => rollup(history.store, q, project)));
+    },
   };
 }

@@ -8,7 +8,13 @@ import { invalidParams } from './errors.js';
 import type { HandlerTable } from './router.js';
 
 /** A `sessions.list` call's params, checked: every mistake is -32602 naming what was wrong. */
-export function readListQuery(p: { fields?: string[] | undefined; sort?: string | undefined; limit?: number | undefined; cursor?: string | null | undefined; offset?: number | undefined }): ListQuery {
+export function readListQuery(p: {
+  fields?: string[] | undefined;
+  sort?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+  offset?: number | undefined;
+}): ListQuery {
   try {
     const cursor = p.cursor ?? undefined;
     if (cursor !== undefined && p.offset !== undefined) {
@@ -23,7 +29,8 @@ export function readListQuery(p: { fields?: string[] | undefined; sort?: string 
       limit: p.limit ?? LIST_LIMITS.defaultLimit,
     };
   } catch (err) {
-    if (err instanceof OrderError || err instanceof FieldsError || err instanceof CursorError) throw invalidParams(`Invalid params: ${err.message}`);
+    if (err instanceof OrderError || err instanceof FieldsError || err instanceof CursorError)
+      throw invalidParams(`Invalid params: ${err.message}`);
     throw err;
   }
 }

@@ -20,7 +20,8 @@ export const pageHandlers: HandlerTable = {
     const isNew = !session.pages.has(pageId);
     if (isNew) {
       const max = ctx.options.maxPagesPerSession;
-      if (session.pages.size >= max) throw new RpcError(ErrorCode.RateLimited, `Page limit reached: a session may hold ${max} open pages (maxPagesPerSession)`);
+      if (session.pages.size >= max)
+        throw new RpcError(ErrorCode.RateLimited, `Page limit reached: a session may hold ${max} open pages (maxPagesPerSession)`);
     }
     session.openPage(pageId, p.path, p.title, conn, Date.now());
     const opened = session.pages.get(pageId);

@@ -44,7 +44,13 @@ export type Outcome = JsonRpcResponse | RawResponse | undefined;
 
 /** Serves the `app.*` names (1.1, the app's own traffic): server/src/app/handlers.ts. */
 export interface AppDispatch {
-  dispatch(conn: Conn, method: string, params: unknown, id: string | number | null | undefined, frameBytes: number): Outcome | Promise<Outcome>;
+  dispatch(
+    conn: Conn,
+    method: string,
+    params: unknown,
+    id: string | number | null | undefined,
+    frameBytes: number,
+  ): Outcome | Promise<Outcome>;
 }
 
 const MAX_NAME_IN_ERROR = 64;
@@ -173,7 +179,15 @@ export class RpcRouter {
           const text = `Batch of ${msg.calls.length} calls is over the limit of ${this.maxBatch} (maxBatch)`;
           this.protocolError(conn, ErrorCode.RateLimited, text);
           const answers = msg.calls.flatMap((c) =>
-            c.kind === 'notification' ? [] : [failure(c.id, c.kind === 'invalid' ? ErrorCode.InvalidRequest : ErrorCode.RateLimited, c.kind === 'invalid' ? c.message : text)],
+            c.kind === 'notification'
+              ? []
+              : [
+                  failure(
+                    c.id,
+                    c.kind === 'invalid' ? ErrorCode.InvalidRequest : ErrorCode.RateLimited,
+                    c.kind === 'invalid' ? c.message : text,
+                  ),
+                ],
           );
           if (answers.length > 0) conn.send(answers);
           return undefined;

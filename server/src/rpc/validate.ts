@@ -62,7 +62,8 @@ export function validators(): Validators {
   const explain = new Ajv2020({ strict: false, allErrors: true, unicode: false, logger: false });
   const envelope = ajv.compile(toSchema(inboundCallSchema));
   const params = {} as Record<MethodName, ParamsCheck>;
-  for (const [name, schema] of Object.entries(paramsSchemas) as [MethodName, z.ZodType][]) params[name] = paramsCheck(ajv, explain, name, schema);
+  for (const [name, schema] of Object.entries(paramsSchemas) as [MethodName, z.ZodType][])
+    params[name] = paramsCheck(ajv, explain, name, schema);
   compiled = { envelope: (v: unknown) => envelope(v), params };
   return compiled;
 }

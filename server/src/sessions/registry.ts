@@ -143,7 +143,8 @@ export class SessionRegistry {
     const found = this.findByToken(req.resumeToken, req.project);
     // The token never changes during a session's life, so the caller's copy is the token.
     if (found && req.resumeToken !== undefined) return { session: found, resumeToken: req.resumeToken, resumed: true };
-    if (elsewhere && req.resumeToken !== undefined) return { session: this.join(elsewhere, now), resumeToken: req.resumeToken, resumed: true };
+    if (elsewhere && req.resumeToken !== undefined)
+      return { session: this.join(elsewhere, now), resumeToken: req.resumeToken, resumed: true };
     const resumeToken = newResumeToken();
     const session = new Session({
       id: uuidv4(),
@@ -158,7 +159,14 @@ export class SessionRegistry {
     });
     this.add(session);
     this.log.info(
-      { event: 'session.start', sessionId: session.id, project: session.project, scope: session.scope, clientAddress: session.clientAddress, userAgent: session.userAgent },
+      {
+        event: 'session.start',
+        sessionId: session.id,
+        project: session.project,
+        scope: session.scope,
+        clientAddress: session.clientAddress,
+        userAgent: session.userAgent,
+      },
       'session.start',
     );
     this.recorder?.started(session, now);
@@ -257,7 +265,15 @@ export class SessionRegistry {
     if (left > 0) this.perAddress.set(session.clientAddress, left);
     else this.perAddress.delete(session.clientAddress);
     this.log.info(
-      { event: 'session.end', sessionId: session.id, project: session.project, username: session.username, reason, uptimeMs: Date.now() - session.createdAt, ...session.counters() },
+      {
+        event: 'session.end',
+        sessionId: session.id,
+        project: session.project,
+        username: session.username,
+        reason,
+        uptimeMs: Date.now() - session.createdAt,
+        ...session.counters(),
+      },
       'session.end',
     );
     this.recorder?.ended(session, reason, Date.now());

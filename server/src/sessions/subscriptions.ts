@@ -20,7 +20,12 @@ export function passes(sub: FeedSubscription, s: { username: string; project: st
 }
 
 /** The `sessions.changed` notification as text, from each session's JSON already made. */
-export function changedText(subscription: string, added: readonly string[], updated: readonly string[], removed: readonly string[]): string {
+export function changedText(
+  subscription: string,
+  added: readonly string[],
+  updated: readonly string[],
+  removed: readonly string[],
+): string {
   return (
     `{"jsonrpc":"2.0","method":"sessions.changed","params":{"subscription":${JSON.stringify(subscription)},` +
     `"added":[${added.join(',')}],"updated":[${updated.join(',')}],"removed":${JSON.stringify(removed)}}}`

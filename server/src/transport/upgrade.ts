@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BlockList } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULTS, isSessionScope, isValidProject, LIMITS, RESUME_SUBPROTOCOL_PREFIX, SUBPROTOCOL, type SessionScope } from '@session-tracker/shared';
+import {
+  DEFAULTS,
+  isSessionScope,
+  isValidProject,
+  LIMITS,
+  RESUME_SUBPROTOCOL_PREFIX,
+  SUBPROTOCOL,
+  type SessionScope,
+} from '@session-tracker/shared';
 import type { ClusterBackend } from '../cluster/backend.js';
 import type { SessionSeed } from '../sessions/registry.js';
 import { clientAddress } from './address.js';
@@ -162,7 +170,10 @@ export class UpgradeHandler<C extends UpgradeServices = UpgradeServices> {
     const perAddress = options.maxSessionsPerAddress;
     if (perAddress > 0 && registry.sessionsAt(address) >= perAddress && !registry.resumable(handshake.resumeToken, handshake.project)) {
       stats.refusedUpgrade(429);
-      this.ctx.log.warn({ event: 'upgrade.refused', reason: 'maxSessionsPerAddress', clientAddress: address, limit: perAddress }, 'too many sessions from one address');
+      this.ctx.log.warn(
+        { event: 'upgrade.refused', reason: 'maxSessionsPerAddress', clientAddress: address, limit: perAddress },
+        'too many sessions from one address',
+      );
       refuse(socket, 429, `too many sessions from this address (limit ${perAddress})`);
       return true;
     }
@@ -170,7 +181,10 @@ export class UpgradeHandler<C extends UpgradeServices = UpgradeServices> {
     this.pending++;
     // A token this node does not know may name a session another node holds.
     const token = handshake.resumeToken;
-    const claim = token === undefined || registry.resumable(token, handshake.project) ? undefined : this.ctx.cluster.claim(hashToken(token), handshake.project);
+    const claim =
+      token === undefined || registry.resumable(token, handshake.project)
+        ? undefined
+        : this.ctx.cluster.claim(hashToken(token), handshake.project);
     if (claim === undefined) {
       this.upgrade(req, socket, head, handshake, address, userAgent, undefined);
     } else {
@@ -185,7 +199,15 @@ export class UpgradeHandler<C extends UpgradeServices = UpgradeServices> {
     return Promise.race([claim.catch(() => undefined), timeout]);
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handshake: Handshake, address: string, userAgent: string, elsewhere: SessionSeed | undefined): void {
+  private upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    handshake: Handshake,
+    address: string,
+    userAgent: string,
+    elsewhere: SessionSeed | undefined,
+  ): void {
     if (socket.destroyed) {
       this.pending--;
       return;

@@ -116,7 +116,7 @@ export function serve(handlers, { maxLifeMs = 15 * 60_000 } = {}) {
       const result = await handler(msg);
       process.send({ id: msg.id, ok: true, result: result ?? null });
     } catch (err) {
-      process.send({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      process.send({ id: msg.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
 }

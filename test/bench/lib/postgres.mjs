@@ -8,7 +8,11 @@ import { join } from 'node:path';
 
 function bin() {
   const root = '/usr/lib/postgresql';
-  const major = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => b - a)[0] : undefined;
+  const major = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => b - a)[0]
+    : undefined;
   if (major === undefined) throw new Error('postgresql is not installed: apt-get install -y postgresql');
   return join(root, major, 'bin');
 }
@@ -28,12 +32,24 @@ function freePort() {
 export async function startPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'st-bench-pg-'));
   const root = process.getuid?.() === 0;
-  const ids = root ? { uid: Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), gid: Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout) } : {};
+  const ids = root
+    ? {
+        uid: Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout),
+        gid: Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout),
+      }
+    : {};
   if (root) chownSync(dir, ids.uid, ids.gid);
-  const init = spawnSync(join(bin(), 'initdb'), ['-D', join(dir, 'data'), '-U', 'st', '--auth=trust', '-E', 'UTF8', '--locale=C'], { encoding: 'utf8', ...ids });
+  const init = spawnSync(join(bin(), 'initdb'), ['-D', join(dir, 'data'), '-U', 'st', '--auth=trust', '-E', 'UTF8', '--locale=C'], {
+    encoding: 'utf8',
+    ...ids,
+  });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
-  const child = spawn(join(bin(), 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'], ...ids });
+  const child = spawn(
+    join(bin(), 'postgres'),
+    ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], ...ids },
+  );
   await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {

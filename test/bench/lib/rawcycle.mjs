@@ -76,7 +76,8 @@ export function rawCycle(kind, target, localAddress, timeoutMs = 10_000) {
         } else if (opcode === 0x1 && !closing) {
           if (kind === 'st') startClose();
           else if (kind === 'sio') {
-            if (payload[0] === 0x30) sock.write(SIO_CONNECT); // engine.io open -> socket.io connect
+            if (payload[0] === 0x30)
+              sock.write(SIO_CONNECT); // engine.io open -> socket.io connect
             else if (payload[0] === 0x34 && payload[1] === 0x30) startClose(); // "40": connected
           }
         }
@@ -161,14 +162,20 @@ export function rawSoakCycle(target, localAddress, { mode = 'clean', resume, seq
           sock.destroy();
           return done();
         }
-        if (mode === 'page') return sock.write(clientText(`{"jsonrpc":"2.0","id":1,"method":"page.open","params":{"pageId":"p${seq % 7}","path":"/soak/${seq % 13}","title":"Soak"}}`));
+        if (mode === 'page')
+          return sock.write(
+            clientText(
+              `{"jsonrpc":"2.0","id":1,"method":"page.open","params":{"pageId":"p${seq % 7}","path":"/soak/${seq % 13}","title":"Soak"}}`,
+            ),
+          );
         return startClose();
       }
       if (mode !== 'page') return undefined;
       const msg = JSON.parse(text);
       if (msg.error) return fail(new Error(`page cycle: error ${msg.error.code} ${msg.error.message}`));
       step++;
-      if (step === 1 && seq % 2 === 1) return sock.write(clientText(`{"jsonrpc":"2.0","id":2,"method":"page.close","params":{"pageId":"p${seq % 7}"}}`));
+      if (step === 1 && seq % 2 === 1)
+        return sock.write(clientText(`{"jsonrpc":"2.0","id":2,"method":"page.close","params":{"pageId":"p${seq % 7}"}}`));
       return startClose();
     };
     sock.on('data', (chunk) => {
@@ -198,7 +205,8 @@ export function rawSoakCycle(target, localAddress, { mode = 'clean', resume, seq
         const payload = buf.subarray(off, off + len);
         buf = buf.subarray(off + len);
         if (opcode === 0x1 && !closing) onText(payload.toString('utf8'));
-        else if (opcode === 0x8 && !closing) return fail(new Error(`closed by the server (${len >= 2 ? payload.readUInt16BE(0) : 'no code'})`));
+        else if (opcode === 0x8 && !closing)
+          return fail(new Error(`closed by the server (${len >= 2 ? payload.readUInt16BE(0) : 'no code'})`));
         // Ping frames (heartbeat) are not answered: a cycle lasts far less than two intervals.
       }
     });

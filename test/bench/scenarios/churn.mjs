@@ -21,7 +21,11 @@ async function churn(workers, host, kind, ctx, cycles, concurrency) {
   const counts = split(cycles, workers.length);
   const rs = await Promise.all(
     workers.map((w, i) =>
-      w.call('churn', { url: host.url, kind, cycles: counts[i], concurrency, durationMs: 600_000, localAddresses: ctx.addresses, firstIndex: i * 7 }, 660_000),
+      w.call(
+        'churn',
+        { url: host.url, kind, cycles: counts[i], concurrency, durationMs: 600_000, localAddresses: ctx.addresses, firstIndex: i * 7 },
+        660_000,
+      ),
     ),
   );
   return {
@@ -108,6 +112,14 @@ export function rows(m) {
       met: Number.isFinite(heap) ? heap <= 1 : undefined,
       ratios: false,
     },
-    { scenario: name, figure: 'RSS after − before', unit: 'MiB', st: v('st', 'rssDeltaMiB'), bare: v('bare', 'rssDeltaMiB'), sio: v('sio', 'rssDeltaMiB'), ratios: false },
+    {
+      scenario: name,
+      figure: 'RSS after − before',
+      unit: 'MiB',
+      st: v('st', 'rssDeltaMiB'),
+      bare: v('bare', 'rssDeltaMiB'),
+      sio: v('sio', 'rssDeltaMiB'),
+      ratios: false,
+    },
   ];
 }

@@ -38,10 +38,18 @@ export async function run(kind, ctx) {
     await host.call('mark');
     const [listing, ...floods] = await Promise.all([
       admin
-        ? adminWorker.call('adminPeriodic', { method: 'getSessionInfo', params: {}, intervalMs: 1000, durationMs: s.durationMs, startAt }, s.durationMs + 120_000)
+        ? adminWorker.call(
+            'adminPeriodic',
+            { method: 'getSessionInfo', params: {}, intervalMs: 1000, durationMs: s.durationMs, startAt },
+            s.durationMs + 120_000,
+          )
         : null,
       ...loaders.map((w, i) =>
-        w.call('paced', { startAt, durationMs: s.durationMs, senders: senders[i], ratePerSession: s.ratePerSession }, s.durationMs + 120_000),
+        w.call(
+          'paced',
+          { startAt, durationMs: s.durationMs, senders: senders[i], ratePerSession: s.ratePerSession },
+          s.durationMs + 120_000,
+        ),
       ),
     ]);
     const stats = await host.call('stats');
@@ -78,7 +86,14 @@ export function rows(m) {
       target: '< 20 ms',
       met: Number.isFinite(p99) ? p99 < 20 : undefined,
     },
-    { scenario: name, figure: 'event-loop delay max', unit: 'ms', st: v('st', 'loopMax'), bare: v('bare', 'loopMax'), sio: v('sio', 'loopMax') },
+    {
+      scenario: name,
+      figure: 'event-loop delay max',
+      unit: 'ms',
+      st: v('st', 'loopMax'),
+      bare: v('bare', 'loopMax'),
+      sio: v('sio', 'loopMax'),
+    },
     { scenario: name, figure: 'list-all p99 under load', unit: 'ms', st: v('st', 'listP99'), bare: NaN, sio: v('sio', 'listP99') },
   ];
 }

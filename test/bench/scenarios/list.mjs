@@ -13,7 +13,9 @@ export const name = 'list';
 export const kinds = ['st'];
 
 export function settings(quick) {
-  return quick ? { sessions: 500, queries: 30, nodes: 4, perNode: 250, clusterQueries: 30 } : { sessions: 15_000, queries: 300, nodes: 4, perNode: 10_000, clusterQueries: 300 };
+  return quick
+    ? { sessions: 500, queries: 30, nodes: 4, perNode: 250, clusterQueries: 30 }
+    : { sessions: 15_000, queries: 300, nodes: 4, perNode: 10_000, clusterQueries: 300 };
 }
 
 const SINGLE = [

@@ -28,7 +28,12 @@ export async function run(kind, ctx) {
         rssPerSession: kib(full.rss - empty.rss) / s.sessions,
         heapPerSession: kib(full.heapUsed - empty.heapUsed) / s.sessions,
       },
-      notes: { sessions: s.sessions, emptyRssMiB: +(empty.rss / 2 ** 20).toFixed(1), connectMs: Math.round(conn.ms), gcForced: full.forced },
+      notes: {
+        sessions: s.sessions,
+        emptyRssMiB: +(empty.rss / 2 ** 20).toFixed(1),
+        connectMs: Math.round(conn.ms),
+        gcForced: full.forced,
+      },
     };
   } finally {
     await teardown(host, workers);
@@ -50,6 +55,13 @@ export function rows(m) {
       target: '≤ bare + 2 KiB',
       met: Number.isFinite(st) && Number.isFinite(bare) ? st <= bare + 2 : undefined,
     },
-    { scenario: name, figure: 'heap per session', unit: 'KiB', st: v('st', 'heapPerSession'), bare: v('bare', 'heapPerSession'), sio: v('sio', 'heapPerSession') },
+    {
+      scenario: name,
+      figure: 'heap per session',
+      unit: 'KiB',
+      st: v('st', 'heapPerSession'),
+      bare: v('bare', 'heapPerSession'),
+      sio: v('sio', 'heapPerSession'),
+    },
   ];
 }

@@ -89,7 +89,17 @@ let oldTokensAt = 0;
  * still alive, disconnected: resumed) or, one time in four, one seen more than
  * `expiredAfterMs` ago (expired: a new session).
  */
-async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000, localAddresses = ['127.0.0.1'], firstIndex = 0, seed = 1, mix = CYCLE_MIX, expiredAfterMs = 5_000 }) {
+async function soakCycles({
+  url,
+  cycles,
+  concurrency = 50,
+  durationMs = 600_000,
+  localAddresses = ['127.0.0.1'],
+  firstIndex = 0,
+  seed = 1,
+  mix = CYCLE_MIX,
+  expiredAfterMs = 5_000,
+}) {
   const t0 = now();
   const rand = rng(seed);
   const target = new URL(url);
@@ -130,7 +140,17 @@ async function soakCycles({ url, cycles, concurrency = 50, durationMs = 600_000,
       recordError(errors, err);
     }
   });
-  return { attempted, cycles: done, byMode, resume, unexpectedResume, errors, ms: now() - t0, cpuPercent: cpu(), latency: summarize(latencies) };
+  return {
+    attempted,
+    cycles: done,
+    byMode,
+    resume,
+    unexpectedResume,
+    errors,
+    ms: now() - t0,
+    cpuPercent: cpu(),
+    latency: summarize(latencies),
+  };
 }
 
 // ---------------------------------------------------------------- phase 2
@@ -193,12 +213,25 @@ async function soakMixed({
     notifications: {},
     closeCodes: {},
     logins: {},
-    turnover: { ...Object.fromEntries(Object.keys(LEAVE).map((k) => [k, 0])), reopened: 0, resumed: 0, fresh: 0, tabJoined: 0, tabMismatch: 0, silentDropped: 0, silentNotDropped: 0 },
+    turnover: {
+      ...Object.fromEntries(Object.keys(LEAVE).map((k) => [k, 0])),
+      reopened: 0,
+      resumed: 0,
+      fresh: 0,
+      tabJoined: 0,
+      tabMismatch: 0,
+      silentDropped: 0,
+      silentNotDropped: 0,
+    },
     live: { min: Infinity, max: 0 },
   };
   const tokens = {
-    user: Array.from({ length: 20 }, (_, n) => signJwt({ sub: `user-${n}`, preferred_username: `user-${n}`, roles: ['operator'] }, jwtSecret, 4 * 3600)),
-    jwtAdmin: Array.from({ length: 4 }, (_, n) => signJwt({ sub: `boss-${n}`, preferred_username: `boss-${n}`, roles: ['admin'] }, jwtSecret, 4 * 3600)),
+    user: Array.from({ length: 20 }, (_, n) =>
+      signJwt({ sub: `user-${n}`, preferred_username: `user-${n}`, roles: ['operator'] }, jwtSecret, 4 * 3600),
+    ),
+    jwtAdmin: Array.from({ length: 4 }, (_, n) =>
+      signJwt({ sub: `boss-${n}`, preferred_username: `boss-${n}`, roles: ['admin'] }, jwtSecret, 4 * 3600),
+    ),
     adminToken: [adminToken],
     bad: [
       signJwt({ sub: 'mallory', roles: ['admin'] }, `${jwtSecret}-wrong`, 3600), // bad signature
@@ -223,7 +256,10 @@ async function soakMixed({
     const u = new URL(sessionUrl(wsUrl, projects[i % projects.length]));
     u.searchParams.set('scope', SCOPES[i % SCOPES.length]);
     if (resumeToken) u.searchParams.set('resume', resumeToken);
-    const c = new BenchClient('st', u.toString(), { localAddress: localAddresses[i % localAddresses.length], userAgent: USER_AGENTS[i % USER_AGENTS.length] });
+    const c = new BenchClient('st', u.toString(), {
+      localAddress: localAddresses[i % localAddresses.length],
+      userAgent: USER_AGENTS[i % USER_AGENTS.length],
+    });
     opening++;
     try {
       await c.open();
@@ -523,7 +559,11 @@ async function soakMixed({
   running = false;
   for (const t of timers) clearTimeout(t);
   timers.clear();
-  const all = () => [...slots.filter(Boolean).map((s) => s.c), ...[...tabs].map((t) => t.c).filter(Boolean), ...[...silent].map((s) => s.c)];
+  const all = () => [
+    ...slots.filter(Boolean).map((s) => s.c),
+    ...[...tabs].map((t) => t.c).filter(Boolean),
+    ...[...silent].map((s) => s.c),
+  ];
   for (const s of silent) s.c.ws.terminate();
   for (const c of all()) {
     if (rand() < 0.7) c.ws.close(1000, 'soak over');
@@ -534,7 +574,16 @@ async function soakMixed({
   const leftOpen = all().filter((c) => !c.closed).length;
   for (const c of all()) c.ws.terminate();
 
-  return { ...st, live: { ...st.live, min: Number.isFinite(st.live.min) ? st.live.min : 0 }, inflightAtEnd: inflight, leftOpen, openMs, ranMs, errors, cpuPercent: cpu() };
+  return {
+    ...st,
+    live: { ...st.live, min: Number.isFinite(st.live.min) ? st.live.min : 0 },
+    inflightAtEnd: inflight,
+    leftOpen,
+    openMs,
+    ranMs,
+    errors,
+    cpuPercent: cpu(),
+  };
 }
 
 // ---------------------------------------------------------------- the admin
@@ -561,7 +610,17 @@ const WATCH_QUERIES = [{ projectFilter: 'soak-.*' }, {}, { usernameFilter: 'user
 async function soakAdmin({ wsUrl, adminToken, durationMs, intervalMs = 1_000, reconnectEveryMs = 30_000, seed = 11 }) {
   const rand = rng(seed);
   const errors = { count: 0, samples: {} };
-  const st = { calls: {}, expected: {}, unexpected: 0, unexpectedSamples: {}, changed: 0, changedItems: 0, reconnects: 0, dropped: 0, listed: { min: Infinity, max: 0 } };
+  const st = {
+    calls: {},
+    expected: {},
+    unexpected: 0,
+    unexpectedSamples: {},
+    changed: 0,
+    changedItems: 0,
+    reconnects: 0,
+    dropped: 0,
+    listed: { min: Infinity, max: 0 },
+  };
   const latency = {};
   let admin;
   let subs = [];
@@ -630,7 +689,11 @@ async function soakAdmin({ wsUrl, adminToken, durationMs, intervalMs = 1_000, re
       const victim = soakSessions.length ? randomOf(soakSessions) : undefined;
       if (victim && k % 3 === 1) {
         const pageId = victim.pageIds.length && rand() < 0.5 ? randomOf(victim.pageIds) : undefined;
-        await call('session.sendMessage', { sessionId: victim.id, type: 'soak.note', payload: { k }, ...(pageId ? { pageId } : {}) }, [-32004]);
+        await call(
+          'session.sendMessage',
+          { sessionId: victim.id, type: 'soak.note', payload: { k }, ...(pageId ? { pageId } : {}) },
+          [-32004],
+        );
       }
       if (victim && k % 5 === 2 && victim.pageIds.length) {
         await call('pages.close', { sessionId: victim.id, pageId: randomOf(victim.pageIds), message: 'soak' }, [-32004]);

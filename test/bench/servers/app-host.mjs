@@ -36,9 +36,15 @@ function appEcho(track) {
 if (kind === 'st' || kind === 'st-plain') {
   if (kind === 'st') {
     const { attachSessionTracker } = await import('@session-tracker/server');
-    const tracker = attachSessionTracker(httpServer, { logLevel: 'warn', maxSessionsPerAddress: 0, rateLimitPerSecond: 0, adminToken: 'bench-admin-token-0123456789' });
+    const tracker = attachSessionTracker(httpServer, {
+      logLevel: 'warn',
+      maxSessionsPerAddress: 0,
+      rateLimitPerSecond: 0,
+      adminToken: 'bench-admin-token-0123456789',
+    });
     tracker.handle('echo', (p) => p);
-    push = (res) => tracker.push({ projectFilter: 'P' }, 'tick', { ...PAYLOAD, at: Date.now() }).then((n) => res.end(JSON.stringify({ reached: n })));
+    push = (res) =>
+      tracker.push({ projectFilter: 'P' }, 'tick', { ...PAYLOAD, at: Date.now() }).then((n) => res.end(JSON.stringify({ reached: n })));
     appEcho((ws, req) => tracker.track(ws, req));
   } else {
     appEcho(undefined);

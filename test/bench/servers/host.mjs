@@ -35,7 +35,9 @@ async function startTarget() {
   if (opts.kind === 'sio') return (await import('./socketio.mjs')).start(common);
   if (opts.kind === 'st') {
     // ST_SERVER_MODULE: another build's server/dist/index.js (compare.mjs runs a baseline checkout so).
-    const { startServer } = await import(process.env.ST_SERVER_MODULE ? pathToFileURL(process.env.ST_SERVER_MODULE).href : '@session-tracker/server');
+    const { startServer } = await import(
+      process.env.ST_SERVER_MODULE ? pathToFileURL(process.env.ST_SERVER_MODULE).href : '@session-tracker/server'
+    );
     const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions });
     const metric = (text, name) => {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
@@ -129,7 +131,13 @@ serve(
         profile,
         ...memory(),
         ...(await target.counters()),
-        loop: { p50: delayMs(loop.percentile(50)), p99: delayMs(loop.percentile(99)), max: delayMs(loop.max), mean: delayMs(loop.mean), count: loop.count },
+        loop: {
+          p50: delayMs(loop.percentile(50)),
+          p99: delayMs(loop.percentile(99)),
+          max: delayMs(loop.max),
+          mean: delayMs(loop.mean),
+          count: loop.count,
+        },
         cpuPercent: wall > 0 ? ((cpu.user + cpu.system) / 1000 / wall) * 100 : NaN,
       };
     },

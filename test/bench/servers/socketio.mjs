@@ -139,7 +139,14 @@ export async function start({ host = '127.0.0.1', port = 0, maxPayload = 65536, 
           { name: 'clientId', type: 'String' },
           { name: 'creationTime', type: 'Date' },
         ],
-        rows: list.map((s) => [s.username, s.project, s.clientAddress, s.sessionScope === 'designer', s.id, new Date(now - s.uptime).toISOString()]),
+        rows: list.map((s) => [
+          s.username,
+          s.project,
+          s.clientAddress,
+          s.sessionScope === 'designer',
+          s.id,
+          new Date(now - s.uptime).toISOString(),
+        ]),
       });
     });
     socket.on('getSessionStats', (_params, ack) => {
