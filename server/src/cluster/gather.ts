@@ -1,10 +1,13 @@
+import { compileFilter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { deadline } from './connect.js';
+import { decodeList, matchingJoined, type ListedView, type ListSpec, type RemoteList } from './list.js';
 import type { Membership } from './membership.js';
 import { asSeen, prefilter } from './records.js';
 import type { Requests } from './requests.js';
 import type { PartStore } from './store.js';
 import type { ClusterFilters, PartForm, PartRecord } from './types.js';
+import { viewOfPart } from './views.js';
 
 /** A cluster query answers within 2 s: what Redis has not given by then is left out (degraded). */
 export const QUERY_BUDGET_MS = 1_900;
@@ -148,5 +151,49 @@ export class Gatherer {
       }
     }
     return { items, unconfirmedNodes, degraded, answered };
+  }
+
+  /**
+   * sessions.list: each other node's first parts after a cursor and its count (cluster/list.ts);
+   * `joinedHere` are sessions this node joined from elsewhere (maybe counted by two nodes).
+   */
+  async list(filters: ClusterFilters, spec: ListSpec, timeoutMs: number, joinedHere: ReadonlySet<string>): Promise<RemoteList> {
+    const now = Date.now();
+    let count = 0;
+    const joined = new Set<string>();
+    const decode = (body: string): ListedView[] => {
+      const answer = decodeList(body);
+      count += answer.count;
+      for (const sid of answer.joined) joined.add(sid);
+      return answer.views;
+    };
+    const ask = (expected: Set<string>, ms: number) => this.d.requests.list(filters, spec, expected, ms);
+    const t0 = Date.now();
+    const g = await this.gather<ListedView>(
+      filters,
+      'views',
+      timeoutMs,
+      decode,
+      (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating),
+      ask,
+    );
+    const keep = prefilter(filters);
+    const user = compileFilter('usernameFilter', filters.usernameFilter);
+    const project = compileFilter('projectFilter', filters.projectFilter);
+    for (const sid of matchingJoined(this.d.registry, joinedHere, user, project)) joined.add(sid);
+    const extra = await this.countedTwice(
+      joined,
+      new Set([this.d.nodeId, ...g.answered]),
+      keep,
+      Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)),
+    );
+    return {
+      views: g.items,
+      count,
+      duplicates: Math.max(0, extra),
+      unconfirmedNodes: g.unconfirmedNodes,
+      degraded: g.degraded || extra < 0,
+      answered: g.answered,
+    };
   }
 }

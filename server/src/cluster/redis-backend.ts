@@ -6,7 +6,7 @@ import type { Session } from '../sessions/session.js';
 import type { ClusterBackend } from './backend.js';
 import { ChangeStream, type ChangeListener } from './change-stream.js';
 import { connectRedis, deadline, readyWithin, type RedisClient } from './connect.js';
-import { Gatherer, QUERY_BUDGET_MS, READ_WAIT_MS } from './gather.js';
+import { Gatherer, READ_WAIT_MS } from './gather.js';
 import { Keys } from './keys.js';
 import { LoginPropagation } from './logins.js';
 import { Membership } from './membership.js';
@@ -19,8 +19,7 @@ import { PartWriter } from './writer.js';
 import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from './query.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
-import { compileFilter } from '../filters/regex.js';
-import { answerList, clusterPage, decodeList, matchingJoined, type ListedView, type ListSpec, type RemoteList } from './list.js';
+import { answerList, clusterPage, type ListSpec, } from './list.js';
 import type { Filter } from '../filters/regex.js';
 import type { ListQuery } from '../listing/answer.js';
 
@@ -325,49 +324,8 @@ export class RedisBackend implements ClusterBackend {
     timeoutMs: number,
   ): Promise<RawJson> {
     const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };
-    const remote = await this.remoteList(filters, spec, timeoutMs);
+    const remote = await this.gatherer.list(filters, spec, timeoutMs, this.joinedHere);
     return clusterPage(registry, this.nodeId, remote, q, user, project, Date.now());
-  }
-
-  /** Each other node's first parts after a cursor and its count (cluster/list.ts). */
-  private async remoteList(filters: ClusterFilters, spec: ListSpec, timeoutMs: number): Promise<RemoteList> {
-    const now = Date.now();
-    let count = 0;
-    const joined = new Set<string>();
-    const decode = (body: string): ListedView[] => {
-      const answer = decodeList(body);
-      count += answer.count;
-      for (const sid of answer.joined) joined.add(sid);
-      return answer.views;
-    };
-    const ask = (expected: Set<string>, ms: number) => this.requests.list(filters, spec, expected, ms);
-    const t0 = Date.now();
-    const g = await this.gatherer.gather<ListedView>(
-      filters,
-      'views',
-      timeoutMs,
-      decode,
-      (p, confirmed, beating) => viewOfPart(p, now, confirmed, beating),
-      ask,
-    );
-    const keep = prefilter(filters);
-    const user = compileFilter('usernameFilter', filters.usernameFilter);
-    const project = compileFilter('projectFilter', filters.projectFilter);
-    for (const sid of matchingJoined(this.o.registry, this.joinedHere, user, project)) joined.add(sid);
-    const extra = await this.gatherer.countedTwice(
-      joined,
-      new Set([this.nodeId, ...g.answered]),
-      keep,
-      Math.max(100, QUERY_BUDGET_MS - (Date.now() - t0)),
-    );
-    return {
-      views: g.items,
-      count,
-      duplicates: Math.max(0, extra),
-      unconfirmedNodes: g.unconfirmedNodes,
-      degraded: g.degraded || extra < 0,
-      answered: g.answered,
-    };
   }
 
   /** This node's answer to a query: its parts matching the filters, one per line. */
