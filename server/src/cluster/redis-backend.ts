@@ -19,7 +19,7 @@ import { PartWriter } from './writer.js';
 import { clusterDataset, clusterSelf, clusterSessions, clusterStats } from './query.js';
 import type { ActionReply, ClusterAction, ClusterFilters, PartForm, PartRecord, RemoteParts, RemoteViews } from './types.js';
 import { decodeViews, encodeViews, viewOfPart, viewsOfSessions } from './views.js';
-import { answerList, clusterPage, type ListSpec, } from './list.js';
+import { answerList, clusterPage, type ListSpec } from './list.js';
 import type { Filter } from '../filters/regex.js';
 import type { ListQuery } from '../listing/answer.js';
 
