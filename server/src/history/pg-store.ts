@@ -11,6 +11,7 @@ import type {
   StoredEvent,
   WriteBatch,
 } from './store.js';
+import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
@@ -26,28 +27,6 @@ export function redactUrl(url: string): string {
 /** Checks a --database URL; the error never repeats the URL (it may hold a password). */
 export function checkDatabaseUrl(url: string): void {
   if (!/^postgres(?:ql)?:\/\/\S+$/.test(url)) throw new RangeError('option database must be a postgres:// or postgresql:// URL');
-}
-
-interface EventRow {
-  seq: string;
-  at: string;
-  type: string;
-  session_id: string;
-  username: string;
-  project: string;
-  client_address: string;
-  detail: string;
-}
-
-interface EndedRow {
-  id: string;
-  project: string;
-  username: string;
-  client_address: string;
-  created_at: string;
-  ended_at: string;
-  end_reason: string;
-  info: string;
 }
 
 /**
@@ -245,18 +224,7 @@ export class PgStore implements HistoryStore {
     args.push(q.limit);
     const sql = `SELECT * FROM st_ended_sessions WHERE ended_at >= $1 AND created_at <= $2 ${keyset}
       ORDER BY ended_at DESC, id DESC LIMIT $${args.length}`;
-    return this.run(async (pool) =>
-      (await pool.query<EndedRow>(sql, args)).rows.map((r) => ({
-        id: r.id,
-        project: r.project,
-        username: r.username,
-        clientAddress: r.client_address,
-        createdAt: Number(r.created_at),
-        endedAt: Number(r.ended_at),
-        endReason: r.end_reason === 'closed' ? 'closed' : 'timeout',
-        info: r.info,
-      })),
-    );
+    return this.run(async (pool) => (await pool.query<EndedRow>(sql, args)).rows.map(endedOfRow));
   }
 
   events(q: EventsQuery): Promise<StoredEvent[]> {
@@ -272,18 +240,7 @@ export class PgStore implements HistoryStore {
       where.push(`(at < ${at} OR (at = ${at} AND seq < ${arg(q.after[1])}))`);
     }
     const sql = `SELECT * FROM st_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ${arg(q.limit)}`;
-    return this.run(async (pool) =>
-      (await pool.query<EventRow>(sql, args)).rows.map((r) => ({
-        seq: Number(r.seq),
-        at: Number(r.at),
-        type: r.type as StoredEvent['type'],
-        sessionId: r.session_id,
-        username: r.username,
-        project: r.project,
-        clientAddress: r.client_address,
-        detail: JSON.parse(r.detail) as Record<string, unknown>,
-      })),
-    );
+    return this.run(async (pool) => (await pool.query<EventRow>(sql, args)).rows.map(eventOfRow));
   }
 
   rollup(q: RollupQuery): Promise<RollupRow[]> {

@@ -12,6 +12,7 @@ import type {
   StoredEvent,
   WriteBatch,
 } from './store.js';
+import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -55,28 +56,6 @@ CREATE TABLE IF NOT EXISTS rollup (
   PRIMARY KEY (minute, project, node)
 );
 `;
-
-interface EventRow {
-  seq: number;
-  at: number;
-  type: string;
-  session_id: string;
-  username: string;
-  project: string;
-  client_address: string;
-  detail: string;
-}
-
-interface EndedRow {
-  id: string;
-  project: string;
-  username: string;
-  client_address: string;
-  created_at: number;
-  ended_at: number;
-  end_reason: string;
-  info: string;
-}
 
 /** The file the embedded store keeps in a data directory. */
 export const SQLITE_FILE = 'history.sqlite';
@@ -190,18 +169,7 @@ export class SqliteStore implements HistoryStore {
     if (after) args.push(after[0], after[0], after[1]);
     args.push(q.limit);
     const rows = this.db.prepare(sql).all(...args) as EndedRow[];
-    return Promise.resolve(
-      rows.map((r) => ({
-        id: r.id,
-        project: r.project,
-        username: r.username,
-        clientAddress: r.client_address,
-        createdAt: r.created_at,
-        endedAt: r.ended_at,
-        endReason: r.end_reason === 'closed' ? 'closed' : 'timeout',
-        info: r.info,
-      })),
-    );
+    return Promise.resolve(rows.map(endedOfRow));
   }
 
   events(q: EventsQuery): Promise<StoredEvent[]> {
@@ -223,18 +191,7 @@ export class SqliteStore implements HistoryStore {
     const rows = this.db
       .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
       .all(...args) as EventRow[];
-    return Promise.resolve(
-      rows.map((r) => ({
-        seq: r.seq,
-        at: r.at,
-        type: r.type as StoredEvent['type'],
-        sessionId: r.session_id,
-        username: r.username,
-        project: r.project,
-        clientAddress: r.client_address,
-        detail: JSON.parse(r.detail) as Record<string, unknown>,
-      })),
-    );
+    return Promise.resolve(rows.map(eventOfRow));
   }
 
   rollup(q: RollupQuery): Promise<RollupRow[]> {
