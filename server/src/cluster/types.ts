@@ -1,25 +1,13 @@
-import type { AppMethodTraffic, DeviceInfo, SessionScope, SessionState } from '@session-tracker/shared';
+import type { AppMethodTraffic, SessionState } from '@session-tracker/shared';
+import type { SessionSeed } from '../sessions/registry.js';
 
 /**
  * One node's part of a session, as stored in Redis and sent between nodes. A session may
  * have parts on several nodes (tabs behind a load balancer without sticky sessions); its
  * view is the merge of its parts (merge.ts).
  */
-export interface PartRecord {
-  sid: string;
-  node: string;
-  tokenHash: string;
-  project: string;
-  scope: SessionScope;
-  userAgent: string;
-  clientAddress: string;
-  device: DeviceInfo;
-  createdAt: number;
-  username: string;
-  roles: string[];
-  loggedIn: boolean;
-  isAdmin: boolean;
-  loginAt: number;
+/** The seed (identity and login, what a node joining it needs: sessions/registry.ts) and the part's own state. */
+export interface PartRecord extends SessionSeed {
   recentBytesSent: number;
   recentAt: number;
   totalBytesSent: number;
