@@ -4,9 +4,9 @@ import type { SessionSeed } from '../sessions/registry.js';
 /**
  * One node's part of a session, as stored in Redis and sent between nodes. A session may
  * have parts on several nodes (tabs behind a load balancer without sticky sessions); its
- * view is the merge of its parts (merge.ts).
+ * view is the merge of its parts (merge.ts). It is the seed a joining node needs (identity
+ * and login, sessions/registry.ts) plus the part's own counters, pages and state.
  */
-/** The seed (identity and login, what a node joining it needs: sessions/registry.ts) and the part's own state. */
 export interface PartRecord extends SessionSeed {
   recentBytesSent: number;
   recentAt: number;
