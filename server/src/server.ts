@@ -21,12 +21,13 @@ import { openHistory, type History } from './history/index.js';
 import { clusterEnd } from './cluster/history-end.js';
 import { RpcRouter } from './rpc/router.js';
 import { SessionRegistry } from './sessions/registry.js';
-import { WatchHub } from './sessions/watch-hub.js';
-import { Feeds } from './feeds.js';
+import { FeedEngine } from './feeds/engine.js';
+import { Feeds } from './feeds/feeds.js';
+import { LocalFeedSource } from './feeds/local.js';
 import { TrackerStats } from './stats.js';
 import { SingleNode } from './cluster/backend.js';
 import { RedisBackend } from './cluster/redis-backend.js';
-import { ClusterWatch } from './cluster/watch.js';
+import { ClusterFeedSource } from './cluster/feed-source.js';
 import { runLocalAction } from './rpc/actions.js';
 import type { Connection } from './transport/connection.js';
 import { trustList } from './transport/address.js';
@@ -102,7 +103,8 @@ export class SessionTracker {
       options.maxBatch,
     );
     const connections = new Set<Connection>();
-    const feeds = new Feeds(new WatchHub(this.registry, this.log, options.feedHighWaterMark));
+    const feedOptions = { highWaterMark: options.feedHighWaterMark, log: this.log };
+    const feeds = new Feeds(new FeedEngine(new LocalFeedSource(this.registry), feedOptions));
     this.ctx = {
       options,
       log: this.log,
@@ -155,7 +157,10 @@ export class SessionTracker {
       },
     });
     // Together: a cluster-wide feed exactly when there is a cluster behind it.
-    this.ctx.feeds.cluster = new ClusterWatch(this.ctx);
+    this.ctx.feeds.cluster = new FeedEngine(new ClusterFeedSource(this.ctx), {
+      highWaterMark: o.feedHighWaterMark,
+      log: this.log,
+    });
     this.ctx.cluster = backend;
     this.log.info({ event: 'cluster.start', node: nodeId }, 'cluster mode on Redis');
   }

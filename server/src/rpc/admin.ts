@@ -20,7 +20,7 @@ function audit(call: CallContext, action: string, details: Record<string, unknow
 export const adminHandlers: HandlerTable = {
   'sessions.watch'(call, p) {
     // Every node's sessions unless the caller asks for this node's alone.
-    return call.ctx.feeds.watch(call.conn, p ?? {}, call.ctx.registry.values(), p?.scope !== 'node');
+    return call.ctx.feeds.watch(call.conn, p ?? {}, p?.scope !== 'node');
   },
 
   'sessions.unwatch'(call, p) {

@@ -2,7 +2,7 @@ import type { WebSocket, RawData } from 'ws';
 import { notification, type WelcomeParams } from '@session-tracker/shared';
 import type { Logger } from 'pino';
 import { CloseCode } from '@session-tracker/shared';
-import type { Feeds } from '../feeds.js';
+import type { Feeds } from '../feeds/feeds.js';
 import type { ServerOptions } from '../options.js';
 import { take, type RateLimit } from '../sessions/rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
