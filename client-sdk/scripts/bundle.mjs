@@ -13,8 +13,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src', 'index.ts');
 const outdir = join(root, 'dist');
 
-// The SDK uses only the zod-free part of the shared package at runtime (codes, limits);
-// its types are erased. Point the bundles at those modules so zod (and its ~260 KiB of
+// The SDK uses only the zod-free part of the shared package at runtime (codes, limits, and
+// checks: the contract's own checks of what the server sends); its types are erased. Point the bundles at those modules so zod (and its ~260 KiB of
 // locales) stays out; a zod-bearing import would fail the build here, loudly.
 const sharedDist = dirname(createRequire(join(root, 'package.json')).resolve('@session-tracker/shared'));
 const sharedRuntime = {
@@ -22,7 +22,7 @@ const sharedRuntime = {
   setup(b) {
     b.onResolve({ filter: /^@session-tracker\/shared$/ }, () => ({ path: 'shared-runtime', namespace: 'shared-runtime' }));
     b.onLoad({ filter: /.*/, namespace: 'shared-runtime' }, () => ({
-      contents: ['codes.js', 'limits.js'].map((f) => `export * from ${JSON.stringify(join(sharedDist, f))};`).join('\n'),
+      contents: ['codes.js', 'limits.js', 'checks.js'].map((f) => `export * from ${JSON.stringify(join(sharedDist, f))};`).join('\n'),
       loader: 'js',
       resolveDir: sharedDist,
     }));

@@ -17,7 +17,7 @@ import { SessionFeed } from './feed.js';
 import { randomId } from './ids.js';
 import type { ClientOptions } from './options.js';
 import { PageTracker, type PageTrackerHandle, type TrackPageOptions } from './pages/tracker.js';
-import { isContractMethod, isDataset } from './rpc/results.js';
+import { isContractMethod, isDataset } from '@session-tracker/shared';
 import type { CallArgs } from './core.js';
 import type {
   AnyApp,

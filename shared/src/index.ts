@@ -7,3 +7,5 @@ export * from './json-schema.js';
 export * from './history.js';
 export * from './app.js';
 export * from './list.js';
+export * from './guards.js';
+export * from './checks.js';

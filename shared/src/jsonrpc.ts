@@ -89,17 +89,6 @@ export const inboundCallSchema = z.object({
   id: idSchema.optional(),
 });
 
-/** A message as a server sends it: a response, or a notification. */
-export const outboundMessageSchema = z.union([
-  z.object({ jsonrpc: z.literal('2.0'), id: idSchema, result: z.unknown() }),
-  z.object({
-    jsonrpc: z.literal('2.0'),
-    id: idSchema,
-    error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
-  }),
-  z.object({ jsonrpc: z.literal('2.0'), method: z.string(), params: z.unknown().optional() }),
-]);
-
 /** One entry of an inbound message, classified. */
 export type InboundCall =
   | { kind: 'request'; method: string; params: unknown; id: JsonRpcId }

@@ -162,14 +162,6 @@ export interface ServerNotifications {
   'sessions.changed': SessionsChanged;
 }
 
-export const welcomeSchema = z.object({
-  sessionId: z.string(),
-  resumeToken: z.string(),
-  resumed: z.boolean(),
-  heartbeatMs: z.number(),
-  serverTime: z.number(),
-});
-
 /** Formats a zod failure as one readable line naming each offending field. */
 export function describeIssues(error: z.ZodError, prefix = 'Invalid params'): string {
   const parts = error.issues.slice(0, 5).map((issue) => {

@@ -8,11 +8,11 @@ import {
   ErrorCode,
   MAX_PARAMS_DEPTH,
   classifyCall,
+  classifyServerMessage,
   classifyInbound,
   failure,
   nestedDeeperThan,
   notification,
-  outboundMessageSchema,
   parseErrorResponse,
   parseInbound,
   success,
@@ -213,12 +213,12 @@ describe('response builders', () => {
     expect(pe.error.code).toBe(-32700);
   });
 
-  it('outboundMessageSchema accepts what the builders build and rejects a response without jsonrpc', () => {
-    expect(outboundMessageSchema.safeParse(success(1, null)).success).toBe(true);
-    expect(outboundMessageSchema.safeParse(failure(null, -32600, 'x')).success).toBe(true);
-    expect(outboundMessageSchema.safeParse(notification('m', {})).success).toBe(true);
-    expect(outboundMessageSchema.safeParse({ id: 1, result: 1 }).success).toBe(false);
-    expect(outboundMessageSchema.safeParse({ jsonrpc: '2.0', id: 1, error: { code: 1.5, message: 'x' } }).success).toBe(false);
+  it('classifyServerMessage accepts what the builders build and rejects a response without jsonrpc', () => {
+    expect(classifyServerMessage(success(1, null))?.kind).toBe('result');
+    expect(classifyServerMessage(failure(null, -32600, 'x'))?.kind).toBe('error');
+    expect(classifyServerMessage(notification('m', {}))?.kind).toBe('notification');
+    expect(classifyServerMessage({ id: 1, result: 1 })).toBeNull();
+    expect(classifyServerMessage({ jsonrpc: '2.0', id: 1, error: { code: 1.5, message: 'x' } })).toBeNull();
   });
 });
 

@@ -1,10 +1,9 @@
+import { isAppName } from '@session-tracker/shared';
 import type { AppCallOptions } from './types.js';
 
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
-
-/** The same rule as the server's `tracker.handle`: 1 to 128 of letters, digits and _ . : / -. */
+/** The contract's rule (shared `isAppName`, the server's `tracker.handle` too): 1 to 128 of letters, digits and _ . : / -. */
 export function checkAppName(name: unknown, what: string): void {
-  if (typeof name !== 'string' || !NAME.test(name)) {
+  if (!isAppName(name)) {
     throw new TypeError(
       `${what}: an app method name is 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`,
     );

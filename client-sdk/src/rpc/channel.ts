@@ -1,8 +1,14 @@
-import type { JsonRpcErrorObject, JsonRpcId, MethodName, MethodResults } from '@session-tracker/shared';
+import {
+  isContractMethod,
+  isResultOf,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type MethodName,
+  type MethodResults,
+} from '@session-tracker/shared';
 import { ClientError, RpcError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { TimerSlot, type Timers } from '../timers.js';
-import { isContractMethod, isResultOf } from './results.js';
 
 interface Entry {
   /** A contract method, or `app.<name>` (1.1: the app's own traffic, results unchecked). */

@@ -1,7 +1,4 @@
-import type { ServerNotifications, SessionsChanged } from '@session-tracker/shared';
-import { isWelcomeParams } from './frames.js';
-import { hasFields, isArrayOf, isString } from './guards.js';
-import { isSessionInfo } from './results.js';
+import { NOTIFICATION_CHECKS, type ServerNotifications } from '@session-tracker/shared';
 
 export type NotificationName = keyof ServerNotifications;
 
@@ -10,57 +7,49 @@ export type TypedNotification = {
   [N in NotificationName]: { method: N; params: ServerNotifications[N] };
 }[NotificationName];
 
-const isSessionsChanged = (v: unknown): v is SessionsChanged =>
-  hasFields(v, {
-    subscription: isString,
-    added: (a) => isArrayOf(a, isSessionInfo),
-    updated: (u) => isArrayOf(u, isSessionInfo),
-    removed: (r) => isArrayOf(r, isString),
-  });
-
-const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 const messageOf = (params: Record<string, unknown>): string => {
   const m = params.message;
   return typeof m === 'string' ? m : '';
 };
 
+function isNotificationName(method: string): method is NotificationName {
+  return Object.hasOwn(NOTIFICATION_CHECKS, method);
+}
+
 /**
- * Validates a notification's params against the contract. Returns `undefined` for a
- * method this SDK does not know (the contract may add some) and `null` for bad params.
+ * Validates a notification's params with the contract's check (`NOTIFICATION_CHECKS` from
+ * `@session-tracker/shared`) and hands over only the contract's fields. Returns `undefined`
+ * for a method this SDK does not know (the contract may add some) and `null` for bad params.
  */
 export function readNotification(method: string, params: unknown): TypedNotification | null | undefined {
+  if (!isNotificationName(method)) return undefined;
+  if (!NOTIFICATION_CHECKS[method](params)) return null;
+  const p = params as Record<string, unknown>;
   switch (method) {
-    case 'session.welcome':
-      return isWelcomeParams(params)
-        ? {
-            method,
-            params: {
-              sessionId: params.sessionId,
-              resumeToken: params.resumeToken,
-              resumed: params.resumed,
-              heartbeatMs: params.heartbeatMs,
-              serverTime: params.serverTime,
-            },
-          }
-        : null;
+    case 'session.welcome': {
+      const w = params as ServerNotifications['session.welcome'];
+      return {
+        method,
+        params: {
+          sessionId: w.sessionId,
+          resumeToken: w.resumeToken,
+          resumed: w.resumed,
+          heartbeatMs: w.heartbeatMs,
+          serverTime: w.serverTime,
+        },
+      };
+    }
     // `message` is in the contract; a server that leaves it out still gets through, as "".
     case 'session.closing':
-      return hasFields(params, { message: optionalString }) ? { method, params: { message: messageOf(params) } } : null;
+      return { method, params: { message: messageOf(p) } };
     case 'page.closing':
-      return hasFields(params, { pageId: isString, message: optionalString })
-        ? { method, params: { pageId: params.pageId as string, message: messageOf(params) } }
-        : null;
+      return { method, params: { pageId: p.pageId as string, message: messageOf(p) } };
     case 'session.message': {
-      if (!hasFields(params, { type: isString })) return null;
-      const pageId = params.pageId;
-      if (pageId !== undefined && typeof pageId !== 'string') return null;
-      const out: ServerNotifications['session.message'] = { type: params.type as string, payload: params.payload };
-      if (typeof pageId === 'string') out.pageId = pageId;
+      const out: ServerNotifications['session.message'] = { type: p.type as string, payload: p.payload };
+      if (typeof p.pageId === 'string') out.pageId = p.pageId;
       return { method, params: out };
     }
     case 'sessions.changed':
-      return isSessionsChanged(params) ? { method, params } : null;
-    default:
-      return undefined;
+      return { method, params: params as ServerNotifications['sessions.changed'] };
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { APP_PREFIX, describeIssues, ErrorCode, failure, isMethodName } from '@session-tracker/shared';
+import { APP_PREFIX, describeIssues, ErrorCode, failure, isAppName, isMethodName } from '@session-tracker/shared';
 import type { z } from 'zod';
 import { RawJson, RawResponse } from '../rpc/raw-json.js';
 import type { AppDispatch, Outcome } from '../rpc/router.js';
@@ -16,12 +16,11 @@ interface Entry {
   schema: z.ZodType | undefined;
 }
 
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
 const MAX_NAME_IN_ERROR = 64;
 
 /** Checks an app method or push name (without `app.`); throws a TypeError naming the problem. */
 export function checkName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
+  if (!isAppName(name)) {
     throw new TypeError(
       `${what}: the name must be 1 to 128 of letters, digits and _ . : / - (without "app."), got ${JSON.stringify(name)}`,
     );

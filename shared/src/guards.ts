@@ -1,4 +1,7 @@
-/** Small structural checks for values that arrive as `unknown`. */
+/**
+ * Small structural checks for values that arrive as `unknown`, with no dependency: the
+ * building blocks of the wire checks in checks.ts, which browser bundles take without zod.
+ */
 export type Guard<T> = (value: unknown) => value is T;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
