@@ -1,11 +1,12 @@
 /**
- * One table row per session: its elements and what they show. A cell is written only when
+ * The table's rows: the header, and one row per session: its elements and what they show. A cell is written only when
  * its text, title or state class changed; each value sits in a contained box (`.cell`),
  * so writing it does not relay out the rest of the table.
  */
 import { COLUMNS, type CellContext, type Column } from './columns.js';
 import { h } from './dom.js';
-import type { Entry } from './model.js';
+import type { Entry, SortKey } from './model.js';
+import { SERVER_SORT_FIELDS } from './window.js';
 
 export interface Row {
   id: string;
@@ -25,6 +26,27 @@ export interface Row {
 export const TICKING = COLUMNS.map((c, i) => (c.ticks ? i : -1)).filter((i) => i >= 0);
 /** Column indexes that change when the view turns stale or live again (the clocks stop or go on). */
 export const STALE_AWARE = COLUMNS.map((c, i) => (c.ticks || c.staleAware ? i : -1)).filter((i) => i >= 0);
+
+/** The header row; each column's header cell is put in `headers`. */
+export function createHeaderRow(headers: Map<SortKey, HTMLTableCellElement>): HTMLTableRowElement {
+  const headRow = h('tr');
+  for (const col of COLUMNS) {
+    // A column the server cannot sort by (the cluster's node) has a plain header.
+    const label =
+      SERVER_SORT_FIELDS[col.key] === null
+        ? col.label
+        : h(
+            'button',
+            { type: 'button', class: 'sort-btn', 'data-sort': col.key },
+            col.label,
+            h('span', { class: 'sort-icon', 'aria-hidden': 'true' }),
+          );
+    const th = h('th', { scope: 'col', class: col.cls }, label);
+    headers.set(col.key, th);
+    headRow.append(th);
+  }
+  return headRow;
+}
 
 export function createRow(entry: Entry, ctx: CellContext): Row {
   const tr = h('tr', { 'data-session-id': entry.info.id, tabindex: -1 });

@@ -9,13 +9,13 @@
  * (arrows, Home, End, Page Up/Down scroll to rows not drawn yet), Enter or Space opens the
  * details, Delete asks to terminate.
  */
-import { COLUMNS, type CellContext } from './columns.js';
+import type { CellContext } from './columns.js';
 import type { LivePage } from './live.js';
-import { frameBatcher, h, setText } from './dom.js';
+import { frameBatcher, setText } from './dom.js';
 import { formatCount } from './format.js';
 import { clusterOf, nextSort, type Entry, type SortKey, type SortState } from './model.js';
-import { STALE_AWARE, TICKING, createRow, rebind, renderCells, setBadge, setSelected, type Row } from './rows.js';
-import { SERVER_SORT_FIELDS, keyTarget, rowsIn, scrollFor, visibleRange, widen, type Range } from './window.js';
+import { STALE_AWARE, TICKING, createHeaderRow, createRow, rebind, renderCells, setBadge, setSelected, type Row } from './rows.js';
+import { keyTarget, rowsIn, scrollFor, visibleRange, widen, type Range } from './window.js';
 
 /** Rows drawn above and below the viewport (a small scroll shows them at once). */
 const DRAW_MARGIN = 8;
@@ -42,6 +42,9 @@ export class TableView {
   /** The rows drawn, by session ID, and their row index in the whole list. */
   private readonly rows = new Map<string, Row>();
   private readonly indexes = new Map<string, number>();
+  /** The IDs drawn, in order from row `firstIndex`: as window.ts's tested `rowsIn` gave them (the server's order). */
+  private drawn: string[] = [];
+  private firstIndex = 0;
   private page: TablePage | null = null;
   private sort: SortState = { key: 'username', direction: 'ascending' };
   private readonly wrap: HTMLElement;
@@ -74,24 +77,8 @@ export class TableView {
     this.now = options.now ?? (() => performance.now());
     this.schedule = frameBatcher(() => this.flush());
     this.wrap = (table.closest('.table-wrap') as HTMLElement | null) ?? (table.parentElement as HTMLElement);
-    const headRow = h('tr');
-    for (const col of COLUMNS) {
-      // A column the server cannot sort by (the cluster's node) has a plain header.
-      const label =
-        SERVER_SORT_FIELDS[col.key] === null
-          ? col.label
-          : h(
-              'button',
-              { type: 'button', class: 'sort-btn', 'data-sort': col.key },
-              col.label,
-              h('span', { class: 'sort-icon', 'aria-hidden': 'true' }),
-            );
-      const th = h('th', { scope: 'col', class: col.cls }, label);
-      this.headers.set(col.key, th);
-      headRow.append(th);
-    }
     this.thead = table.tHead ?? table.createTHead();
-    this.thead.replaceChildren(headRow);
+    this.thead.replaceChildren(createHeaderRow(this.headers));
     this.tbody = table.tBodies[0] ?? table.createTBody();
     this.thead.addEventListener('click', (ev) => {
       const button = (ev.target as Element).closest('button[data-sort]');
@@ -133,11 +120,6 @@ export class TableView {
   /** The order asked for (the rows may still be in the previous one until its window comes). */
   get sortState(): SortState {
     return { ...this.sort };
-  }
-
-  /** The session IDs drawn, in table order (after the last frame). */
-  get orderedIds(): string[] {
-    return [...this.rows.keys()].sort((a, b) => (this.indexes.get(a) ?? 0) - (this.indexes.get(b) ?? 0));
   }
 
   /** The rows in view now, of the last total known. */
@@ -216,6 +198,8 @@ export class TableView {
     this.page = null;
     this.rows.clear();
     this.indexes.clear();
+    this.drawn = [];
+    this.firstIndex = 0;
     this.tbody.replaceChildren();
     this.table.style.marginTop = '';
     this.table.style.marginBottom = '';
@@ -310,6 +294,8 @@ export class TableView {
     }
     for (const row of spare) row.tr.remove();
     const first = wanted[0]?.index ?? 0;
+    this.drawn = wanted.map((w) => w.item.info.id);
+    this.firstIndex = first;
     const end = first + wanted.length;
     // Every row is as high (dashboard.css): measured once (a forced layout), again on a resize.
     const firstRow = wanted[0] === undefined ? undefined : this.rows.get(wanted[0].item.info.id);
@@ -345,13 +331,13 @@ export class TableView {
     }
     if (this.activeId !== null && this.rows.has(this.activeId)) return;
     // The active row scrolled away (or left): Tab enters the table at the first row drawn.
-    const first = this.orderedIds[0];
+    const first = this.drawn[0];
     if (first !== undefined) this.setActive(first, false);
   }
 
+  /** The ID drawn at row `index` (rowsIn gives consecutive rows), or null when it is not drawn. */
   private idAt(index: number): string | null {
-    for (const [id, i] of this.indexes) if (i === index) return id;
-    return null;
+    return this.drawn[index - this.firstIndex] ?? null;
   }
 
   private setActive(id: string, focus: boolean): void {
