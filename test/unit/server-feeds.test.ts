@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { changesFor, COUNTER_SCAN_MS, FEED_GAP_MS, FeedEngine, passes, type FeedState } from '../../server/src/feeds/engine.js';
-import type { FeedSource, FeedView, Moved } from '../../server/src/feeds/source.js';
+import type { FeedSink, FeedSource, FeedView } from '../../server/src/feeds/source.js';
 import { compileFilter } from '../../server/src/filters/regex.js';
 import type { Peer } from '../../server/src/sessions/session.js';
 
@@ -33,16 +33,16 @@ class FakeSource implements FeedSource {
   scans = 0;
   /** What start returns: undefined (ready at once) or a promise to settle from the test. */
   starting: Promise<void> | undefined;
-  private moved: Moved | undefined;
+  private sink: FeedSink | undefined;
 
-  start(moved: Moved): Promise<void> | undefined {
+  start(sink: FeedSink): Promise<void> | undefined {
     this.starts++;
-    this.moved = moved;
+    this.sink = sink;
     return this.starting;
   }
   stop(): void {
     this.stops++;
-    this.moved = undefined;
+    this.sink = undefined;
   }
   sids(): Iterable<string> {
     return this.sessions.keys();
@@ -57,11 +57,17 @@ class FakeSource implements FeedSource {
   set(sid: string, project: string, createdAt = 0): void {
     const old = this.sessions.get(sid);
     this.sessions.set(sid, { sid, createdAt: old?.createdAt ?? createdAt, username: 'u', project, rev: (old?.rev ?? 0) + 1 });
-    this.moved?.(sid);
+    this.sink?.moved(sid);
+  }
+  /** Only the counters of a session moved (its project stays). */
+  count(sid: string): void {
+    const s = this.sessions.get(sid);
+    if (s) s.rev++;
+    this.sink?.counted(sid);
   }
   end(sid: string): void {
     this.sessions.delete(sid);
-    this.moved?.(sid);
+    this.sink?.moved(sid);
   }
 }
 
@@ -278,6 +284,27 @@ describe('FeedEngine', () => {
     await vi.advanceTimersByTimeAsync(FEED_GAP_MS);
     expect(conn.notes).toEqual([]);
     expect(engine.size).toBe(0);
+  });
+
+  it('tells of counters only the subscribers that see the session', async () => {
+    source.set('a', 'A');
+    source.set('b', 'B');
+    const onA = fakePeer();
+    const onB = fakePeer();
+    const wA = await watch(engine, onA, { projectFilter: 'A' });
+    await watch(engine, onB, { projectFilter: 'B' });
+    const viewed: string[] = [];
+    const view = source.view.bind(source);
+    source.view = (sid: string) => {
+      viewed.push(sid);
+      return view(sid);
+    };
+    source.count('a');
+    await vi.advanceTimersByTimeAsync(FEED_GAP_MS);
+    expect(onA.notes).toEqual([{ subscription: wA.subscription, added: [], updated: [{ id: 'a', project: 'A', rev: 2 }], removed: [] }]);
+    expect(onB.notes).toEqual([]);
+    // Read once for the one subscriber it concerns, not looked at for the other.
+    expect(viewed).toEqual(['a']);
   });
 
   it('has the source scan counters once a scan interval while it runs', async () => {

@@ -1,4 +1,4 @@
-import type { FeedSource, FeedView, Moved } from '../feeds/source.js';
+import type { FeedSink, FeedSource, FeedView } from '../feeds/source.js';
 import { RegistryMoves } from '../feeds/local.js';
 import type { ClusterServices } from './backend.js';
 import { mergeParts } from './merge.js';
@@ -21,7 +21,7 @@ export class ClusterFeedSource implements FeedSource {
   private generation = 0;
   private offCluster: (() => void) | undefined;
   private readonly local: RegistryMoves;
-  private moved: Moved | undefined;
+  private sink: FeedSink | undefined;
   /** What a mirror call reports as moved, passed on to the engine right after. */
   private readonly scratch = new Set<string>();
 
@@ -34,11 +34,11 @@ export class ClusterFeedSource implements FeedSource {
   }
 
   /** Listens, then fills the mirror with one cluster query; events meanwhile wait their turn. */
-  async start(moved: Moved): Promise<void> {
-    this.moved = moved;
+  async start(sink: FeedSink): Promise<void> {
+    this.sink = sink;
     this.mirror = new PartMirror(this.ctx.cluster.nodeId);
     this.held = [];
-    this.local.listen(moved);
+    this.local.listen(sink);
     const generation = this.generation;
     const off = await this.ctx.cluster.listen((c) => this.onCluster(c));
     // Stopped while the listener was being set up: it must not outlive the feed.
@@ -50,7 +50,7 @@ export class ClusterFeedSource implements FeedSource {
   stop(): void {
     this.generation++;
     this.offCluster?.();
-    this.offCluster = this.moved = undefined;
+    this.offCluster = this.sink = undefined;
     this.local.stop();
     this.mirror = this.held = undefined;
     this.scratch.clear();
@@ -169,8 +169,8 @@ export class ClusterFeedSource implements FeedSource {
 
   /** Passes what the mirror reported on to the engine. */
   private report(): void {
-    const moved = this.moved;
-    if (moved) for (const sid of this.scratch) moved(sid);
+    const sink = this.sink;
+    if (sink) for (const sid of this.scratch) sink.moved(sid);
     this.scratch.clear();
   }
 }

@@ -91,6 +91,8 @@ export class FeedEngine {
   private readonly subs = new Map<string, Subscription>();
   /** Sessions the source reported since the last tick, not yet handed to the subscribers. */
   private readonly moved = new Set<string>();
+  /** Sessions whose counters alone moved: handed only to the subscribers that see them. */
+  private readonly counted = new Set<string>();
   private running = false;
   private warm: Promise<void> | undefined;
   /** `watch` calls waiting for the source to start: it must not stop under them. */
@@ -145,7 +147,10 @@ export class FeedEngine {
     if (this.running) return undefined;
     if (this.warm) return this.warm;
     const generation = this.generation;
-    const filling = this.source.start((sid) => this.mark(sid));
+    const filling = this.source.start({
+      moved: (sid) => this.mark(this.moved, sid),
+      counted: (sid) => this.mark(this.counted, sid),
+    });
     if (!filling) {
       this.started();
       return undefined;
@@ -200,20 +205,25 @@ export class FeedEngine {
     return RawJson.of(`{"subscription":${JSON.stringify(sub.id)},"sessions":[`, views, (v) => v.json(), ']}');
   }
 
-  private mark(sid: string): void {
-    this.moved.add(sid);
+  private mark(set: Set<string>, sid: string): void {
+    set.add(sid);
     this.schedule();
   }
 
   private handOut(): void {
-    if (this.moved.size === 0) return;
-    for (const sub of this.subs.values()) for (const sid of this.moved) sub.pending.add(sid);
+    if (this.moved.size + this.counted.size === 0) return;
+    for (const sub of this.subs.values()) {
+      for (const sid of this.moved) sub.pending.add(sid);
+      // A busy node's counters move all the time: only a subscriber that sees the session cares.
+      for (const sid of this.counted) if (sub.visible.has(sid)) sub.pending.add(sid);
+    }
     this.moved.clear();
+    this.counted.clear();
   }
 
   private schedule(): void {
     if (this.tickTimer || this.subs.size === 0) return;
-    if (this.moved.size === 0 && !this.someonePending()) return;
+    if (this.moved.size + this.counted.size === 0 && !this.someonePending()) return;
     const wait = Math.max(0, this.lastTick + FEED_GAP_MS - Date.now());
     this.tickTimer = setTimeout(() => this.tick(), wait);
     this.tickTimer.unref();
@@ -280,5 +290,6 @@ export class FeedEngine {
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.tickTimer = this.scanTimer = undefined;
     this.moved.clear();
+    this.counted.clear();
   }
 }

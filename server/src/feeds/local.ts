@@ -1,7 +1,7 @@
 import { sessionInfoJson } from '../sessions/info-json.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
-import type { FeedSource, FeedView, Moved } from './source.js';
+import type { FeedSink, FeedSource, FeedView } from './source.js';
 
 /**
  * This node's sessions moving: registry events as they happen, message counters when scanned.
@@ -10,35 +10,35 @@ import type { FeedSource, FeedView, Moved } from './source.js';
 export class RegistryMoves {
   /** Each session's message count when it was last reported. */
   private readonly counted = new WeakMap<Session, number>();
-  private moved: Moved | undefined;
+  private sink: FeedSink | undefined;
   private off: (() => void) | undefined;
 
   constructor(private readonly registry: SessionRegistry) {}
 
   /** Listening only while someone watches: no cost on the per-message path otherwise. */
-  listen(moved: Moved): void {
+  listen(sink: FeedSink): void {
     this.stop();
-    this.moved = moved;
+    this.sink = sink;
     this.off = this.registry.onChange((_, s) => {
       this.counted.set(s, s.messagesSent);
-      moved(s.id);
+      sink.moved(s.id);
     });
     for (const s of this.registry.values()) this.counted.set(s, s.messagesSent);
   }
 
   stop(): void {
     this.off?.();
-    this.off = this.moved = undefined;
+    this.off = this.sink = undefined;
   }
 
   /** Reports the sessions whose message count moved since they were last reported. */
   scan(): void {
-    const moved = this.moved;
-    if (!moved) return;
+    const sink = this.sink;
+    if (!sink) return;
     for (const s of this.registry.values()) {
       if (this.counted.get(s) === s.messagesSent) continue;
       this.counted.set(s, s.messagesSent);
-      moved(s.id);
+      sink.counted(s.id);
     }
   }
 }
@@ -57,8 +57,8 @@ export class LocalFeedSource implements FeedSource {
     this.moves = new RegistryMoves(registry);
   }
 
-  start(moved: Moved): undefined {
-    this.moves.listen(moved);
+  start(sink: FeedSink): undefined {
+    this.moves.listen(sink);
     return undefined;
   }
 

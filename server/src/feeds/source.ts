@@ -17,16 +17,24 @@ export interface FeedView {
   json(): string;
 }
 
-/** Where a source reports a session that may look different now: come, changed or gone. */
-export type Moved = (sid: string) => void;
+/** Where a source reports the sessions that may look different now. */
+export interface FeedSink {
+  /** Come, changed (pages, login, state…) or gone: whoever watches may need to hear of it. */
+  moved(sid: string): void;
+  /**
+   * Only its counters moved: username and project are as they were, so no filter's verdict
+   * changed, and only the subscribers that see it need to hear of it.
+   */
+  counted(sid: string): void;
+}
 
 export interface FeedSource {
   /**
-   * The first subscriber came: start reporting moves to `moved`. A promise when the source must
+   * The first subscriber came: start reporting moves to `sink`. A promise when the source must
    * first gather what it serves (the cluster asks the other nodes); nothing when it is ready
    * at once. A rejection stops the source: the next subscriber starts it again.
    */
-  start(moved: Moved): Promise<void> | undefined;
+  start(sink: FeedSink): Promise<void> | undefined;
   /** The last subscriber left (or start failed): stop listening, forget everything. */
   stop(): void;
   /**
@@ -40,7 +48,7 @@ export interface FeedSource {
   view(sid: string, now: number): FeedView | undefined;
   /**
    * Counters (messages) move on every message, too often to report each: the engine asks the
-   * source to look for the ones that moved once every COUNTER_SCAN_MS.
+   * source to report the ones that moved (`sink.counted`) once every COUNTER_SCAN_MS.
    */
   scan(): void;
 }
