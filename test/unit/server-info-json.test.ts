@@ -7,6 +7,8 @@ import { datasetRowJson, sessionInfoJson } from '../../server/src/sessions/info-
 import { parseDevice } from '../../server/src/sessions/device.js';
 import { newBucket } from '../../server/src/sessions/rate-limit.js';
 import type { Peer } from '../../server/src/sessions/session.js';
+import { ByteWriter } from '../../server/src/lib/byte-writer.js';
+import { sessionsJson } from '../../server/src/sessions/answers.js';
 
 const text = fc.string({ unit: 'binary', maxLength: 30 });
 const owner = {} as Peer;
@@ -75,6 +77,57 @@ describe('SessionInfo JSON from cached pieces', () => {
         const sessions = arr.map(build);
         const raw = `{"columns":${JSON.stringify(SESSION_DATASET_COLUMNS)},"rows":[${sessions.map(datasetRowJson).join(',')}]}`;
         expect(raw).toBe(JSON.stringify(toDataset(sessions)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('ByteWriter', () => {
+  it('writes any number as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.nat(), fc.maxSafeNat(), fc.integer(), fc.double(), fc.constant(-0), fc.constant(Number.MAX_SAFE_INTEGER + 2)),
+        (n) => {
+          const w = new ByteWriter(1);
+          w.number(n);
+          expect(w.toString()).toBe(JSON.stringify(n));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('grows as it is written and gives back exactly what was written', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 50 }), (texts) => {
+        const w = new ByteWriter(4);
+        for (const t of texts) {
+          w.text(t);
+          w.byte(0x2c);
+          w.bytes(Buffer.from(t), 0, Buffer.byteLength(t));
+        }
+        const want = texts.map((t) => `${t},${t}`).join('');
+        expect(w.take().toString('utf8')).toBe(want);
+        expect(w.reset().length).toBe(0);
+      }),
+    );
+  });
+});
+
+describe('a whole answer as bytes', () => {
+  it('equals the text of its pieces joined, for any sessions, head and tail', () => {
+    fc.assert(
+      fc.property(fc.array(sessionArb, { maxLength: 6 }), fc.nat(1_000_000), (arr, later) => {
+        const sessions = arr.map(build);
+        const now = 4_000_000_000_000 + later;
+        const raw = sessionsJson(sessions, now).wrap('{"jsonrpc":"2.0","id":1,"result":', '}');
+        const w = new ByteWriter(8);
+        w.text(raw.head);
+        raw.writeSlice(0, raw.count, w);
+        w.text(raw.tail);
+        expect(w.take().toString('utf8')).toBe(raw.text());
+        expect(JSON.parse(raw.text()).result).toEqual(sessions.map((s) => JSON.parse(JSON.stringify(toSessionInfo(s, now)))));
       }),
       { numRuns: 200 },
     );

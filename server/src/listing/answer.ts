@@ -1,7 +1,8 @@
+import type { ByteWriter } from '../lib/byte-writer.js';
 import { RawJson } from '../lib/raw-json.js';
 import type { Filter } from '../filters/regex.js';
 import { toSessionInfo } from '../sessions/info.js';
-import { sessionInfoJson } from '../sessions/info-json.js';
+import { sessionInfoJson, writeSessionInfo } from '../sessions/info-json.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import { encodeCursor } from './cursor.js';
@@ -34,5 +35,7 @@ export function localPage(registry: SessionRegistry, q: ListQuery, user: Filter,
   const now = Date.now();
   const fields = q.fields;
   const render = fields === undefined ? (s: Session) => sessionInfoJson(s, now) : (s: Session) => pickFields(toSessionInfo(s, now), fields);
-  return RawJson.of('{"sessions":[', page.items, (e) => render(e.item), listTail(page.total, next));
+  // Every field: the bytes the session's cached pieces write, as getSessionInfo sends them.
+  const write = fields === undefined ? (e: { item: Session }, w: ByteWriter) => writeSessionInfo(e.item, now, w) : undefined;
+  return RawJson.of('{"sessions":[', page.items, (e) => render(e.item), listTail(page.total, next), write);
 }

@@ -1,6 +1,6 @@
 import { SESSION_DATASET_COLUMNS, type SessionStats } from '@session-tracker/shared';
 import { RawJson } from '../lib/raw-json.js';
-import { datasetRowJson, sessionInfoJson } from './info-json.js';
+import { datasetRowJson, sessionInfoJson, writeSessionInfo } from './info-json.js';
 import type { Session } from './session.js';
 
 /**
@@ -12,7 +12,13 @@ const DATASET_COLUMNS_JSON = JSON.stringify(SESSION_DATASET_COLUMNS);
 
 /** getSessionInfo: each session's SessionInfo, as text built a slice at a time (large lists stream). */
 export function sessionsJson(found: readonly Session[], now: number): RawJson {
-  return RawJson.of('[', found, (s) => sessionInfoJson(s, now), ']');
+  return RawJson.of(
+    '[',
+    found,
+    (s) => sessionInfoJson(s, now),
+    ']',
+    (s, w) => writeSessionInfo(s, now, w),
+  );
 }
 
 /** getSessionInfo with `format: "dataset"` (7.9). */

@@ -8,11 +8,14 @@ import { take, type RateLimit } from '../sessions/rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Peer, Session } from '../sessions/session.js';
 import type { TrackerStats } from '../stats.js';
+import { ByteWriter } from '../lib/byte-writer.js';
 
 /** Items per fragment of a streamed answer: about 300 KiB of SessionInfo. */
 const STREAM_SLICE = 500;
 /** Pause between slices while the socket has more than the feed mark unsent. */
 const STREAM_WAIT_MS = 10;
+/** Where answers are written before each is copied out to its socket: one for the process (writes are synchronous). */
+const writer = new ByteWriter(512 * 1024);
 
 const kConn = Symbol('session-tracker.connection');
 type Tagged = WebSocket & { [kConn]?: Connection };
@@ -27,7 +30,8 @@ export interface StreamedJson {
   readonly head: string;
   readonly tail: string;
   readonly count: number;
-  slice(from: number, to: number): string;
+  /** Items [from, to), comma-joined, as UTF-8 into the writer. */
+  writeSlice(from: number, to: number, w: ByteWriter): void;
   text(): string;
 }
 
@@ -96,10 +100,14 @@ export class Connection<C extends ConnectionServices = ConnectionServices> imple
       this.held.push(text);
       return;
     }
+    this.sendBytes(Buffer.from(text, 'utf8'));
+  }
+
+  /** Sends UTF-8 JSON as one text frame and counts its bytes. */
+  private sendBytes(buf: Buffer): void {
     // A reader still sitting on megabytes it was sent before is a slow consumer; one big
     // answer on its own is not.
     if (this.ws.bufferedAmount > this.ctx.options.sendHardLimit) return this.dropSlowConsumer();
-    const buf = Buffer.from(text, 'utf8');
     this.session.totalBytesReceived += buf.length;
     this.ctx.stats.bytesToClients += buf.length;
     this.ctx.stats.messagesToClients++;
@@ -112,11 +120,16 @@ export class Connection<C extends ConnectionServices = ConnectionServices> imple
    * once; big ones in fragments of STREAM_SLICE items, one slice per event-loop turn.
    */
   sendStream(raw: StreamedJson): void {
-    if (raw.count <= STREAM_SLICE || this.held) {
-      this.sendText(raw.text());
-      return;
-    }
     if (this.closed || this.ws.readyState !== 1) return;
+    // Behind another streamed answer: queued as text, sent once that one is done.
+    if (this.held) return this.sendText(raw.text());
+    if (raw.count <= STREAM_SLICE) {
+      const w = writer.reset();
+      w.text(raw.head);
+      raw.writeSlice(0, raw.count, w);
+      w.text(raw.tail);
+      return this.sendBytes(w.take());
+    }
     this.held = [];
     let next = 0;
     const step = (): void => {
@@ -125,11 +138,14 @@ export class Connection<C extends ConnectionServices = ConnectionServices> imple
         return;
       }
       const end = Math.min(raw.count, next + STREAM_SLICE);
-      let text = (next === 0 ? raw.head : ',') + raw.slice(next, end);
+      const w = writer.reset();
+      if (next === 0) w.text(raw.head);
+      else w.byte(0x2c);
+      raw.writeSlice(next, end, w);
       next = end;
       const last = next >= raw.count;
-      if (last) text += raw.tail;
-      const buf = Buffer.from(text, 'utf8');
+      if (last) w.text(raw.tail);
+      const buf = w.take();
       this.session.totalBytesReceived += buf.length;
       this.ctx.stats.bytesToClients += buf.length;
       this.ws.send(buf, { binary: false, fin: last });
