@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { createClient, isRpcError, memoryStorage, type SessionTrackerClient } from '@session-tracker/client';
-import type { SessionInfo } from '@session-tracker/shared';
+import { DEFAULTS, ErrorCode, type SessionInfo } from '@session-tracker/shared';
 import { formatCsv, formatTable, humanBytes } from './format.js';
 import { printList, sortValueArgs, type ListOptions } from './list.js';
 
@@ -17,6 +17,9 @@ export class CliError extends Error {
   }
 }
 
+/** Where a server started with the defaults listens. */
+const DEFAULT_URL = `ws://${DEFAULTS.host}:${DEFAULTS.port}${DEFAULTS.path}`;
+
 export const COMMON = {
   url: { type: 'string' },
   token: { type: 'string' },
@@ -30,7 +33,7 @@ export const ADMIN_HELP = `Admin commands (a client over the socket, like any ot
   session-tracker close SESSION_ID [--message TEXT]
 
 Common options:
-  --url URL      the server's WebSocket URL (env SESSION_TRACKER_URL; default ws://127.0.0.1:8080/ws)
+  --url URL      the server's WebSocket URL (env SESSION_TRACKER_URL; default ${DEFAULT_URL})
   --token TOKEN  the admin token or an admin JWT (env SESSION_TRACKER_ADMIN_TOKEN)
 
 Filters are whole-value RE2 regular expressions, case-sensitive ("bi.*" matches billy).
@@ -46,7 +49,7 @@ interface Conn {
 }
 
 export function connectionOf(values: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): Conn {
-  const url = values.url ?? env.SESSION_TRACKER_URL ?? 'ws://127.0.0.1:8080/ws';
+  const url = values.url ?? env.SESSION_TRACKER_URL ?? DEFAULT_URL;
   const token = values.token ?? env.SESSION_TRACKER_ADMIN_TOKEN;
   if (!token) throw new CliError(EXIT.usage, 'no admin token: pass --token or set SESSION_TRACKER_ADMIN_TOKEN');
   if (!/^wss?:\/\//.test(url)) throw new CliError(EXIT.usage, `--url must be a ws:// or wss:// URL, got "${url}"`);
@@ -92,9 +95,9 @@ export async function finish(client: SessionTrackerClient): Promise<void> {
 /** Maps server errors to exit codes: a bad filter is bad usage, a missing session is its own code. */
 export function rpcFailure(err: unknown): never {
   if (isRpcError(err)) {
-    if (err.code === -32602) throw new CliError(EXIT.usage, err.message);
-    if (err.code === -32003) throw new CliError(EXIT.auth, `forbidden: ${err.message} (is this token an admin's?)`);
-    if (err.code === -32004) throw new CliError(EXIT.notFound, err.message);
+    if (err.code === ErrorCode.InvalidParams) throw new CliError(EXIT.usage, err.message);
+    if (err.code === ErrorCode.Forbidden) throw new CliError(EXIT.auth, `forbidden: ${err.message} (is this token an admin's?)`);
+    if (err.code === ErrorCode.NotFound) throw new CliError(EXIT.notFound, err.message);
   }
   throw new CliError(EXIT.failed, err instanceof Error ? err.message : String(err));
 }

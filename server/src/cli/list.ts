@@ -1,5 +1,5 @@
 import type { SessionTrackerClient } from '@session-tracker/client';
-import type { ListSessionsParams, SessionInfo, SessionInfoField, SortSpec } from '@session-tracker/shared';
+import { LIST_LIMITS, type ListSessionsParams, type SessionInfo, type SessionInfoField, type SortSpec } from '@session-tracker/shared';
 import { CSV_FIELDS, csvCell, formatTable } from './format.js';
 
 /**
@@ -16,7 +16,7 @@ export interface ListOptions {
 }
 
 /** Sessions per request: the protocol's default page. */
-const PAGE = 1_000;
+const PAGE = LIST_LIMITS.defaultLimit;
 
 type Listed = Partial<SessionInfo> & { id: string };
 
