@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SessionInfo } from './session-info.js';
+import { SESSION_STATES, type SessionInfo, type SessionState } from './session-info.js';
 import type { ClusterStatus } from './methods.js';
 
 /**
@@ -112,6 +112,8 @@ export const listParamsSchemas = {
       cursor: z.string().min(1).max(LIST_LIMITS.cursorMaxLength).nullable().optional(),
       /** Addition: matches to skip before the page (not with `cursor`). */
       offset: z.number().int().min(0).max(LIST_LIMITS.maxOffset).optional(),
+      /** Addition: only the sessions in this state (`total` counts them). */
+      state: z.enum(SESSION_STATES).optional(),
     })
     .strict()
     .optional(),
@@ -138,6 +140,8 @@ export interface ListSessionsParams<F extends SessionInfoField = SessionInfoFiel
   cursor?: string | null;
   /** Addition: matches to skip before the first page (not with `cursor`). */
   offset?: number;
+  /** Addition: only the sessions in this state; `total` counts them. */
+  state?: SessionState;
 }
 
 /** One page of `sessions.list`, its sessions cut to the fields asked for. */

@@ -1,7 +1,8 @@
 import type { AppMethodTraffic } from './app.js';
 import type { SessionScope } from './limits.js';
 
-export type SessionState = 'connected' | 'disconnected';
+export const SESSION_STATES = ['connected', 'disconnected'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
 
 export interface PageInfo {
   id: string;

@@ -28,7 +28,7 @@ export const COMMON = {
 
 export const ADMIN_HELP = `Admin commands (a client over the socket, like any other):
   session-tracker sessions [--user REGEX] [--project REGEX] [--format table|json|csv|dataset] [--watch]
-                           [--fields F1,F2,...] [--sort [-]FIELD] [--limit N]
+                           [--fields F1,F2,...] [--sort [-]FIELD] [--limit N] [--state connected|disconnected]
   session-tracker stats    [--user REGEX] [--project REGEX]
   session-tracker close SESSION_ID [--message TEXT]
 
@@ -39,7 +39,8 @@ Common options:
 Filters are whole-value RE2 regular expressions, case-sensitive ("bi.*" matches billy).
 sessions pages through every session (sessions.list), oldest first: --sort takes a SessionInfo
 field (e.g. -lastComm, username), --fields names the fields to print (id always comes; CSV
-columns follow it), --limit prints at most N sessions.
+columns follow it), --limit prints at most N sessions, --state only the connected or the
+disconnected ones.
 Exit codes: 0 ok, 1 failed, 2 bad usage or bad filter, 3 login refused, 4 server unreachable, 5 no such session.
 `;
 
@@ -118,6 +119,7 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
       fields: { type: 'string' },
       sort: { type: 'string' },
       limit: { type: 'string' },
+      state: { type: 'string' },
     },
   });
   if (values.help) return void out.write(ADMIN_HELP);
@@ -125,9 +127,9 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
   if (!['table', 'json', 'csv', 'dataset'].includes(format))
     throw new CliError(EXIT.usage, `--format must be table, json, csv or dataset, got "${format}"`);
   if (values.watch && format === 'dataset') throw new CliError(EXIT.usage, '--watch works with table, json and csv');
-  const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined;
+  const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined || values.state !== undefined;
   if (paged && (values.watch || format === 'dataset'))
-    throw new CliError(EXIT.usage, '--fields, --sort and --limit work with table, json and csv, without --watch');
+    throw new CliError(EXIT.usage, '--fields, --sort, --limit and --state work with table, json and csv, without --watch');
   const listing = listOptionsOf(values);
   const client = await connect(connectionOf(values, env));
   const filters = filtersOf(values);
@@ -143,15 +145,25 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
   }
 }
 
-function listOptionsOf(values: { fields?: string | undefined; sort?: string | undefined; limit?: string | undefined }): ListOptions {
+function listOptionsOf(values: {
+  fields?: string | undefined;
+  sort?: string | undefined;
+  limit?: string | undefined;
+  state?: string | undefined;
+}): ListOptions {
   const fields = values.fields
     ?.split(',')
     .map((f) => f.trim())
     .filter((f) => f.length > 0);
   if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit))
     throw new CliError(EXIT.usage, `--limit must be a whole number of sessions, 1 or more, got "${values.limit}"`);
-  // Fields and sort are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
-  return { fields, sort: values.sort ?? 'creationTime', limit: values.limit === undefined ? undefined : Number(values.limit) };
+  // Fields, sort and state are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
+  return {
+    fields,
+    sort: values.sort ?? 'creationTime',
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    state: values.state,
+  };
 }
 
 function render(list: readonly SessionInfo[], format: string): string {

@@ -1,3 +1,4 @@
+import type { SessionState } from '@session-tracker/shared';
 import { RawJson } from '../lib/raw-json.js';
 import type { Filter } from '../filters/regex.js';
 import { toSessionInfo } from '../sessions/info.js';
@@ -16,6 +17,8 @@ export interface ListQuery {
   after: Position | undefined;
   skip: number;
   limit: number;
+  /** Only sessions in this state (the `state` addition); undefined: every session. */
+  state: SessionState | undefined;
 }
 
 /** The answer's text after the sessions: the count and the next page's cursor. */
@@ -28,7 +31,7 @@ export function listTail(total: number, next: string | null): string {
  * (the same renderers), cut to `fields`.
  */
 export function localPage(registry: SessionRegistry, q: ListQuery, user: Filter, project: Filter): RawJson {
-  const page = listsOf(registry).page(q.order, user, project, { after: q.after, skip: q.skip, limit: q.limit });
+  const page = listsOf(registry).page(q.order, user, project, { after: q.after, skip: q.skip, limit: q.limit }, q.state);
   const last = page.items[page.items.length - 1];
   const next = page.more && last ? encodeCursor(q.order, last) : null;
   const now = Date.now();
