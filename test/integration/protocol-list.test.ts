@@ -311,7 +311,12 @@ describe('sessions.list', () => {
     const gone = clients.slice(0, 3);
     const here = clients.slice(3);
     for (const c of gone) await c.close();
-    await waitFor(async () => ((await list(admin, { state: 'disconnected' })).total === 3 ? true : undefined), 5_000, 20, 'three disconnected');
+    await waitFor(
+      async () => ((await list(admin, { state: 'disconnected' })).total === 3 ? true : undefined),
+      5_000,
+      20,
+      'three disconnected',
+    );
     const ids = (cs: readonly RawClient[]) => cs.map((c) => c.sessionId).sort(byCode);
     const connected = ids([admin, ...here]);
     const disconnected = ids(gone);

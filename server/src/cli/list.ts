@@ -1,5 +1,12 @@
 import type { SessionTrackerClient } from '@session-tracker/client';
-import { LIST_LIMITS, type ListSessionsParams, type SessionInfo, type SessionInfoField, type SessionState, type SortSpec } from '@session-tracker/shared';
+import {
+  LIST_LIMITS,
+  type ListSessionsParams,
+  type SessionInfo,
+  type SessionInfoField,
+  type SessionState,
+  type SortSpec,
+} from '@session-tracker/shared';
 import { CSV_FIELDS, csvCell, formatTable } from './format.js';
 
 /**

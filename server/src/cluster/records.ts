@@ -82,8 +82,7 @@ export function prefilter(f: ClusterFilters): (p: { username: string; project: s
   const user = compileFilter('usernameFilter', f.usernameFilter);
   const project = compileFilter('projectFilter', f.projectFilter);
   const state = f.state;
-  return (p) =>
-    (!user || user(p.username)) && (!project || project(p.project)) && (!state || p.state === state || p.state === 'retired');
+  return (p) => (!user || user(p.username)) && (!project || project(p.project)) && (!state || p.state === state || p.state === 'retired');
 }
 
 /** Reads a 'parts' reply: one record per line. */
