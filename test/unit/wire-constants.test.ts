@@ -1,17 +1,17 @@
 /**
  * The wire's constants have one definition, in shared/src (codes.ts, limits.ts): the dashboard
- * (through the SDK bundle's `SessionTracker.ErrorCode` / `LIMITS`), the CLI and the RPC layer
+ * (through the SDK bundle's `SessionTracker.ErrorCode` / `LIMITS`), the CLI, the RPC layer and the app channel
  * use them by name. This scans their code (comments left out) for the values written out.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, LIMITS, UNAUTHENTICATED } from '@session-tracker/shared';
+import { ErrorCode, isServerErrorCode, LIMITS, SERVER_ERROR_RANGE, UNAUTHENTICATED } from '@session-tracker/shared';
 import { tokenize } from '../support/imports.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIRS = ['server/dashboard/src', 'server/src/cli', 'server/src/rpc'];
+const DIRS = ['server/dashboard/src', 'server/src/cli', 'server/src/rpc', 'server/src/app'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -21,7 +21,7 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-const CODES = new Set<number>(Object.values(ErrorCode).map((c) => -c));
+const CODES = new Set<number>([...Object.values(ErrorCode), SERVER_ERROR_RANGE.min, SERVER_ERROR_RANGE.max].map((c) => -c));
 /** 1,000 is too common a number (a second in ms, a page) to flag; the other limits are not. */
 const LIMIT_VALUES = new Set<number>(Object.values(LIMITS).filter((v) => v !== 1_000));
 
@@ -50,6 +50,12 @@ describe('wire constants are used by name', () => {
   it('the dashboard page sets no maxlength of its own (dialog.ts sets it from LIMITS)', () => {
     const html = readFileSync(join(REPO, 'server/dashboard/public/index.html'), 'utf8');
     expect(html.match(/maxlength="[^"]*"/g) ?? []).toEqual([]);
+  });
+
+  it("the server-defined range is JSON-RPC 2.0's, and holds our own codes", () => {
+    expect([-32099, -32000, -32001, -32100, -31999, -32000.5].map(isServerErrorCode)).toEqual([true, true, true, false, false, false]);
+    for (const code of [ErrorCode.BadToken, ErrorCode.Forbidden, ErrorCode.NotFound, ErrorCode.RateLimited])
+      expect(isServerErrorCode(code)).toBe(true);
   });
 
   it('the scan sees numbers and strings outside comments', () => {
