@@ -28,8 +28,10 @@ export type { NetworkMonitor } from './connection/network.js';
 export type { WebSocketLike, WebSocketConstructor } from './connection/transport.js';
 export type { PageState } from './pages/registry.js';
 export type { PageTrackerHandle, TrackPageOptions } from './pages/tracker.js';
-export { ErrorCode, CloseCode } from '@session-tracker/shared';
+export { ErrorCode, CloseCode, LIMITS, UNAUTHENTICATED, clusterFieldsOf, isClusterSessionInfo } from '@session-tracker/shared';
 export type {
+  ClusterFields,
+  ClusterSessionInfo,
   Dataset,
   DeviceInfo,
   LoginResult,

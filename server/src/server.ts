@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { CloseCode } from '@session-tracker/shared';
+import { CloseCode, SessionEndCause } from '@session-tracker/shared';
 import { Authenticator } from './auth/authenticator.js';
 import type { TrackerContext } from './context.js';
 import { handleHttp, notFoundResponse } from './http/routes.js';
@@ -266,7 +266,7 @@ export class SessionTracker {
     this.ctx.feeds.close();
     // Saved as they are now, before they end with the process: they come back after a restart.
     this.history.journal.captureLive();
-    this.registry.endAll('shutdown');
+    this.registry.endAll(SessionEndCause.Shutdown);
     await this.ready.catch(() => undefined);
     await this.ctx.cluster.stop();
     let timer: NodeJS.Timeout | undefined;

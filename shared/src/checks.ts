@@ -11,7 +11,7 @@
 import type { HistoryEvent, RollupMinute } from './history.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
 import type { MethodName, MethodResults, ServerNotifications, SessionsChanged, WelcomeParams } from './methods.js';
-import type { Dataset, SessionInfo } from './session-info.js';
+import type { ClusterFields, ClusterSessionInfo, Dataset, SessionInfo } from './session-info.js';
 import { hasFields, isArrayOf, isBoolean, isNumber, isRecord, isString, type Guard } from './guards.js';
 
 /** One server message, classified. */
@@ -70,6 +70,29 @@ export const isSessionInfo: Guard<SessionInfo> = (value): value is SessionInfo =
     pageIds: (v) => isArrayOf(v, isString),
     authorized: isBoolean,
   });
+
+const clusterFieldChecks = {
+  node: isString,
+  nodes: (v: unknown) => isArrayOf(v, isString),
+  confirmed: isBoolean,
+} satisfies { [K in keyof ClusterFields]: Guard<ClusterFields[K]> };
+
+/** A SessionInfo with the cluster fields (every session a cluster-mode server lists). */
+export const isClusterSessionInfo: Guard<ClusterSessionInfo> = (value): value is ClusterSessionInfo =>
+  isSessionInfo(value) && hasFields(value, clusterFieldChecks);
+
+/**
+ * The cluster fields a session carries, each one only when present and well-formed: none from
+ * a single node, all three from a cluster. For readers that show them when they are there.
+ */
+export function clusterFieldsOf(info: object): Partial<ClusterFields> {
+  const c = info as Record<string, unknown>;
+  const out: Partial<ClusterFields> = {};
+  if (clusterFieldChecks.node(c.node)) out.node = c.node;
+  if (clusterFieldChecks.nodes(c.nodes)) out.nodes = c.nodes;
+  if (clusterFieldChecks.confirmed(c.confirmed)) out.confirmed = c.confirmed;
+  return out;
+}
 
 export const isDataset: Guard<Dataset> = (value): value is Dataset =>
   hasFields(value, {

@@ -16,6 +16,13 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** JSON-RPC 2.0's range for server-defined errors (ours above are in it; an app's handlers may use the rest). */
+export const SERVER_ERROR_RANGE = { min: -32099, max: -32000 } as const;
+
+export function isServerErrorCode(code: number): boolean {
+  return Number.isInteger(code) && code >= SERVER_ERROR_RANGE.min && code <= SERVER_ERROR_RANGE.max;
+}
+
 /** WebSocket close codes the server uses. */
 export const CloseCode = {
   Normal: 1000,

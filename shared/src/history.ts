@@ -14,8 +14,41 @@ export const HISTORY_EVENT_TYPES = [
 ] as const;
 export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
 
-/** `timeout`: no socket for the session timeout; `closed`: by an admin. */
-export type EndReason = 'timeout' | 'closed';
+/**
+ * How a session ended, as history gives it (`endReason`, and the `reason` of its `session.end`
+ * event): `timeout`, no socket for the session timeout; `closed`, by an admin (or the client's
+ * own `session.end`).
+ */
+export const END_REASONS = ['timeout', 'closed'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+export function isEndReason(value: unknown): value is EndReason {
+  return (END_REASONS as readonly unknown[]).includes(value);
+}
+
+/**
+ * Why a tracker ends a session, a closed list: what the server logs as `reason`, keeps on the
+ * session and compares (history, cluster parts). `Closed` is an admin's `sessions.close` or the
+ * client's `session.end`; `Shutdown` is the server stopping, which is no end of the session (its
+ * clients may resume it on another node or after a restart).
+ */
+export const SessionEndCause = {
+  Timeout: 'timeout',
+  Closed: 'terminated by admin',
+  Shutdown: 'shutdown',
+} as const;
+export type SessionEndCause = (typeof SessionEndCause)[keyof typeof SessionEndCause];
+
+const END_REASON_OF_CAUSE: { readonly [C in SessionEndCause]: EndReason | undefined } = {
+  timeout: 'timeout',
+  'terminated by admin': 'closed',
+  shutdown: undefined,
+};
+
+/** The EndReason history records for a cause; undefined for a shutdown (the session is not over). */
+export function endReasonOfCause(cause: SessionEndCause): EndReason | undefined {
+  return END_REASON_OF_CAUSE[cause];
+}
 
 export interface EndedSessionInfo extends SessionInfo {
   /** ISO 8601 time the session ended. */

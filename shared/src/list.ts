@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SessionInfo } from './session-info.js';
+import { SESSION_STATES, type SessionInfo, type SessionState } from './session-info.js';
 import type { ClusterStatus } from './methods.js';
 
 /**
@@ -45,26 +45,36 @@ export const SESSION_INFO_FIELDS = [
 ] as const satisfies readonly (keyof SessionInfo)[];
 export type SessionInfoField = (typeof SESSION_INFO_FIELDS)[number];
 
+/**
+ * SessionInfo's fields whose value is a list or an object: nothing to order a list by. Every
+ * other field holds one string, number or boolean and can be sorted by (SORT_FIELDS), so a new
+ * single-valued field is sortable as soon as it is in SESSION_INFO_FIELDS; a new list or
+ * object field fails to compile (the check below) until it is named here.
+ */
+export const UNSORTABLE_FIELDS = ['pageIds', 'pages', 'device', 'roles', 'traffic'] as const satisfies readonly SessionInfoField[];
+
+/** The SessionInfo fields whose value (when present) is one string, number or boolean. */
+export type SingleValuedField = {
+  [K in keyof SessionInfo]-?: NonNullable<SessionInfo[K]> extends string | number | boolean ? K : never;
+}[keyof SessionInfo];
+
 /** The fields a list can be sorted by: one value each (lists and objects are not ordered). */
-export const SORT_FIELDS = [
-  'id',
-  'userAgent',
-  'username',
-  'project',
-  'uptime',
-  'clientAddress',
-  'lastComm',
-  'sessionScope',
-  'activePages',
-  'recentBytesSent',
-  'totalBytesSent',
-  'authorized',
-  'totalBytesReceived',
-  'messagesSent',
-  'creationTime',
-  'state',
-] as const satisfies readonly SessionInfoField[];
-export type SortField = (typeof SORT_FIELDS)[number];
+export type SortField = Exclude<SessionInfoField, (typeof UNSORTABLE_FIELDS)[number]>;
+
+/** SESSION_INFO_FIELDS less UNSORTABLE_FIELDS, in wire order. */
+export const SORT_FIELDS: readonly SortField[] = SESSION_INFO_FIELDS.filter(
+  (f): f is SortField => !(UNSORTABLE_FIELDS as readonly string[]).includes(f),
+);
+
+/** True only when A and B are the same type (not merely assignable one way). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Compile-time checks: SESSION_INFO_FIELDS names every SessionInfo field, and the sortable ones
+ * are exactly the single-valued ones. A field added to SessionInfo and not here, or a list or
+ * object field left out of UNSORTABLE_FIELDS, makes one of these `false`: a type error.
+ */
+type Holds<T extends true> = T;
+export type FieldListsMatchSessionInfo = [Holds<Same<SessionInfoField, keyof SessionInfo>>, Holds<Same<SortField, SingleValuedField>>];
 
 /**
  * Fields that never change during a session's life: paging by them neither repeats nor skips a
@@ -102,6 +112,8 @@ export const listParamsSchemas = {
       cursor: z.string().min(1).max(LIST_LIMITS.cursorMaxLength).nullable().optional(),
       /** Addition: matches to skip before the page (not with `cursor`). */
       offset: z.number().int().min(0).max(LIST_LIMITS.maxOffset).optional(),
+      /** Addition: only the sessions in this state (`total` counts them). */
+      state: z.enum(SESSION_STATES).optional(),
     })
     .strict()
     .optional(),
@@ -128,6 +140,8 @@ export interface ListSessionsParams<F extends SessionInfoField = SessionInfoFiel
   cursor?: string | null;
   /** Addition: matches to skip before the first page (not with `cursor`). */
   offset?: number;
+  /** Addition: only the sessions in this state; `total` counts them. */
+  state?: SessionState;
 }
 
 /** One page of `sessions.list`, its sessions cut to the fields asked for. */

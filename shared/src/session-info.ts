@@ -1,7 +1,8 @@
 import type { AppMethodTraffic } from './app.js';
 import type { SessionScope } from './limits.js';
 
-export type SessionState = 'connected' | 'disconnected';
+export const SESSION_STATES = ['connected', 'disconnected'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
 
 export interface PageInfo {
   id: string;
@@ -49,6 +50,22 @@ export interface SessionInfo {
    */
   traffic?: Record<string, AppMethodTraffic>;
 }
+
+/**
+ * What a cluster-mode server adds to each SessionInfo (PROTOCOL.md, cluster mode); a single
+ * node sends none of them.
+ */
+export interface ClusterFields {
+  /** The node with the session's most recent activity. */
+  node: string;
+  /** Every node holding a live part of it (tabs may sit on different nodes). */
+  nodes: string[];
+  /** False when some part of it came from Redis instead of its live node (a slow or dead node). */
+  confirmed: boolean;
+}
+
+/** A SessionInfo as a cluster-mode server sends it. */
+export type ClusterSessionInfo = SessionInfo & ClusterFields;
 
 export type DatasetColumnType = 'String' | 'Boolean' | 'Date' | 'Integer';
 

@@ -22,6 +22,7 @@ import WebSocket from 'ws';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { userToken } from '../support/jwt.js';
 import { waitFor } from '../support/wait.js';
+import { RawClient } from '../support/ws-client.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 
 if (CHROMIUM === undefined) {
@@ -544,6 +545,16 @@ describe.skipIf(CHROMIUM === undefined)('the admin dashboard in chromium', () =>
         ),
       'the rows to turn disconnected',
       30_000,
+    );
+    // Over 500 disconnected now: "Connected" is still exact (the server counts it), no bound.
+    await using admin = await RawClient.connect(tracker.wsUrl);
+    await admin.result('auth.login', { token: ADMIN_TOKEN });
+    const serverConnected = async (): Promise<string> =>
+      (await admin.result('sessions.list', { state: 'connected', limit: 1, fields: ['id'] })).total.toLocaleString('en-US');
+    await waitFor(
+      async () => (await page.textContent('#total-connected')) === (await serverConnected()),
+      'the connected count, exact',
+      10_000,
     );
     expect(errors).toEqual([]);
     await page.context().close();

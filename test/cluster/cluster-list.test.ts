@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isClusterSessionInfo } from '@session-tracker/shared';
 import { list, threeNodes, until } from '../support/cluster.js';
 import { connectAdmin } from '../support/contract.js';
 import { hasRedis, RedisServer } from '../support/redis.js';
@@ -155,5 +156,56 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
     for (const s of stay) expect(seen).toContain(s.welcome.sessionId);
 
     for (const x of [...clients, ...added, tab]) x.terminate();
+  });
+  it('state (an addition): each node selects its own sessions by it; total counts a session once', async () => {
+    await using redis = await RedisServer.start();
+    // Sessions without a socket stay for the whole test (FAST ends them after 2 s).
+    const [a, b, c] = await threeNodes(redis, ['--session-timeout', '60000']);
+    await using _a = a,
+      _b = b,
+      _c = c;
+    const on = new Map<string, RawClient[]>();
+    for (const node of [a, b, c]) on.set(node.wsUrl, await Promise.all([0, 1, 2].map(() => RawClient.connect(node.wsUrl))));
+    const clients = [...on.values()].flat();
+    // One leaves on each node: disconnected, still listed.
+    const gone = [...on.values()].map((cs) => cs[0]!);
+    for (const g of gone) await g.close();
+    // A session of node-b with a second tab on node-c: one session, counted once.
+    const split = on.get(b.wsUrl)![1]!;
+    const tab = await RawClient.connect(c.wsUrl, { resume: split.welcome.resumeToken });
+    expect(tab.welcome.resumed).toBe(true);
+    await using admin = await connectAdmin(a, { project: 'Ops' });
+    const ids = (cs: readonly RawClient[]) => cs.map((x) => x.sessionId).sort(byCode);
+    const connected = ids([admin, ...clients.filter((x) => !gone.includes(x))]);
+    const disconnected = ids(gone);
+    const settled = (state: string, want: readonly string[]) =>
+      until(`${state}: every node answered, ${want.length} sessions`, async () => {
+        const p = await page(admin, { state });
+        return p.cluster.nodes.length === 3 && p.total === want.length ? p : undefined;
+      });
+    for (const [state, want] of [
+      ['connected', connected],
+      ['disconnected', disconnected],
+    ] as const) {
+      const all = await settled(state, want);
+      expect(all.sessions.map((s) => s.id).sort(byCode), state).toEqual(want);
+      for (const s of all.sessions) {
+        expect(s.state).toBe(state);
+        expect(isClusterSessionInfo(s), JSON.stringify(s)).toBe(true);
+      }
+      // The index (creationTime) and the heap (username: a live field, but nobody logs in here).
+      for (const sort of ['creationTime', '-username']) {
+        const pages = await walk(admin, { state, sort, limit: 2 });
+        expect(pages.flatMap((p) => p.sessions.map((s) => s.id)).sort(byCode), `${state} ${sort}`).toEqual(want);
+        expect(pages.every((p) => p.total === want.length)).toBe(true);
+      }
+    }
+    const counted = await page(admin, { state: 'connected', limit: 1, fields: ['id'] });
+    expect(counted.total).toBe(connected.length);
+    expect(Object.keys(counted.sessions[0]!)).toEqual(['id', 'node', 'nodes', 'confirmed']);
+    // The tab on node-c leaves: the session is still connected (on node-b), and counted once.
+    await tab.close();
+    expect((await settled('connected', connected)).sessions.find((s) => s.id === split.sessionId)?.state).toBe('connected');
+    for (const x of clients) x.terminate();
   });
 });

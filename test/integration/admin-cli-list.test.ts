@@ -1,10 +1,10 @@
 /**
  * `session-tracker sessions` over sessions.list: pages through every session by default (more
- * than one page of 1,000), --fields, --sort and --limit, and bad values named with exit code 2.
+ * than one page of 1,000), --fields, --sort, --limit and --state, and bad values named with exit code 2.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
-import { RawClient, sleep } from '../support/ws-client.js';
+import { RawClient, sleep, waitFor } from '../support/ws-client.js';
 import { userToken } from '../support/jwt.js';
 import { cli, killClis } from '../support/cli.js';
 
@@ -79,6 +79,26 @@ describe('session-tracker sessions --fields --sort --limit', () => {
     const full = (await cli(['sessions', '--project', 'Plant', '--limit', '1'], env).done).stdout.trimEnd().split('\n');
     expect(full[0]).toMatch(/^ID\s+USER\s+PROJECT/);
     expect(full.at(-1)).toBe('1 session');
+  });
+
+  it('--state lists only the connected or the disconnected sessions', async () => {
+    await using srv = await startTestServer({ sessionTimeoutMs: 30_000 });
+    const env = { SESSION_TRACKER_URL: srv.wsUrl, SESSION_TRACKER_ADMIN_TOKEN: ADMIN_TOKEN };
+    await using here = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    const gone = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    await gone.close();
+    const ids = async (state: string) => {
+      const out = (await cli(['sessions', '--format', 'json', '--project', 'Plant', '--fields', 'state', '--state', state], env).done)
+        .stdout;
+      return JSON.parse(out) as { id: string; state: string }[];
+    };
+    await waitFor(async () => ((await ids('disconnected')).length === 1 ? true : undefined), 10_000, 50, 'one disconnected');
+    expect(await ids('disconnected')).toEqual([{ id: gone.sessionId, state: 'disconnected' }]);
+    expect(await ids('connected')).toEqual([{ id: here.sessionId, state: 'connected' }]);
+    const bad = await cli(['sessions', '--state', 'idle'], env).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('state');
+    expect((await cli(['sessions', '--watch', '--state', 'connected'], env).done).code).toBe(2);
   });
 
   it('names a bad field, sort or limit with exit code 2', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { connectAdmin, listSessions } from '../support/contract.js';
 import { userToken } from '../support/jwt.js';
 import { startTestServer } from '../support/server.js';
-import { RawClient, sleep } from '../support/ws-client.js';
+import { RawClient, sleep, waitFor } from '../support/ws-client.js';
 
 type Info = Record<string, unknown> & { id: string };
 interface ListResult {
@@ -300,5 +300,64 @@ describe('sessions.list', () => {
       expect(past).toEqual({ sessions: [], total: 10, next: null });
     }
     for (const c of clients) await c.close();
+  });
+  it('state (an addition): only the connected or the disconnected sessions, total counting them', async () => {
+    await using srv = await startTestServer({ sessionTimeoutMs: 30_000 });
+    await using admin = await connectAdmin(srv, { project: 'Admin' });
+    const clients = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => RawClient.connect(srv.wsUrl, { project: i % 2 === 0 ? 'Plant' : 'Office' })),
+    );
+    // Three leave: their sessions stay listed, disconnected, until the session timeout.
+    const gone = clients.slice(0, 3);
+    const here = clients.slice(3);
+    for (const c of gone) await c.close();
+    await waitFor(
+      async () => ((await list(admin, { state: 'disconnected' })).total === 3 ? true : undefined),
+      5_000,
+      20,
+      'three disconnected',
+    );
+    const ids = (cs: readonly RawClient[]) => cs.map((c) => c.sessionId).sort(byCode);
+    const connected = ids([admin, ...here]);
+    const disconnected = ids(gone);
+    // The sorted index (id, creationTime) and the heap (activePages, username) both filter; the
+    // sorts are by values nobody moves here, so a walk and a window see one order.
+    for (const sort of ['id', '-creationTime', 'activePages', '-username']) {
+      for (const [state, want] of [
+        ['connected', connected],
+        ['disconnected', disconnected],
+      ] as const) {
+        const all = await list(admin, { state, sort });
+        expect(all.total, `${state} ${sort}`).toBe(want.length);
+        expect(all.sessions.map((s) => s.id).sort(byCode), `${state} ${sort}`).toEqual(want);
+        for (const s of all.sessions) expect(s.state).toBe(state);
+        // Paged by cursor: each once; a window by offset: the same order.
+        const walked = (await walk(admin, { state, sort, limit: 2 })).flatMap((p) => p.sessions.map((s) => s.id));
+        expect(walked).toEqual(all.sessions.map((s) => s.id));
+        const window = await list(admin, { state, sort, offset: 1, limit: 1 });
+        expect(window.sessions.map((s) => s.id)).toEqual(all.sessions.slice(1, 2).map((s) => s.id));
+        expect(window.total).toBe(want.length);
+      }
+    }
+    // With the other filters: Plant is clients 0, 2, 4, 6 (0 and 2 gone).
+    expect((await list(admin, { state: 'disconnected', projectFilter: 'Plant' })).total).toBe(2);
+    expect((await list(admin, { state: 'connected', projectFilter: 'Plant' })).total).toBe(2);
+    // The count alone, exact whatever the number of sessions: one id and the total.
+    expect(await list(admin, { state: 'connected', limit: 1, fields: ['id'] })).toEqual({
+      sessions: [{ id: connected[0] }],
+      total: connected.length,
+      next: expect.any(String),
+    });
+    // Back: a resumed session is connected again.
+    await using back = await RawClient.connect(srv.wsUrl, { project: 'Plant', resume: gone[0]!.welcome.resumeToken });
+    expect(back.sessionId).toBe(gone[0]!.sessionId);
+    expect((await list(admin, { state: 'connected' })).total).toBe(connected.length + 1);
+    expect((await list(admin, { state: 'disconnected' })).total).toBe(2);
+    for (const bad of ['Connected', 'idle', '', 1, null, ['connected']]) {
+      const e = await errorOf(admin, { state: bad });
+      expect(e.code, JSON.stringify(bad)).toBe(-32602);
+      expect(e.message, JSON.stringify(bad)).toContain('state');
+    }
+    for (const c of here) await c.close();
   });
 });

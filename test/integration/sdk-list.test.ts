@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { isRpcError, type SessionsPage, type SessionTrackerClient } from '@session-tracker/client';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
+import { RawClient, waitFor } from '../support/ws-client.js';
 import { ClientPool } from '../support/sdk.js';
 
 const pool = new ClientPool();
@@ -55,6 +56,27 @@ describe('client.listSessions', () => {
     const empty = [];
     for await (const page of admin.listSessions({ projectFilter: 'Nobody' })) empty.push(page);
     expect(empty).toEqual([{ sessions: [], total: 0, next: null }]);
+  });
+
+  it('takes the state addition, typed: only connected or only disconnected sessions, counted', async () => {
+    await using srv = await startTestServer({ sessionTimeoutMs: 30_000 });
+    const admin = await pool.admin(srv.wsUrl, ADMIN_TOKEN);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => RawClient.connect(srv.wsUrl, { project: 'State' })));
+    await clients[0]!.close();
+    const count = async (state: 'connected' | 'disconnected') => {
+      for await (const page of admin.listSessions({ projectFilter: 'State', state, limit: 1, fields: ['state'] })) return page;
+      throw new Error('no page');
+    };
+    const gone = await waitFor(async () => ((await count('disconnected')).total === 1 ? count('disconnected') : undefined));
+    expect(gone.sessions).toEqual([{ id: clients[0]!.sessionId, state: 'disconnected' }]);
+    expect((await count('connected')).total).toBe(3);
+    const iterate = async (params: Parameters<SessionTrackerClient['listSessions']>[0]) => {
+      for await (const _ of admin.listSessions(params)) void _;
+    };
+    // @ts-expect-error: not a session state
+    const bad = await iterate({ state: 'idle' }).catch((e: unknown) => e);
+    expect(isRpcError(bad) && bad.code).toBe(-32602);
+    for (const c of clients.slice(1)) c.terminate();
   });
 
   it('throws the server error from the iterator (bad sort, not an admin)', async () => {

@@ -15,7 +15,11 @@ export interface ImportRef {
   kind: 'import' | 'export' | 'dynamic';
 }
 
-type Token = { t: 'word'; v: string; line: number } | { t: 'str'; v: string; line: number } | { t: 'punct'; v: string; line: number };
+/** A number literal is a word `0` whose `num` is its text as written (`32_001`, `0x10`). */
+export type Token =
+  | { t: 'word'; v: string; line: number; num?: string }
+  | { t: 'str'; v: string; line: number }
+  | { t: 'punct'; v: string; line: number };
 
 /** Keywords after which a `/` starts a regex literal rather than a division. */
 const REGEX_AFTER_WORD = new Set([
@@ -34,7 +38,8 @@ const REGEX_AFTER_WORD = new Set([
   'await',
 ]);
 
-function tokenize(src: string): Token[] {
+/** The tokens of a TypeScript file, comments left out (see the top of this file). */
+export function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   let line = 1;
@@ -130,8 +135,9 @@ function tokenize(src: string): Token[] {
       const prev = out[out.length - 1];
       out.push({ t: 'word', v: prev?.t === 'punct' && prev.v === '.' ? `.${v}` : v, line });
     } else if (/[0-9]/.test(c)) {
+      const start = i;
       while (i < src.length && /[\w.]/.test(src[i] as string)) i++;
-      out.push({ t: 'word', v: '0', line });
+      out.push({ t: 'word', v: '0', line, num: src.slice(start, i) });
     } else {
       i++;
       if (c === '{') depth++;

@@ -2,11 +2,19 @@
  * Admin dashboard: the live table's data (live.ts) against a fake server: what it asks for
  * (sort, filters, fields, the window around the viewport), one request at a time, answers
  * overtaken by a newer sort or filter dropped, refused filters leaving the rows as they were,
- * and the counts (connected = total less the disconnected, which sort first by `-state`).
+ * and the counts (sessions, users and pages from getSessionStats; connected counted by the
+ * server: sessions.list's `state: "connected"`, its total).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionStats } from '@session-tracker/client';
-import { LiveList, type ListPage, type ListQuery, type LivePage, type LiveTotals } from '../../server/dashboard/src/live.js';
+import {
+  CONNECTED_COUNT,
+  LiveList,
+  type ListPage,
+  type ListQuery,
+  type LivePage,
+  type LiveTotals,
+} from '../../server/dashboard/src/live.js';
 import type { FilterValues } from '../../server/dashboard/src/filters.js';
 import type { Range } from '../../server/dashboard/src/window.js';
 
@@ -20,29 +28,27 @@ interface Call {
 class FakeServer {
   ready = true;
   calls: Call[] = [];
+  private statsCalls: ((stats: SessionStats) => void)[] = [];
   stats(_filters: FilterValues): Promise<SessionStats> {
-    return Promise.resolve({ sessions: 0, users: 3, pages: 7, byProject: {} });
+    return new Promise((resolve) => this.statsCalls.push(resolve));
   }
   list(query: ListQuery): Promise<ListPage> {
     return new Promise((resolve, reject) => this.calls.push({ query, resolve, reject }));
   }
-  /** The window calls (not the state counts). */
+  /** The window calls (not the connected counts). */
   windows(): Call[] {
-    return this.calls.filter((c) => c.query.sort !== '-state');
+    return this.calls.filter((c) => c.query.state === undefined);
   }
-  /** Answers every open state count with `disconnected` of `total`. */
+  /** The connected counts asked for. */
+  counts(): Call[] {
+    return this.calls.filter((c) => c.query.state !== undefined);
+  }
+  /** Answers the open counts: `total` sessions (getSessionStats), `disconnected` of them not connected. */
   answerStates(total: number, disconnected: number): void {
-    for (const c of this.calls.filter((x) => x.query.sort === '-state')) {
-      c.resolve({
-        sessions: Array.from({ length: Math.min(total, c.query.limit ?? 0) }, (_, i) => ({
-          id: `d${i}`,
-          state: i < disconnected ? 'disconnected' : 'connected',
-        })),
-        total,
-        next: null,
-      });
-    }
-    this.calls = this.calls.filter((c) => c.query.sort !== '-state');
+    for (const resolve of this.statsCalls.splice(0)) resolve({ sessions: total, users: 3, pages: 7, byProject: {} });
+    const connected = total - disconnected;
+    for (const c of this.counts()) c.resolve({ sessions: connected > 0 ? [{ id: 'c0' }] : [], total: connected, next: null });
+    this.calls = this.windows();
   }
 }
 
@@ -94,7 +100,7 @@ describe('the live window', () => {
     expect(pages[0]?.entries.map((e) => e.info.id)).toEqual(['b', 'a']);
     expect(pages[0]?.entries[0]?.info.pages).toEqual([]);
     expect(pages[0]).toMatchObject({ offset: 40, total: 2_000, sort: { key: 'username', direction: 'ascending' } });
-    expect(totals).toEqual([{ sessions: 2_000, connected: 1_997, connectedAtMost: false, users: 3, pages: 7 }]);
+    expect(totals).toEqual([{ sessions: 2_000, connected: 1_997, users: 3, pages: 7 }]);
     expect(live.entry('a')?.info.username).toBe('u-a');
   });
 
@@ -179,16 +185,18 @@ describe('the live window', () => {
     const call = server.windows()[1];
     expect(call?.query).toMatchObject({ offset: 2_940, limit: 140 });
     // The window asked for holds no state counts: a scroll asks only for rows.
-    expect(server.calls.filter((c) => c.query.sort === '-state')).toHaveLength(0);
+    expect(server.counts()).toHaveLength(0);
   });
 
-  it('more disconnected sessions than it counts: "connected" is a bound', async () => {
+  it('has the server count the connected sessions: exact at any size, one id fetched', async () => {
     const { server, live, totals } = setup();
-    const started = live.start(none);
+    const started = live.start({ usernameFilter: 'bil.*', projectFilter: '' });
     server.windows()[0]?.resolve(page([], 20_000));
-    server.answerStates(20_000, 20_000);
+    expect(server.counts().map((c) => c.query)).toEqual([{ usernameFilter: 'bil.*', ...CONNECTED_COUNT }]);
+    expect(CONNECTED_COUNT).toEqual({ state: 'connected', limit: 1, fields: ['id'] });
+    server.answerStates(20_000, 1_234);
     await started;
-    expect(totals[0]).toMatchObject({ sessions: 20_000, connectedAtMost: true });
+    expect(totals).toEqual([{ sessions: 20_000, connected: 18_766, users: 3, pages: 7 }]);
   });
 });
 

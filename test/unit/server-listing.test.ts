@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { SessionEndCause } from '@session-tracker/shared';
 import { decodeCursor, encodeCursor } from '../../server/src/listing/cursor.js';
 import { parseOrder, type Order, type Position } from '../../server/src/listing/order.js';
 import { selectPage } from '../../server/src/listing/select.js';
@@ -69,7 +70,7 @@ describe('sessions.list keyset walk (property)', () => {
                 for (const i of c.removes) {
                   const s = live[i % Math.max(1, live.length)];
                   if (!s || s.ended) continue;
-                  registry.end(s, 'admin');
+                  registry.end(s, SessionEndCause.Closed);
                   whole.delete(s);
                 }
               }

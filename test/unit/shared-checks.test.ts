@@ -8,12 +8,15 @@
  * compile.
  */
 import {
+  clusterFieldsOf,
+  isClusterSessionInfo,
   isContractMethod,
   isMethodName,
   isResultOf,
   isSessionInfo,
   METHOD_NAMES,
   NOTIFICATION_CHECKS,
+  type ClusterSessionInfo,
   type MethodName,
   type MethodResults,
   type ServerNotifications,
@@ -160,5 +163,28 @@ describe('the checks of what the server sends agree with the types', () => {
     for (const m of METHOD_NAMES) expect(isContractMethod(m)).toBe(true);
     for (const name of ['app.valve.set', 'sessions', 'toString', '__proto__', ''])
       expect([name, isContractMethod(name)]).toEqual([name, isMethodName(name)]);
+  });
+});
+
+describe('the cluster fields (ClusterFields, one type for the server, the SDK and the dashboard)', () => {
+  const clustered: ClusterSessionInfo = { ...info, node: 'n1', nodes: ['n1', 'n2'], confirmed: false };
+
+  it('a clustered SessionInfo passes; each cluster field missing or mistyped is refused', () => {
+    expect(isClusterSessionInfo(clustered)).toBe(true);
+    expect(isClusterSessionInfo(info)).toBe(false);
+    for (const [key, wrong] of [
+      ['node', 1],
+      ['nodes', ['n1', 2]],
+      ['confirmed', 'yes'],
+    ] as const) {
+      expect([key, isClusterSessionInfo(without(clustered, key))]).toEqual([key, false]);
+      expect([key, isClusterSessionInfo({ ...clustered, [key]: wrong })]).toEqual([key, false]);
+    }
+  });
+
+  it('clusterFieldsOf reads the well-formed ones only: all from a cluster, none from a single node', () => {
+    expect(clusterFieldsOf(clustered)).toEqual({ node: 'n1', nodes: ['n1', 'n2'], confirmed: false });
+    expect(clusterFieldsOf(info)).toEqual({});
+    expect(clusterFieldsOf({ ...info, node: 7, nodes: 'n1', confirmed: true })).toEqual({ confirmed: true });
   });
 });

@@ -23,8 +23,6 @@ import { filterParams } from './window.js';
 export const ADMIN_PROJECT = 'session-tracker-admin';
 /** Where the token is kept: this tab's sessionStorage, nowhere else. */
 export const TOKEN_KEY = 'session-tracker-admin:token';
-const E_TOKEN = -32001;
-const E_FORBIDDEN = -32003;
 
 export interface ApiHandlers {
   state(change: StateChange): void;
@@ -126,7 +124,7 @@ export class DashboardApi {
       await probe();
     } catch (err) {
       this.forget();
-      if (SessionTracker.isRpcError(err, E_FORBIDDEN)) {
+      if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.Forbidden)) {
         this.client.logout().catch(ignore);
         throw new NotAdminError(
           `Signed in as ${who.username}, but that account is not an admin (roles: ${who.roles.join(', ') || 'none'}).`,
@@ -199,7 +197,8 @@ export class DashboardApi {
       this.handlers.reauthenticated();
     } catch (err) {
       if (epoch !== this.epoch) return;
-      if (SessionTracker.isRpcError(err, E_TOKEN) || SessionTracker.isRpcError(err, E_FORBIDDEN)) {
+      const { BadToken, Forbidden } = SessionTracker.ErrorCode;
+      if (SessionTracker.isRpcError(err, BadToken) || SessionTracker.isRpcError(err, Forbidden)) {
         this.forget();
         this.client.logout().catch(ignore);
         this.handlers.signedOut(`The server no longer accepts the token: ${err instanceof Error ? err.message : String(err)}`);

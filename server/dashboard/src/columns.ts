@@ -1,6 +1,6 @@
 /** The sessions table's columns: header label, cell text, sort key. */
 import { formatBool, formatBytes, formatCount, formatDevice, formatDuration, formatExactBytes } from './format.js';
-import { clusterOf, lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
+import { lastCommAt, uptimeAt, type Entry, type SortKey } from './model.js';
 
 /** What a cell is drawn against. */
 export interface CellContext {
@@ -74,11 +74,11 @@ export const COLUMNS: readonly Column[] = [
     key: 'node',
     label: 'Node',
     cls: 'c-node',
-    text: (e) => clusterOf(e.info).node ?? '—',
+    text: (e) => SessionTracker.clusterFieldsOf(e.info).node ?? '—',
     title: (e) => {
-      const c = clusterOf(e.info);
+      const c = SessionTracker.clusterFieldsOf(e.info);
       return `${(c.nodes ?? []).join(', ')}${c.confirmed === false ? ' (not confirmed live: from Redis)' : ''}`;
     },
-    variant: (e) => (clusterOf(e.info).confirmed === false ? 'is-unconfirmed' : ''),
+    variant: (e) => (SessionTracker.clusterFieldsOf(e.info).confirmed === false ? 'is-unconfirmed' : ''),
   },
 ];

@@ -5,9 +5,6 @@
  */
 import { byId } from './dom.js';
 
-/** The contract's limit on `message` (LIMITS.titleMaxLength). */
-export const MESSAGE_MAX_LENGTH = 512;
-
 export interface ConfirmOptions {
   title: string;
   description: string;
@@ -34,7 +31,8 @@ export function confirmWithMessage(options: ConfirmOptions): Promise<string | nu
   description.textContent = options.description;
   confirm.textContent = options.confirmLabel;
   message.value = '';
-  message.maxLength = MESSAGE_MAX_LENGTH;
+  // The contract's limit on `message` (read here: the SDK bundle loads before app.js runs).
+  message.maxLength = SessionTracker.LIMITS.titleMaxLength;
   message.placeholder = options.placeholder ?? '';
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@
  * preset or the custom inputs make, which field a server complaint names, and a readable
  * line for each event's `detail`. No DOM, so the unit tests run them in Node.
  */
-import type { HistoryEventType } from '@session-tracker/shared';
+import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import { formatBytes, formatDuration } from './format.js';
 
 /** The dashboard's views, as named in the URL hash (`#history`, `#events`; none is the live one). */
@@ -111,10 +111,12 @@ export function historyErrorField(message: string): HistoryField | null {
   return best?.field ?? null;
 }
 
-export const END_REASONS: Record<string, string> = { timeout: 'Timed out', closed: 'Closed by an admin' };
+/** Every end reason of the contract (shared END_REASONS), in words: a new one must be named here. */
+export const END_REASON_TEXT: { readonly [R in EndReason]: string } = { timeout: 'Timed out', closed: 'Closed by an admin' };
 
+/** The words for an end reason; anything else (a newer server's) as it came. */
 export function endReasonText(reason: string): string {
-  return END_REASONS[reason] ?? reason;
+  return Object.hasOwn(END_REASON_TEXT, reason) ? END_REASON_TEXT[reason as EndReason] : reason;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

@@ -14,9 +14,6 @@ import { Pager } from './pager.js';
 import { RollupCharts } from './rollup-chart.js';
 import { TimelineView, type TimelineSubject } from './timeline.js';
 
-const E_INVALID_PARAMS = -32602;
-const E_FORBIDDEN = -32003;
-
 export interface HistoryQuery {
   from?: number;
   to?: number;
@@ -222,13 +219,14 @@ export class HistoryPanel {
       if (seq === this.chartSeq) this.charts.render(r.minutes, start, end);
     } catch (err) {
       // The list below says what went wrong (the same query fails there too): the charts only say they are empty.
-      if (seq === this.chartSeq) this.charts.clear(SessionTracker.isRpcError(err, E_FORBIDDEN) ? 'admins only' : 'not available');
+      if (seq === this.chartSeq)
+        this.charts.clear(SessionTracker.isRpcError(err, SessionTracker.ErrorCode.Forbidden) ? 'admins only' : 'not available');
     }
   }
 
   /** A failure in words; a bad param is shown next to its field instead (null). */
   private errorText(err: unknown): string | null {
-    if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) {
+    if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.InvalidParams)) {
       const field = historyErrorField(err.message);
       const preset = this.form.values.window.preset;
       // A time the server refused is shown where it was entered: "at" holds both ends.
@@ -239,7 +237,8 @@ export class HistoryPanel {
       }
       return `The server refused the query: ${err.message}`;
     }
-    if (SessionTracker.isRpcError(err, E_FORBIDDEN)) return 'Only admins can read the history, and this sign-in is not an admin.';
+    if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.Forbidden))
+      return 'Only admins can read the history, and this sign-in is not an admin.';
     if (SessionTracker.isClientError(err)) return `Could not reach the server (${err.code}). Search again once the connection is back.`;
     return `Could not read the history: ${err instanceof Error ? err.message : String(err)}`;
   }

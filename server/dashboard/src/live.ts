@@ -54,14 +54,13 @@ export const SCROLL_DEBOUNCE_MS = 120;
 export const FETCH_MARGIN = 60;
 /** The most rows one window holds. */
 export const MAX_WINDOW = 500;
-/** Disconnected sessions counted at most (they sort first by `-state`); beyond, "connected" is an upper bound. */
-export const DISCONNECTED_SCAN = 500;
+/** The query that counts the connected sessions (with the filters): its `total` is the count. */
+export const CONNECTED_COUNT = { state: 'connected', limit: 1, fields: ['id'] } as const satisfies ListQuery;
 
 export interface LiveTotals {
   sessions: number;
-  /** Connected sessions; `atMost`: more than DISCONNECTED_SCAN are disconnected, so this is a bound. */
+  /** Connected sessions, counted by the server (exact at any size). */
   connected: number;
-  connectedAtMost: boolean;
   users: number;
   pages: number;
 }
@@ -218,18 +217,11 @@ export class LiveList {
   }
 
   private async readTotals(filters: FilterValues): Promise<void> {
-    const [stats, states] = await Promise.all([
+    const [stats, connected] = await Promise.all([
       this.api.stats(filters),
-      // Disconnected sessions sort first by `-state`: a short page of states counts them.
-      this.api.list({ ...filterParams(filters), sort: '-state', fields: ['state'], limit: DISCONNECTED_SCAN }),
+      // The server counts them (sessions.list's `state` addition): one id and the total.
+      this.api.list({ ...filterParams(filters), ...CONNECTED_COUNT }),
     ]);
-    const disconnected = states.sessions.filter((s) => s.state === 'disconnected').length;
-    this.handlers.totals({
-      sessions: states.total,
-      connected: Math.max(0, states.total - disconnected),
-      connectedAtMost: disconnected === DISCONNECTED_SCAN,
-      users: stats.users,
-      pages: stats.pages,
-    });
+    this.handlers.totals({ sessions: stats.sessions, connected: connected.total, users: stats.users, pages: stats.pages });
   }
 }

@@ -20,9 +20,6 @@ import { TableView, type TablePage } from './table.js';
 import { TotalsView } from './totals.js';
 import { Views } from './views.js';
 
-const E_INVALID_PARAMS = -32602;
-const E_TOKEN = -32001;
-
 const liveness = new Liveness();
 let selfId: string | null = null;
 let selectedId: string | null = null;
@@ -294,8 +291,8 @@ async function signIn(token: string): Promise<void> {
   } catch (err) {
     let message: string;
     if (err instanceof NotAdminError) message = err.message;
-    else if (SessionTracker.isRpcError(err, E_TOKEN)) message = `The server refused this token: ${err.message}`;
-    else if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) message = `The filters were refused: ${err.message}`;
+    else if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.BadToken)) message = `The server refused this token: ${err.message}`;
+    else if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.InvalidParams)) message = `The filters were refused: ${err.message}`;
     else if (SessionTracker.isClientError(err)) message = `Could not reach the server (${err.code}). Check the connection and try again.`;
     else message = `Sign-in failed: ${errorText(err)}`;
     showSignIn(message);
@@ -328,7 +325,7 @@ async function applyFilters(values: FilterValues): Promise<void> {
     if (await live.setFilters(values)) filters.clearErrors();
   } catch (err) {
     resetChartOnPage = false;
-    if (SessionTracker.isRpcError(err, E_INVALID_PARAMS)) {
+    if (SessionTracker.isRpcError(err, SessionTracker.ErrorCode.InvalidParams)) {
       filters.clearErrors();
       filters.setError(filterErrorField(err.message) ?? (values.projectFilter !== '' ? 'project' : 'username'), err.message);
     } else {

@@ -18,22 +18,6 @@ export interface Entry {
   stateAt?: number;
 }
 
-/** What a cluster-mode server adds to each SessionInfo (absent on a single node). */
-export interface ClusterFields {
-  node?: string;
-  nodes?: string[];
-  confirmed?: boolean;
-}
-
-export function clusterOf(info: SessionInfo): ClusterFields {
-  const c = info as SessionInfo & ClusterFields;
-  return {
-    node: typeof c.node === 'string' ? c.node : undefined,
-    nodes: Array.isArray(c.nodes) ? c.nodes : undefined,
-    confirmed: typeof c.confirmed === 'boolean' ? c.confirmed : undefined,
-  };
-}
-
 export interface StoreChanges {
   added: Entry[];
   updated: Entry[];

@@ -13,7 +13,7 @@ import type { CellContext } from './columns.js';
 import type { LivePage } from './live.js';
 import { frameBatcher, setText } from './dom.js';
 import { formatCount } from './format.js';
-import { clusterOf, nextSort, type Entry, type SortKey, type SortState } from './model.js';
+import { nextSort, type Entry, type SortKey, type SortState } from './model.js';
 import { STALE_AWARE, TICKING, createHeaderRow, createRow, rebind, renderCells, setBadge, setSelected, type Row } from './rows.js';
 import { keyTarget, rowsIn, scrollFor, visibleRange, widen, type Range } from './window.js';
 
@@ -142,7 +142,7 @@ export class TableView {
     this.page = page;
     for (const e of page.entries) {
       // A cluster-mode server names each session's node: show that column from then on.
-      if (clusterOf(e.info).node !== undefined) {
+      if (SessionTracker.clusterFieldsOf(e.info).node !== undefined) {
         this.table.classList.add('is-cluster');
         break;
       }

@@ -36,8 +36,7 @@ export class TotalsView {
     const t = this.last;
     if (t === null) return;
     const lostAt = this.lostAt;
-    // More disconnected sessions than were counted: the figure is a bound.
-    const connected = `${t.connectedAtMost ? '≤ ' : ''}${formatCount(t.connected)}`;
+    const connected = formatCount(t.connected);
     this.list.classList.toggle('is-stale', lostAt !== null);
     setText(this.sessions, formatCount(t.sessions));
     setText(this.connected, lostAt === null ? connected : '?');

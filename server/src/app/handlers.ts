@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { APP_PREFIX, describeIssues, ErrorCode, failure, isAppName, isMethodName } from '@session-tracker/shared';
+import { APP_PREFIX, describeIssues, ErrorCode, failure, isAppName, isMethodName, isServerErrorCode } from '@session-tracker/shared';
 import type { z } from 'zod';
 import { RawJson, RawResponse } from '../rpc/raw-json.js';
 import type { AppDispatch, Outcome } from '../rpc/router.js';
@@ -33,7 +33,7 @@ function codedError(err: unknown): { code: number; message: string; data?: unkno
   if (typeof err !== 'object' || err === null) return undefined;
   const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code !== 'number' || !Number.isInteger(code) || typeof message !== 'string') return undefined;
-  if (!((code >= -32099 && code <= -32000) || code > 0)) return undefined;
+  if (!(isServerErrorCode(code) || code > 0)) return undefined;
   const data = (err as { data?: unknown }).data;
   return data === undefined ? { code, message } : { code, message, data };
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { createClient, isRpcError, memoryStorage, type SessionTrackerClient } from '@session-tracker/client';
-import type { SessionInfo } from '@session-tracker/shared';
+import { DEFAULTS, ErrorCode, type SessionInfo } from '@session-tracker/shared';
 import { formatCsv, formatTable, humanBytes } from './format.js';
 import { printList, sortValueArgs, type ListOptions } from './list.js';
 
@@ -17,6 +17,9 @@ export class CliError extends Error {
   }
 }
 
+/** Where a server started with the defaults listens. */
+const DEFAULT_URL = `ws://${DEFAULTS.host}:${DEFAULTS.port}${DEFAULTS.path}`;
+
 export const COMMON = {
   url: { type: 'string' },
   token: { type: 'string' },
@@ -25,18 +28,19 @@ export const COMMON = {
 
 export const ADMIN_HELP = `Admin commands (a client over the socket, like any other):
   session-tracker sessions [--user REGEX] [--project REGEX] [--format table|json|csv|dataset] [--watch]
-                           [--fields F1,F2,...] [--sort [-]FIELD] [--limit N]
+                           [--fields F1,F2,...] [--sort [-]FIELD] [--limit N] [--state connected|disconnected]
   session-tracker stats    [--user REGEX] [--project REGEX]
   session-tracker close SESSION_ID [--message TEXT]
 
 Common options:
-  --url URL      the server's WebSocket URL (env SESSION_TRACKER_URL; default ws://127.0.0.1:8080/ws)
+  --url URL      the server's WebSocket URL (env SESSION_TRACKER_URL; default ${DEFAULT_URL})
   --token TOKEN  the admin token or an admin JWT (env SESSION_TRACKER_ADMIN_TOKEN)
 
 Filters are whole-value RE2 regular expressions, case-sensitive ("bi.*" matches billy).
 sessions pages through every session (sessions.list), oldest first: --sort takes a SessionInfo
 field (e.g. -lastComm, username), --fields names the fields to print (id always comes; CSV
-columns follow it), --limit prints at most N sessions.
+columns follow it), --limit prints at most N sessions, --state only the connected or the
+disconnected ones.
 Exit codes: 0 ok, 1 failed, 2 bad usage or bad filter, 3 login refused, 4 server unreachable, 5 no such session.
 `;
 
@@ -46,7 +50,7 @@ interface Conn {
 }
 
 export function connectionOf(values: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): Conn {
-  const url = values.url ?? env.SESSION_TRACKER_URL ?? 'ws://127.0.0.1:8080/ws';
+  const url = values.url ?? env.SESSION_TRACKER_URL ?? DEFAULT_URL;
   const token = values.token ?? env.SESSION_TRACKER_ADMIN_TOKEN;
   if (!token) throw new CliError(EXIT.usage, 'no admin token: pass --token or set SESSION_TRACKER_ADMIN_TOKEN');
   if (!/^wss?:\/\//.test(url)) throw new CliError(EXIT.usage, `--url must be a ws:// or wss:// URL, got "${url}"`);
@@ -92,9 +96,9 @@ export async function finish(client: SessionTrackerClient): Promise<void> {
 /** Maps server errors to exit codes: a bad filter is bad usage, a missing session is its own code. */
 export function rpcFailure(err: unknown): never {
   if (isRpcError(err)) {
-    if (err.code === -32602) throw new CliError(EXIT.usage, err.message);
-    if (err.code === -32003) throw new CliError(EXIT.auth, `forbidden: ${err.message} (is this token an admin's?)`);
-    if (err.code === -32004) throw new CliError(EXIT.notFound, err.message);
+    if (err.code === ErrorCode.InvalidParams) throw new CliError(EXIT.usage, err.message);
+    if (err.code === ErrorCode.Forbidden) throw new CliError(EXIT.auth, `forbidden: ${err.message} (is this token an admin's?)`);
+    if (err.code === ErrorCode.NotFound) throw new CliError(EXIT.notFound, err.message);
   }
   throw new CliError(EXIT.failed, err instanceof Error ? err.message : String(err));
 }
@@ -115,6 +119,7 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
       fields: { type: 'string' },
       sort: { type: 'string' },
       limit: { type: 'string' },
+      state: { type: 'string' },
     },
   });
   if (values.help) return void out.write(ADMIN_HELP);
@@ -122,9 +127,9 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
   if (!['table', 'json', 'csv', 'dataset'].includes(format))
     throw new CliError(EXIT.usage, `--format must be table, json, csv or dataset, got "${format}"`);
   if (values.watch && format === 'dataset') throw new CliError(EXIT.usage, '--watch works with table, json and csv');
-  const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined;
+  const paged = values.fields !== undefined || values.sort !== undefined || values.limit !== undefined || values.state !== undefined;
   if (paged && (values.watch || format === 'dataset'))
-    throw new CliError(EXIT.usage, '--fields, --sort and --limit work with table, json and csv, without --watch');
+    throw new CliError(EXIT.usage, '--fields, --sort, --limit and --state work with table, json and csv, without --watch');
   const listing = listOptionsOf(values);
   const client = await connect(connectionOf(values, env));
   const filters = filtersOf(values);
@@ -140,15 +145,25 @@ export async function sessionsCommand(args: string[], out: NodeJS.WritableStream
   }
 }
 
-function listOptionsOf(values: { fields?: string | undefined; sort?: string | undefined; limit?: string | undefined }): ListOptions {
+function listOptionsOf(values: {
+  fields?: string | undefined;
+  sort?: string | undefined;
+  limit?: string | undefined;
+  state?: string | undefined;
+}): ListOptions {
   const fields = values.fields
     ?.split(',')
     .map((f) => f.trim())
     .filter((f) => f.length > 0);
   if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit))
     throw new CliError(EXIT.usage, `--limit must be a whole number of sessions, 1 or more, got "${values.limit}"`);
-  // Fields and sort are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
-  return { fields, sort: values.sort ?? 'creationTime', limit: values.limit === undefined ? undefined : Number(values.limit) };
+  // Fields, sort and state are checked by the server: its -32602 names the bad one (exit 2). Oldest first, as before paging.
+  return {
+    fields,
+    sort: values.sort ?? 'creationTime',
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    state: values.state,
+  };
 }
 
 function render(list: readonly SessionInfo[], format: string): string {

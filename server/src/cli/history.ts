@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { HISTORY_EVENT_TYPES, type EndedSessionInfo, type HistoryEvent, type HistoryEventType } from '@session-tracker/shared';
+import {
+  HISTORY_EVENT_TYPES,
+  HISTORY_LIMITS,
+  type EndedSessionInfo,
+  type HistoryEvent,
+  type HistoryEventType,
+} from '@session-tracker/shared';
 import { CliError, COMMON, connect, connectionOf, EXIT, finish, rpcFailure } from './admin.js';
 import { csvCell, humanBytes, humanDuration } from './format.js';
 
@@ -64,7 +70,8 @@ async function collect<T>(
   const out: T[] = [];
   let cursor: string | null = null;
   do {
-    const size = Math.min(1_000, limit === undefined ? 1_000 : limit - out.length);
+    const most = HISTORY_LIMITS.defaultLimit;
+    const size = Math.min(most, limit === undefined ? most : limit - out.length);
     const r = await page(cursor, size);
     out.push(...r.items);
     cursor = r.next;

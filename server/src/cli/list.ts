@@ -1,5 +1,12 @@
 import type { SessionTrackerClient } from '@session-tracker/client';
-import type { ListSessionsParams, SessionInfo, SessionInfoField, SortSpec } from '@session-tracker/shared';
+import {
+  LIST_LIMITS,
+  type ListSessionsParams,
+  type SessionInfo,
+  type SessionInfoField,
+  type SessionState,
+  type SortSpec,
+} from '@session-tracker/shared';
 import { CSV_FIELDS, csvCell, formatTable } from './format.js';
 
 /**
@@ -13,10 +20,12 @@ export interface ListOptions {
   sort: string;
   /** Most sessions to print (undefined: all). */
   limit: number | undefined;
+  /** Only sessions in this state (`--state`; checked by the server). */
+  state: string | undefined;
 }
 
 /** Sessions per request: the protocol's default page. */
-const PAGE = 1_000;
+const PAGE = LIST_LIMITS.defaultLimit;
 
 type Listed = Partial<SessionInfo> & { id: string };
 
@@ -31,6 +40,7 @@ async function* pages(
     sort: o.sort as SortSpec,
     limit: Math.min(PAGE, o.limit ?? PAGE),
     ...(o.fields ? { fields: o.fields as SessionInfoField[] } : {}),
+    ...(o.state === undefined ? {} : { state: o.state as SessionState }),
   };
   let left = o.limit ?? Number.POSITIVE_INFINITY;
   const it = client.listSessions(params);

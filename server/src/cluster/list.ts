@@ -1,4 +1,4 @@
-import type { ClusterStatus, SessionInfo, SortField } from '@session-tracker/shared';
+import type { ClusterStatus, SessionInfo, SessionState, SortField } from '@session-tracker/shared';
 import { RawJson } from '../lib/raw-json.js';
 import { listTail, type ListQuery } from '../listing/answer.js';
 import { encodeCursor } from '../listing/cursor.js';
@@ -127,7 +127,7 @@ export function answerList(
   const order = parseOrder(spec.sort);
   const user = compileFilter('usernameFilter', filters.usernameFilter);
   const project = compileFilter('projectFilter', filters.projectFilter);
-  const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want });
+  const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want }, filters.state);
   const head = JSON.stringify({
     count: page.total,
     keys: page.items.map((e) => e.key),
@@ -173,8 +173,9 @@ export function localListed(
   project: Filter,
   spec: ListSpec,
   now: number,
+  state?: SessionState,
 ): { count: number; views: ListedView[] } {
-  const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want });
+  const page = listsOf(registry).page(order, user, project, { after: spec.after, skip: 0, limit: spec.want }, state);
   const views: ListedView[] = viewsOfSessions(
     page.items.map((e) => e.item),
     node,
@@ -196,7 +197,8 @@ export interface MergedRow {
 /**
  * The page out of every node's first parts (with their sort values) and what Redis gave for
  * silent nodes (without). `counted`: the matches the nodes counted (each session once); a
- * session only Redis gave is added here.
+ * session only Redis gave is added here. `state`: nodes chose their parts by their own state;
+ * a session is kept by its merged state (a dead node's part shows disconnected).
  */
 export function mergeListed(
   views: readonly ListedView[],
@@ -206,6 +208,7 @@ export function mergeListed(
   project: Filter,
   req: PageRequest,
   now: number,
+  state?: SessionState,
 ): Page<MergedRow> & { total: number } {
   const bySid = new Map<string, ListedView[]>();
   for (const v of views) {
@@ -218,8 +221,14 @@ export function mergeListed(
   for (const g of bySid.values()) {
     // Parts with a sort value were counted by their node; parts Redis gave for silent nodes were not.
     const known = g.find((v) => v.key !== undefined)?.key;
+    // Only retired parts (counters) came: the session's live parts are in the other state.
+    if (state !== undefined && g.every((v) => v.state === 'retired')) continue;
     if (known === undefined) total++;
     const first = g[0] as ListedView;
+    if (state !== undefined && g.length === 1 && (first.state === 'connected' ? 'connected' : 'disconnected') !== state) {
+      total--;
+      continue;
+    }
     if (g.length === 1) {
       rows.push({ sid: first.sid, key: known ?? viewKey(order.field, first, now), json: first.json });
       continue;
@@ -231,6 +240,10 @@ export function mergeListed(
     // The merged login may be another part's: filtered again, as getSessionInfo does.
     if ((user && !user(merged.username)) || (project && !project(merged.project))) {
       if (known === undefined) total--;
+      continue;
+    }
+    if (state !== undefined && merged.state !== state) {
+      total--;
       continue;
     }
     const key = order.immutable && known !== undefined ? known : INFO_KEYS[order.field](merged, now);
@@ -261,7 +274,7 @@ export function clusterPage(
   now: number,
 ): RawJson {
   const spec: ListSpec = { sort: q.order.text, after: q.after, want: q.skip + q.limit + 1 };
-  const local = localListed(registry, node, q.order, user, project, spec, now);
+  const local = localListed(registry, node, q.order, user, project, spec, now, q.state);
   const page = mergeListed(
     [...local.views, ...remote.views],
     local.count + remote.count - remote.duplicates,
@@ -270,6 +283,7 @@ export function clusterPage(
     project,
     { order: q.order, after: q.after, skip: q.skip, limit: q.limit },
     now,
+    q.state,
   );
   const last = page.items[page.items.length - 1];
   const next = page.more && last ? encodeCursor(q.order, { key: last.key, id: last.sid }) : null;

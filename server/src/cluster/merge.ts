@@ -1,17 +1,7 @@
-import type { PageInfo, SessionInfo } from '@session-tracker/shared';
+import type { ClusterSessionInfo, PageInfo, SessionInfo } from '@session-tracker/shared';
 import type { PartFacts, PartRecord } from './types.js';
 import { renderInfo } from '../sessions/info.js';
 import { mergeTraffic } from '../sessions/traffic.js';
-
-/** SessionInfo plus where it lives, in cluster mode. */
-export interface ClusterSessionInfo extends SessionInfo {
-  /** The node of the live part most recently heard from. */
-  node: string;
-  /** Every node holding a live part of it (see mergeInfos). */
-  nodes: string[];
-  /** False when some live part came from Redis instead of its node (a slow or frozen node). */
-  confirmed: boolean;
-}
 
 /**
  * The parts a session's state, pages, node, nodes and confirmed come from: its live parts

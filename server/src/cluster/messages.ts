@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SESSION_STATES } from '@session-tracker/shared';
 import { z } from 'zod';
 
 /**
@@ -16,7 +17,8 @@ export const NODE_MESSAGE_VERSION = 2;
 
 const version = z.literal(NODE_MESSAGE_VERSION);
 const filter = z.string().nullish();
-const filters = z.object({ usernameFilter: filter, projectFilter: filter });
+/** `state`: sessions.list's addition (a node of this version that ignored it would count every state). */
+const filters = z.object({ usernameFilter: filter, projectFilter: filter, state: z.enum(SESSION_STATES).optional() });
 
 /** An admin action for the nodes holding a session's sockets (types.ts ClusterAction). */
 const action = z.discriminatedUnion('kind', [

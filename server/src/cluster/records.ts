@@ -72,11 +72,17 @@ export function parsePart(text: string | null | undefined): PartRecord | undefin
   }
 }
 
-/** Project and username filters applied to parts before they travel. */
-export function prefilter(f: ClusterFilters): (p: { username: string; project: string }) => boolean {
+/**
+ * Project, username and (sessions.list only) state filters applied to parts before they travel.
+ * A part is kept by its own state: a retired part (counters only) never decides a session's
+ * state, so it is kept for the merge whatever the filter (cluster/list.ts mergeListed re-checks
+ * the merged state).
+ */
+export function prefilter(f: ClusterFilters): (p: { username: string; project: string; state: PartRecord['state'] }) => boolean {
   const user = compileFilter('usernameFilter', f.usernameFilter);
   const project = compileFilter('projectFilter', f.projectFilter);
-  return (p) => (!user || user(p.username)) && (!project || project(p.project));
+  const state = f.state;
+  return (p) => (!user || user(p.username)) && (!project || project(p.project)) && (!state || p.state === state || p.state === 'retired');
 }
 
 /** Reads a 'parts' reply: one record per line. */

@@ -60,6 +60,8 @@ export interface PartView extends PartFacts {
 export interface ClusterFilters {
   usernameFilter?: string | null | undefined;
   projectFilter?: string | null | undefined;
+  /** sessions.list's `state` addition: only parts in this state (queries never set it). */
+  state?: SessionState | undefined;
 }
 
 /** What other nodes and Redis contributed to a query. */

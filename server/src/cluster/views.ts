@@ -1,4 +1,4 @@
-import type { SessionInfo } from '@session-tracker/shared';
+import type { ClusterFields, SessionInfo } from '@session-tracker/shared';
 import type { Filter } from '../filters/regex.js';
 import { sessionInfoJson } from '../sessions/info-json.js';
 import type { Session } from '../sessions/session.js';
@@ -21,10 +21,10 @@ export interface SessionView {
   json: string;
 }
 
-/** The cluster fields of a part on its own. */
+/** The cluster fields of a part on its own, as the end of its JSON object (`,"node":...}`). */
 function clusterTail(node: string, confirmed: boolean): string {
-  const n = JSON.stringify(node);
-  return `,"node":${n},"nodes":[${n}],"confirmed":${confirmed}}`;
+  const fields: ClusterFields = { node, nodes: [node], confirmed };
+  return `,${JSON.stringify(fields).slice(1)}`;
 }
 
 /** A live session of this node (`tail`: clusterTail(node, true), made once per query). */

@@ -1,3 +1,4 @@
+import type { SessionState } from '@session-tracker/shared';
 import type { ByteWriter } from '../lib/byte-writer.js';
 import { RawJson } from '../lib/raw-json.js';
 import type { Filter } from '../filters/regex.js';
@@ -17,6 +18,8 @@ export interface ListQuery {
   after: Position | undefined;
   skip: number;
   limit: number;
+  /** Only sessions in this state (the `state` addition); undefined: every session. */
+  state: SessionState | undefined;
 }
 
 /** The answer's text after the sessions: the count and the next page's cursor. */
@@ -29,7 +32,7 @@ export function listTail(total: number, next: string | null): string {
  * (the same renderers), cut to `fields`.
  */
 export function localPage(registry: SessionRegistry, q: ListQuery, user: Filter, project: Filter): RawJson {
-  const page = listsOf(registry).page(q.order, user, project, { after: q.after, skip: q.skip, limit: q.limit });
+  const page = listsOf(registry).page(q.order, user, project, { after: q.after, skip: q.skip, limit: q.limit }, q.state);
   const last = page.items[page.items.length - 1];
   const next = page.more && last ? encodeCursor(q.order, last) : null;
   const now = Date.now();

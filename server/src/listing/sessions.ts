@@ -1,4 +1,4 @@
-import type { SortField } from '@session-tracker/shared';
+import type { SessionState, SortField } from '@session-tracker/shared';
 import type { Filter } from '../filters/regex.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
@@ -46,17 +46,18 @@ export class SessionLists {
 
   constructor(private readonly registry: SessionRegistry) {}
 
-  page(order: Order, user: Filter, project: Filter, req: Omit<PageRequest, 'order'>): SessionPage {
-    const match = matcher(user, project);
+  /** `state`: only sessions in that state (`total` counts those); undefined: all. */
+  page(order: Order, user: Filter, project: Filter, req: Omit<PageRequest, 'order'>, state?: SessionState): SessionPage {
+    const match = matcher(user, project, state);
     const full = { ...req, order };
     const page = order.immutable
       ? this.index(order.field).page(match, full)
       : selectPage(this.registry.values(), SESSION_KEYS[order.field], idOf, match, full);
-    return { ...page, total: this.count(match, user, project) };
+    return { ...page, total: this.count(match, user === undefined && project === undefined && state === undefined) };
   }
 
-  private count(match: (s: Session) => boolean, user: Filter, project: Filter): number {
-    if (!user && !project) return this.registry.size;
+  private count(match: (s: Session) => boolean, everyone: boolean): number {
+    if (everyone) return this.registry.size;
     let n = 0;
     for (const s of this.registry.values()) if (match(s)) n++;
     return n;
@@ -91,7 +92,7 @@ export function listsOf(registry: SessionRegistry): SessionLists {
   return l;
 }
 
-function matcher(user: Filter, project: Filter): (s: Session) => boolean {
-  if (!user && !project) return () => true;
-  return (s) => (!user || user(s.username)) && (!project || project(s.project));
+function matcher(user: Filter, project: Filter, state: SessionState | undefined): (s: Session) => boolean {
+  if (!user && !project && !state) return () => true;
+  return (s) => (!user || user(s.username)) && (!project || project(s.project)) && (!state || s.state === state);
 }

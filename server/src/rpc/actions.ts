@@ -1,4 +1,4 @@
-import { CloseCode, notification } from '@session-tracker/shared';
+import { CloseCode, notification, SessionEndCause } from '@session-tracker/shared';
 import type { ActionReply, ClusterAction } from '../cluster/types.js';
 import type { Peer } from '../sessions/session.js';
 import type { RpcServices } from './context.js';
@@ -27,7 +27,7 @@ export function runLocalAction(ctx: RpcServices, action: ClusterAction): ActionR
   if (action.kind === 'close') {
     const sockets = [...s.sockets];
     // Ends now: unlisted, and its resume token is dead.
-    ctx.registry.end(s, 'terminated by admin');
+    ctx.registry.end(s, SessionEndCause.Closed);
     afterResponse(ctx, () => {
       for (const c of sockets) {
         c.send(notification('session.closing', { message: action.message }));

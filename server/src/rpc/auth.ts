@@ -1,4 +1,4 @@
-import { UNAUTHENTICATED } from '@session-tracker/shared';
+import { ErrorCode, UNAUTHENTICATED } from '@session-tracker/shared';
 import type { Authenticator } from '../auth/authenticator.js';
 import { claimedUsername } from '../auth/claims.js';
 import { RpcError } from './errors.js';
@@ -10,7 +10,7 @@ export function authHandlers(auth: Authenticator): HandlerTable {
     async 'auth.login'({ session, ctx }, p) {
       try {
         const who = await auth.authenticate(p.token);
-        if (session.ended) throw new RpcError(-32004, 'Session ended');
+        if (session.ended) throw new RpcError(ErrorCode.NotFound, 'Session ended');
         session.login(who.username, who.roles, who.isAdmin);
         ctx.stats.loginsOk++;
         ctx.cluster.loginChanged(session);

@@ -1,4 +1,4 @@
-import { LIST_LIMITS } from '@session-tracker/shared';
+import { LIST_LIMITS, type SessionState } from '@session-tracker/shared';
 import { compileFilter } from '../filters/regex.js';
 import type { ListQuery } from '../listing/answer.js';
 import { CursorError, decodeCursor } from '../listing/cursor.js';
@@ -14,6 +14,7 @@ export function readListQuery(p: {
   limit?: number | undefined;
   cursor?: string | null | undefined;
   offset?: number | undefined;
+  state?: SessionState | undefined;
 }): ListQuery {
   try {
     const cursor = p.cursor ?? undefined;
@@ -27,6 +28,7 @@ export function readListQuery(p: {
       after: cursor === undefined ? undefined : decodeCursor(order, cursor),
       skip: p.offset ?? 0,
       limit: p.limit ?? LIST_LIMITS.defaultLimit,
+      state: p.state,
     };
   } catch (err) {
     if (err instanceof OrderError || err instanceof FieldsError || err instanceof CursorError)
@@ -46,7 +48,9 @@ export const listHandlers: HandlerTable = {
     const user = compileFilter('usernameFilter', params.usernameFilter);
     const project = compileFilter('projectFilter', params.projectFilter);
     // One node or many, the backend answers (cluster/backend.ts): this layer never asks which.
-    const { usernameFilter, projectFilter } = params;
-    return ctx.cluster.sessionPage(ctx.registry, { usernameFilter, projectFilter }, q, user, project, ctx.options.clusterTimeoutMs);
+    // `state` travels with the filters: each node selects its own sessions by it (cluster/list.ts).
+    const { usernameFilter, projectFilter, state } = params;
+    const filters = { usernameFilter, projectFilter, state };
+    return ctx.cluster.sessionPage(ctx.registry, filters, q, user, project, ctx.options.clusterTimeoutMs);
   },
 };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
-import type { DeviceInfo, SessionScope } from '@session-tracker/shared';
+import { SessionEndCause, type DeviceInfo, type SessionScope } from '@session-tracker/shared';
 import { parseDevice } from './device.js';
 import { newBucket, type RateLimit } from './rate-limit.js';
 import { Session, type Page, type Peer, type SavedSession } from './session.js';
@@ -12,7 +12,7 @@ export type ChangeListener = (change: SessionChange, session: Session) => void;
 /** Told of what the history keeps: a session's start and end, and pages its sockets took with them. */
 export interface LifecycleRecorder {
   started(session: Session, now: number): void;
-  ended(session: Session, reason: string, now: number): void;
+  ended(session: Session, reason: SessionEndCause, now: number): void;
   pagesClosed(session: Session, pages: readonly Page[], now: number): void;
 }
 
@@ -253,7 +253,7 @@ export class SessionRegistry {
   }
 
   /** Ends a session now: it is no longer listed and its token no longer resumes. */
-  end(session: Session, reason: string): void {
+  end(session: Session, reason: SessionEndCause): void {
     if (session.ended) return;
     session.ended = true;
     session.endReason = reason;
@@ -281,7 +281,7 @@ export class SessionRegistry {
   }
 
   /** Ends every session (shutdown). */
-  endAll(reason: string): void {
+  endAll(reason: SessionEndCause): void {
     for (const s of [...this.sessions.values()]) this.end(s, reason);
   }
 
@@ -300,5 +300,5 @@ export class SessionRegistry {
 
 function expire(registry: SessionRegistry, session: Session): void {
   session.expiry = undefined;
-  if (session.sockets.size === 0) registry.end(session, 'timeout');
+  if (session.sockets.size === 0) registry.end(session, SessionEndCause.Timeout);
 }

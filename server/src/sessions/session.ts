@@ -1,4 +1,11 @@
-import { UNAUTHENTICATED, type AppMethodTraffic, type DeviceInfo, type SessionScope, type SessionState } from '@session-tracker/shared';
+import {
+  UNAUTHENTICATED,
+  type AppMethodTraffic,
+  type DeviceInfo,
+  type SessionEndCause,
+  type SessionScope,
+  type SessionState,
+} from '@session-tracker/shared';
 import type { Bucket } from './rate-limit.js';
 import type { FixedJson, PagesJson } from './json-pieces.js';
 import { trafficOf } from './traffic.js';
@@ -98,7 +105,7 @@ export class Session {
   /** Bumped by every change other than counters: cluster mode writes a part when it moves. */
   changes = 0;
   /** Why the session ended (set once it has). */
-  endReason: string | undefined;
+  endReason: SessionEndCause | undefined;
   /** Rate-limit state shared by all the session's sockets. */
   readonly bucket: Bucket;
 
