@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_STATES, type SessionInfo, type SessionState } from './session-info.js';
-import type { ClusterStatus } from './methods.js';
+import type { ClusterStatus } from './session-info.js';
 
 /**
  * 1.1 `sessions.list`: live sessions a page at a time, sorted and cut to the fields asked for.

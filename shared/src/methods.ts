@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
-import type { Dataset, SessionInfo } from './session-info.js';
+import type { ClusterStatus, Dataset, SessionInfo } from './session-info.js';
 import { historyParamsSchemas, type HistoryResults } from './history.js';
 import { listParamsSchemas, type ListResults } from './list.js';
 
@@ -72,17 +72,6 @@ export interface SessionStats {
   byProject: Record<string, number>;
   /** Cluster mode only: who answered. */
   cluster?: ClusterStatus;
-}
-
-export interface ClusterStatus {
-  /** The node that answered the query. */
-  node: string;
-  /** Nodes whose sessions are in the answer live. */
-  nodes: string[];
-  /** Nodes whose sessions came from Redis instead (slow or dead): not confirmed live. */
-  unconfirmed: string[];
-  /** Redis was out of reach: only the answering node's sessions are in. */
-  degraded: boolean;
 }
 
 export interface LoginResult {

@@ -88,3 +88,15 @@ export const SESSION_DATASET_COLUMNS: readonly DatasetColumn[] = [
   { name: 'clientId', type: 'String' },
   { name: 'creationTime', type: 'Date' },
 ];
+
+/** Who answered a query in cluster mode (getSessionStats, sessions.list). */
+export interface ClusterStatus {
+  /** The node that answered the query. */
+  node: string;
+  /** Nodes whose sessions are in the answer live. */
+  nodes: string[];
+  /** Nodes whose sessions came from Redis instead (slow or dead): not confirmed live. */
+  unconfirmed: string[];
+  /** Redis was out of reach: only the answering node's sessions are in. */
+  degraded: boolean;
+}
