@@ -8,6 +8,7 @@ import { parseDevice } from '../../server/src/sessions/device.js';
 import { newBucket } from '../../server/src/sessions/rate-limit.js';
 import type { Peer } from '../../server/src/sessions/session.js';
 import { ByteWriter } from '../../server/src/lib/byte-writer.js';
+import { countSent } from '../../server/src/sessions/traffic.js';
 import { sessionsJson } from '../../server/src/sessions/answers.js';
 
 const text = fc.string({ unit: 'binary', maxLength: 30 });
@@ -31,6 +32,7 @@ const sessionArb = fc.record({
   }),
   closeFirst: fc.boolean(),
   disconnected: fc.boolean(),
+  appCalls: fc.array(fc.record({ name: text, bytes: fc.nat(10_000) }), { maxLength: 3 }),
 });
 
 type SessionArgs = typeof sessionArb extends fc.Arbitrary<infer T> ? T : never;
@@ -56,6 +58,7 @@ function build(a: SessionArgs): Session {
   if (a.closeFirst && a.pages[0]) s.closePage(a.pages[0].id);
   if (a.pages[1]) s.updatePage(a.pages[1].id, '/moved "here"', undefined);
   if (a.disconnected) s.state = 'disconnected';
+  for (const c of a.appCalls) countSent(s, c.name, c.bytes);
   return s;
 }
 

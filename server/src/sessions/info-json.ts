@@ -1,3 +1,4 @@
+import { UNAUTHENTICATED } from '@session-tracker/shared';
 import { ByteWriter } from '../lib/byte-writer.js';
 import type { Session } from './session.js';
 import { pageInfo } from './info.js';
@@ -19,9 +20,18 @@ export function writeSessionInfo(s: Session, now: number, w: ByteWriter): void {
   const f = (s.fixedJson ??= fixedPieces(s));
   const p = (s.pagesJson ??= pagesPieces(s));
   const b = f.bytes;
-  const [c0, c1, c2, c3, c4, c5] = f.cuts as [number, number, number, number, number, number];
+  const cuts = f.cuts;
+  const c0 = cuts[0] as number;
+  const c1 = cuts[1] as number;
+  const c2 = cuts[2] as number;
+  const c3 = cuts[3] as number;
+  const c4 = cuts[4] as number;
+  const c5 = cuts[5] as number;
   w.bytes(b, 0, c0);
-  w.text(JSON.stringify(s.username));
+  // The common values go as bytes encoded once: most sessions are not logged in, have no
+  // roles and no app traffic.
+  if (s.username === UNAUTHENTICATED) w.bytes(K.unauthenticated);
+  else w.text(JSON.stringify(s.username));
   w.bytes(b, c0, c1);
   w.number(Math.max(0, now - s.createdAt));
   w.bytes(b, c1, c2);
@@ -39,14 +49,17 @@ export function writeSessionInfo(s: Session, now: number, w: ByteWriter): void {
   w.bytes(K.messages);
   w.number(s.messagesSent);
   w.bytes(b, c3, c4);
-  w.text(s.state);
-  w.bytes(K.stateEnd);
+  w.bytes(s.state === 'connected' ? K.connected : K.disconnected);
   w.bytes(p.bytes, p.cut);
   w.bytes(b, c4, c5);
-  w.text(JSON.stringify(s.roles));
-  w.bytes(K.traffic);
-  w.text(trafficJson(s));
-  w.byte(CLOSE);
+  if (s.roles.length === 0) w.bytes(K.noRoles);
+  else w.text(JSON.stringify(s.roles));
+  if (s.appTraffic === undefined) w.bytes(K.noTraffic);
+  else {
+    w.bytes(K.traffic);
+    w.text(trafficJson(s));
+    w.byte(CLOSE);
+  }
 }
 
 const COMMA = 0x2c;
@@ -57,8 +70,12 @@ const K = {
   authorized: Buffer.from(',"authorized":true,"totalBytesReceived":'),
   unauthorized: Buffer.from(',"authorized":false,"totalBytesReceived":'),
   messages: Buffer.from(',"messagesSent":'),
-  stateEnd: Buffer.from('",'),
+  connected: Buffer.from('connected",'),
+  disconnected: Buffer.from('disconnected",'),
   traffic: Buffer.from(',"traffic":'),
+  noTraffic: Buffer.from(',"traffic":{}}'),
+  noRoles: Buffer.from('[]'),
+  unauthenticated: Buffer.from(JSON.stringify(UNAUTHENTICATED)),
 };
 
 /** One session's SessionInfo as text (feeds, cluster views, single answers): the bytes above, decoded. */
