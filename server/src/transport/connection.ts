@@ -12,8 +12,6 @@ import { ByteWriter } from '../lib/byte-writer.js';
 
 /** Items per fragment of a streamed answer: about 300 KiB of SessionInfo. */
 const STREAM_SLICE = 500;
-/** Pause between slices while the socket has more than the feed mark unsent. */
-const STREAM_WAIT_MS = 10;
 /** Where answers are written before each is copied out to its socket: one for the process (writes are synchronous). */
 const writer = new ByteWriter(512 * 1024);
 
@@ -148,13 +146,19 @@ export class Connection<C extends ConnectionServices = ConnectionServices> imple
       const buf = w.take();
       this.session.totalBytesReceived += buf.length;
       this.ctx.stats.bytesToClients += buf.length;
-      this.ws.send(buf, { binary: false, fin: last });
       if (!last) {
-        // Backpressure: let the socket drain below the feed mark before the next slice.
-        if (this.ws.bufferedAmount > this.ctx.options.feedHighWaterMark) setTimeout(step, STREAM_WAIT_MS);
-        else setImmediate(step);
+        // Backpressure: past the feed mark, the next slice waits until this one has gone to
+        // the kernel (the send's callback; on a closed socket it comes with an error and the
+        // step stops), not for a timer.
+        if (this.ws.bufferedAmount + buf.length > this.ctx.options.feedHighWaterMark)
+          this.ws.send(buf, { binary: false, fin: false }, () => step());
+        else {
+          this.ws.send(buf, { binary: false, fin: false });
+          setImmediate(step);
+        }
         return;
       }
+      this.ws.send(buf, { binary: false, fin: true });
       this.ctx.stats.messagesToClients++;
       const held = this.held ?? [];
       this.held = undefined;
