@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
+import { Batch } from './batch.js';
 import type { ChangeStream } from './change-stream.js';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
@@ -16,6 +17,16 @@ interface Flushed {
   msgs: number;
   changes: number;
   comm: number;
+  /** The token its key was written for. */
+  token: string;
+}
+
+/** One part to write. `token`: its token key is written too (first write, or a new token). */
+interface Put {
+  s: Session;
+  json: string;
+  connected: boolean;
+  token: boolean;
 }
 
 export interface PartWriterOptions {
@@ -103,45 +114,68 @@ export class PartWriter {
     if (!this.o.canWrite()) return;
     const { keys: k, nodeId } = this.o;
     const now = Date.now();
-    const pipe = this.o.command.pipeline();
-    const written: [Session, Flushed][] = [];
+    const writes: Put[] = [];
     const jsons: string[] = [];
     for (const s of this.o.registry.values()) {
       const f = this.flushed.get(s);
       if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
       const json = JSON.stringify(toPart(s, nodeId, now));
       jsons.push(json);
-      this.put(pipe, s, json, s.state === 'connected');
-      written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
+      writes.push({ s, json, connected: s.state === 'connected', token: f?.token !== s.tokenHash });
     }
-    if (written.length === 0) return;
+    if (writes.length === 0) return;
     const msg = this.o.stream.partsMessage(jsons);
-    if (msg) pipe.publish(k.changes, msg);
-    const res = (await pipe.exec()) ?? [];
-    written.forEach(([s, f], i) => {
-      const [err, r] = res[i] ?? [new Error('no reply')];
-      if (err) return; // written again by the next flush
+    const res = await this.put(writes, msg ? (b) => b.add(k.changes, (p) => p.publish(k.changes, msg)) : undefined);
+    writes.forEach(({ s }, i) => {
+      const r = res[i];
+      if (r === undefined) return; // written again by the next flush
       if (r === 0) this.gone(s);
-      else if (!s.ended) this.flushed.set(s, f);
+      else if (!s.ended) this.flushed.set(s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt, token: s.tokenHash });
     });
   }
 
-  /** Queues the write of a part (PUT_SCRIPT: with its indexes; 0 when the cluster ended its session). */
-  private put(pipe: ReturnType<RedisClient['pipeline']>, s: Session, json: string, connected: boolean): void {
-    const { keys: k, nodeId } = this.o;
-    pipe.stPut(
-      k.parts(s.id),
-      k.ended(s.id),
-      k.tokens,
-      k.retired,
-      k.nodeParts(nodeId),
-      s.id,
-      nodeId,
-      json,
-      s.tokenHash,
-      connected ? '1' : '0',
-      k.prefix,
-    );
+  /**
+   * Writes parts (PUT_SCRIPT), each after the indexes that find it: this node's set (one
+   * SADD for the whole flush: a part is never in Redis without it, so the reaper finds every
+   * part of a node that dies, and a set entry lost to a race comes back at the next write)
+   * and, the first time, the token key (a resume elsewhere finds the session through it).
+   * A session the cluster ended meanwhile is revived once its parts' indexes are back.
+   * Returns PUT_SCRIPT's answer per part (1 written, 0 not: its session ended), undefined
+   * where the write failed.
+   */
+  private async put(writes: readonly Put[], extra?: (b: Batch) => void): Promise<(0 | 1 | undefined)[]> {
+    const { command, keys: k, nodeId } = this.o;
+    const first = new Batch(command).add(k.nodeParts(nodeId), (p) => p.sadd(k.nodeParts(nodeId), ...writes.map((w) => w.s.id)));
+    for (const { s, token } of writes) if (token) first.add(k.token(s.tokenHash), (p) => p.set(k.token(s.tokenHash), s.id));
+    if ((await first.exec()).some(([err]) => err)) return writes.map(() => undefined);
+    const put = (b: Batch, w: Put, revive: boolean) =>
+      b.add(k.parts(w.s.id), (p) =>
+        p.stPut(k.parts(w.s.id), k.ended(w.s.id), nodeId, w.json, w.connected ? '1' : '0', revive ? '1' : '0'),
+      );
+    const batch = new Batch(command);
+    for (const w of writes) put(batch, w, false);
+    extra?.(batch);
+    const res = await batch.exec();
+    const out: (0 | 1 | undefined)[] = [];
+    const revive: number[] = [];
+    writes.forEach((_, i) => {
+      const [err, r] = res[i] ?? [new Error('no reply'), null];
+      if (err) out.push(undefined);
+      else if (Array.isArray(r) && r[0] === 2) {
+        out.push(undefined);
+        revive.push(i);
+      } else out.push(r === 0 ? 0 : 1);
+    });
+    if (revive.length > 0) {
+      // Ended meanwhile, and this part is connected: every part's indexes, then the part.
+      const again = new Batch(command);
+      for (const i of revive) this.o.store.indexes.addAll(again, writes[i]!.s.id, (res[i]![1] as unknown[]).slice(1) as string[]);
+      await again.exec();
+      const second = new Batch(command);
+      for (const i of revive) put(second, writes[i]!, true);
+      (await second.exec()).forEach(([err, r], j) => (out[revive[j]!] = err ? undefined : r === 0 ? 0 : 1));
+    }
+    return out;
   }
 
   /**
@@ -157,6 +191,9 @@ export class PartWriter {
     );
     this.endedByCluster.add(s);
     this.o.registry.end(s, 'timeout');
+    // Its set entry and token key were written just before the part was refused.
+    const part = toPart(s, this.o.nodeId, Date.now());
+    void this.o.store.indexes.ended([{ sid: s.id, parts: [part] }], false).catch((err: unknown) => this.trouble(err));
   }
 
   /** A local part ended (tracked: stop() waits for it). */
@@ -180,9 +217,7 @@ export class PartWriter {
     if (s.endReason === 'shutdown') {
       // This node is going away; the session lives on for its clients to resume elsewhere.
       const part = JSON.stringify({ ...toPart(s, nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
-      const pipe = this.o.command.pipeline();
-      this.put(pipe, s, part, false);
-      await pipe.exec();
+      await this.put([{ s, json: part, connected: false, token: true }]);
       this.publishParts([part]);
       return;
     }
