@@ -27,6 +27,8 @@ interface Put {
   json: string;
   connected: boolean;
   token: boolean;
+  /** What the write holds (flushes only). */
+  mark?: Flushed;
 }
 
 export interface PartWriterOptions {
@@ -121,16 +123,18 @@ export class PartWriter {
       if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
       const json = JSON.stringify(toPart(s, nodeId, now));
       jsons.push(json);
-      writes.push({ s, json, connected: s.state === 'connected', token: f?.token !== s.tokenHash });
+      // The marks of what this write holds, taken now: a change during the write is written next time.
+      const mark = { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt, token: s.tokenHash };
+      writes.push({ s, json, connected: s.state === 'connected', token: f?.token !== s.tokenHash, mark });
     }
     if (writes.length === 0) return;
     const msg = this.o.stream.partsMessage(jsons);
     const res = await this.put(writes, msg ? (b) => b.add(k.changes, (p) => p.publish(k.changes, msg)) : undefined);
-    writes.forEach(({ s }, i) => {
+    writes.forEach(({ s, mark }, i) => {
       const r = res[i];
       if (r === undefined) return; // written again by the next flush
       if (r === 0) this.gone(s);
-      else if (!s.ended) this.flushed.set(s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt, token: s.tokenHash });
+      else if (!s.ended && mark) this.flushed.set(s, mark);
     });
   }
 
