@@ -47,11 +47,16 @@ const ctx = {
 async function freePort() {
   for (;;) {
     const port = 10_000 + Math.floor(Math.random() * 12_000);
-    const ok = await Promise.all([port, port + 10_000].map((p) => new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
-    })));
+    const ok = await Promise.all(
+      [port, port + 10_000].map(
+        (p) =>
+          new Promise((resolve) => {
+            const s = createServer();
+            s.once('error', () => resolve(false));
+            s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
+          }),
+      ),
+    );
     if (ok.every(Boolean)) return port;
   }
 }
@@ -88,7 +93,11 @@ async function startRedis(mode) {
     ports.push(port);
     children.push(await redisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `n${i}.conf`), '--dir', dir]));
   }
-  const made = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  const made = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8' },
+  );
   if (made.status !== 0) throw new Error(`cluster create failed: ${made.stdout}${made.stderr}`);
   for (let i = 0; i < 150; i++) {
     if (ports.every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok'))) break;
@@ -114,7 +123,14 @@ function info(port) {
     if (i < 0) continue;
     const k = line.slice(0, i);
     const v = line.slice(i + 1);
-    out[k] = k.startsWith('cmdstat_') ? Object.fromEntries(v.split(',').map((kv) => kv.split('=')).map(([a, b]) => [a, Number(b)])) : Number(v);
+    out[k] = k.startsWith('cmdstat_')
+      ? Object.fromEntries(
+          v
+            .split(',')
+            .map((kv) => kv.split('='))
+            .map(([a, b]) => [a, Number(b)]),
+        )
+      : Number(v);
   }
   return out;
 }
@@ -130,7 +146,7 @@ async function window(redis, seconds, during = async () => sleep(seconds * 1000)
   const per = redis.ports.map((_, i) => {
     const a = after[i];
     const b = before[i];
-    const calls = (name) => (a[`cmdstat_${name}`]?.calls ?? 0);
+    const calls = (name) => a[`cmdstat_${name}`]?.calls ?? 0;
     return {
       commandsPerSec: (a.total_commands_processed - b.total_commands_processed) / seconds,
       cpuPerSec: (a.used_cpu_sys + a.used_cpu_user - b.used_cpu_sys - b.used_cpu_user) / seconds,
@@ -160,7 +176,8 @@ async function run(mode) {
     const perNode = SESSIONS / NODES;
     workers = await startWorkers(workersFor(perNode) * NODES);
     const w = workersFor(perNode);
-    for (let i = 0; i < NODES; i++) await connectAll(workers.slice(i * w, (i + 1) * w), hosts[i], 'st', ctx, { total: perNode, pages: 2, loginEvery: 100 });
+    for (let i = 0; i < NODES; i++)
+      await connectAll(workers.slice(i * w, (i + 1) * w), hosts[i], 'st', ctx, { total: perNode, pages: 2, loginEvery: 100 });
     log(`${mode}: ${SESSIONS} sessions open`);
     await sleep(5_000); // past several flushes: every part written
     const mem1 = redis.ports.map((p) => info(p).used_memory);
@@ -169,7 +186,9 @@ async function run(mode) {
     log(`${mode}: idle measured; paced traffic, one message per session every ${PERIOD} s`);
     const active = await window(redis, SECONDS, async () => {
       const startAt = performance.timeOrigin + performance.now() + 500;
-      await Promise.all(workers.map((wk) => wk.call('paced', { startAt, durationMs: SECONDS * 1000, ratePerSession: 1 / PERIOD }, (SECONDS + 60) * 1000)));
+      await Promise.all(
+        workers.map((wk) => wk.call('paced', { startAt, durationMs: SECONDS * 1000, ratePerSession: 1 / PERIOD }, (SECONDS + 60) * 1000)),
+      );
     });
     // Every session ends: its sockets go with the workers, its timeout (3 s) runs out.
     await Promise.allSettled(workers.map((wk) => wk.stop(5_000)));
@@ -207,7 +226,7 @@ for (const r of results) {
       `  active commands/s          ${tot(r.active, 'commandsPerSec').toFixed(0)} total (${(tot(r.active, 'commandsPerSec') / NODES).toFixed(0)} per tracker node), per master ${r.active.map((x) => x.commandsPerSec.toFixed(0)).join(' / ')}\n` +
       `  active redis CPU           ${(tot(r.active, 'cpuPerSec') * 100).toFixed(1)} % of a core total, per master ${r.active.map((x) => (x.cpuPerSec * 100).toFixed(1)).join(' / ')}\n` +
       `  active network in/out      ${(tot(r.active, 'netInPerSec') / 1024).toFixed(0)} / ${(tot(r.active, 'netOutPerSec') / 1024).toFixed(0)} KiB/s\n` +
-      `  part-write script          ${tot(r.active, 'evalshaCalls')} calls, ${script.toFixed(1)} µs per call (${(script * 1000 / 1000).toFixed(0)} ms per 1,000)\n` +
+      `  part-write script          ${tot(r.active, 'evalshaCalls')} calls, ${script.toFixed(1)} µs per call (= ${script.toFixed(1)} ms per 1,000)\n` +
       `  top commands (active)      ${r.active.map((x) => x.top.map(([k, v]) => `${k} ${v}`).join(', ')).join(' | ')}`,
   );
 }

@@ -58,26 +58,29 @@ export class Batch {
       return ((await pipe.exec()) ?? []) as Reply[];
     }
     const slots = (this.client as Cluster).slots;
-    const groups = new Map<string, number[]>();
-    this.items.forEach((it, i) => {
-      const slot = keySlot(it.key);
+    type Item = (typeof this.items)[number];
+    const groups = new Map<string, { at: number; item: Item }[]>();
+    this.items.forEach((item, at) => {
+      const slot = keySlot(item.key);
       // Before the slot map arrives, by slot: still valid, only less batched.
       const group = slots[slot]?.[0] ?? `slot ${slot}`;
       const g = groups.get(group);
-      if (g) g.push(i);
-      else groups.set(group, [i]);
+      if (g) g.push({ at, item });
+      else groups.set(group, [{ at, item }]);
     });
     const out: Reply[] = new Array<Reply>(this.items.length);
     await Promise.all(
-      [...groups.values()].map(async (idx) => {
+      [...groups.values()].map(async (members) => {
         const pipe = this.client.pipeline();
-        for (const i of idx) this.items[i]!.add(pipe);
+        for (const { item } of members) item.add(pipe);
         try {
           const res = ((await pipe.exec()) ?? []) as Reply[];
-          idx.forEach((i, j) => (out[i] = res[j] ?? [new Error('no reply'), null]));
+          members.forEach(({ at }, j) => {
+            out[at] = res[j] ?? [new Error('no reply'), null];
+          });
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
-          for (const i of idx) out[i] = [e, null];
+          for (const { at } of members) out[at] = [e, null];
         }
       }),
     );

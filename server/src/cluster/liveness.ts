@@ -12,7 +12,10 @@ import type { Keys } from './keys.js';
  * after the snapshot counts as silent since 0: its parts are at most seconds old, and a
  * session it alone keeps alive is brought back by its next write if ended meanwhile.
  */
-export async function readLiveness(command: RedisClient, keys: Keys): Promise<{ text: string; beating: Set<string>; beats: Map<string, number> }> {
+export async function readLiveness(
+  command: RedisClient,
+  keys: Keys,
+): Promise<{ text: string; beating: Set<string>; beats: Map<string, number> }> {
   const res0 = (await command.multi().smembers(keys.nodes).hgetall(keys.beats).exec()) ?? [];
   for (const [err] of res0) if (err) throw err;
   const nodes = (res0[0]?.[1] ?? []) as string[];

@@ -274,7 +274,8 @@ export class PartStore {
     if (sids.length === 0) return out;
     const live = (await readLiveness(this.command, k)).text;
     const pipe = new Batch(this.command);
-    for (const sid of sids) pipe.add(k.parts(sid), (p) => p.stCheck(k.parts(sid), k.ended(sid), String(now), String(this.sessionTimeoutMs), live));
+    for (const sid of sids)
+      pipe.add(k.parts(sid), (p) => p.stCheck(k.parts(sid), k.ended(sid), String(now), String(this.sessionTimeoutMs), live));
     const res = await pipe.exec();
     const gone: { sid: string; parts: PartRecord[] }[] = [];
     const released = new Map<string, string[]>();

@@ -153,31 +153,32 @@ export class PartWriter {
     for (const { s, token } of writes) if (token) first.add(k.token(s.tokenHash), (p) => p.set(k.token(s.tokenHash), s.id));
     if ((await first.exec()).some(([err]) => err)) return writes.map(() => undefined);
     const put = (b: Batch, w: Put, revive: boolean) =>
-      b.add(k.parts(w.s.id), (p) =>
-        p.stPut(k.parts(w.s.id), k.ended(w.s.id), nodeId, w.json, w.connected ? '1' : '0', revive ? '1' : '0'),
-      );
+      b.add(k.parts(w.s.id), (p) => p.stPut(k.parts(w.s.id), k.ended(w.s.id), nodeId, w.json, w.connected ? '1' : '0', revive ? '1' : '0'));
     const batch = new Batch(command);
     for (const w of writes) put(batch, w, false);
     extra?.(batch);
     const res = await batch.exec();
+    const answer = (err: Error | null, r: unknown) => (err ? undefined : r === 0 ? 0 : 1);
     const out: (0 | 1 | undefined)[] = [];
-    const revive: number[] = [];
-    writes.forEach((_, i) => {
-      const [err, r] = res[i] ?? [new Error('no reply'), null];
-      if (err) out.push(undefined);
-      else if (Array.isArray(r) && r[0] === 2) {
-        out.push(undefined);
-        revive.push(i);
-      } else out.push(r === 0 ? 0 : 1);
+    const revive: { at: number; w: Put; parts: string[] }[] = [];
+    writes.forEach((w, at) => {
+      const [err, r] = res[at] ?? [new Error('no reply'), null];
+      const ended = !err && Array.isArray(r) && r[0] === 2;
+      if (ended) revive.push({ at, w, parts: (r as unknown[]).slice(1) as string[] });
+      out.push(ended ? undefined : answer(err, r));
     });
     if (revive.length > 0) {
       // Ended meanwhile, and this part is connected: every part's indexes, then the part.
       const again = new Batch(command);
-      for (const i of revive) this.o.store.indexes.addAll(again, writes[i]!.s.id, (res[i]![1] as unknown[]).slice(1) as string[]);
+      for (const { w, parts } of revive) this.o.store.indexes.addAll(again, w.s.id, parts);
       await again.exec();
       const second = new Batch(command);
-      for (const i of revive) put(second, writes[i]!, true);
-      (await second.exec()).forEach(([err, r], j) => (out[revive[j]!] = err ? undefined : r === 0 ? 0 : 1));
+      for (const { w } of revive) put(second, w, true);
+      const res2 = await second.exec();
+      revive.forEach(({ at }, j) => {
+        const [err, r] = res2[j] ?? [new Error('no reply'), null];
+        out[at] = answer(err, r);
+      });
     }
     return out;
   }
