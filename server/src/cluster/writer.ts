@@ -143,6 +143,7 @@ export class PartWriter {
    * SADD for the whole flush: a part is never in Redis without it, so the reaper finds every
    * part of a node that dies, and a set entry lost to a race comes back at the next write)
    * and, the first time, the token key (a resume elsewhere finds the session through it).
+   * On one server both go in one pipeline, in that order, as a single write did before.
    * A session the cluster ended meanwhile is revived once its parts' indexes are back.
    * Returns PUT_SCRIPT's answer per part (1 written, 0 not: its session ended), undefined
    * where the write failed.
@@ -151,13 +152,14 @@ export class PartWriter {
     const { command, keys: k, nodeId } = this.o;
     const first = new Batch(command).add(k.nodeParts(nodeId), (p) => p.sadd(k.nodeParts(nodeId), ...writes.map((w) => w.s.id)));
     for (const { s, token } of writes) if (token) first.add(k.token(s.tokenHash), (p) => p.set(k.token(s.tokenHash), s.id));
-    if ((await first.exec()).some(([err]) => err)) return writes.map(() => undefined);
     const put = (b: Batch, w: Put, revive: boolean) =>
       b.add(k.parts(w.s.id), (p) => p.stPut(k.parts(w.s.id), k.ended(w.s.id), nodeId, w.json, w.connected ? '1' : '0', revive ? '1' : '0'));
     const batch = new Batch(command);
     for (const w of writes) put(batch, w, false);
     extra?.(batch);
-    const res = await batch.exec();
+    const [indexed, res] = await Batch.inOrder(first, batch);
+    // An index that failed: what was written is written again (and indexed) by the next flush.
+    if (indexed.some(([err]) => err)) return writes.map(() => undefined);
     const answer = (err: Error | null, r: unknown) => (err ? undefined : r === 0 ? 0 : 1);
     const out: (0 | 1 | undefined)[] = [];
     const revive: { at: number; w: Put; parts: string[] }[] = [];
@@ -167,15 +169,24 @@ export class PartWriter {
       if (ended) revive.push({ at, w, parts: (r as unknown[]).slice(1) as string[] });
       out.push(ended ? undefined : answer(err, r));
     });
-    if (revive.length > 0) {
-      // Ended meanwhile, and this part is connected: every part's indexes, then the part.
+    // Ended meanwhile, and this part was connected. Its record may predate a pause (on Redis
+    // Cluster the indexes' round trip comes first): only a session with a socket now comes
+    // back, as it is now; one without is ended here too (gone), as a part without sockets is.
+    const now = Date.now();
+    const back = revive.filter(({ at, w }) => {
+      const live = !w.s.ended && w.s.sockets.size > 0;
+      if (!live) out[at] = 0;
+      return live;
+    });
+    if (back.length > 0) {
+      // Every part's indexes, then the part.
       const again = new Batch(command);
-      for (const { w, parts } of revive) this.o.store.indexes.addAll(again, w.s.id, parts);
+      for (const { w, parts } of back) this.o.store.indexes.addAll(again, w.s.id, parts);
       await again.exec();
       const second = new Batch(command);
-      for (const { w } of revive) put(second, w, true);
+      for (const { w } of back) put(second, { ...w, json: JSON.stringify(toPart(w.s, nodeId, now)), connected: true }, true);
       const res2 = await second.exec();
-      revive.forEach(({ at }, j) => {
+      back.forEach(({ at }, j) => {
         const [err, r] = res2[j] ?? [new Error('no reply'), null];
         out[at] = answer(err, r);
       });
