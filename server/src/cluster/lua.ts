@@ -33,8 +33,9 @@ export const ENDED_JOIN_KEEP_MS = 30_000;
  * only keeps counters); a connected part on a beating node does without end; otherwise the
  * session timeout runs from when it disconnected or, if its node is silent, from the node's
  * last beat (whichever came first). Who beats comes from the liveness argument (liveness.ts:
- * "\nnode\tbeat\n" lines, beat -1 for a beating node); a node it does not name counts as
- * silent since 0, as a node without a beat always did. `end_session` ends it in its slot;
+ * when it was read, then "\nnode\tbeat\n" lines, beat -1 for a beating node); a node it does
+ * not name counts as silent since 0, as a node without a beat always did; a part its node
+ * wrote after the snapshot was read counts as on a beating node (it came back meanwhile). `end_session` ends it in its slot;
  * with `keep`, its parts go to the ended key for a while (ENDED_KEEP_MS, ENDED_JOIN_KEEP_MS)
  * instead of being deleted. The caller then removes the indexes (tokens, node sets).
  */
@@ -49,7 +50,9 @@ local function live_until(live, node, p, timeout)
   local since = nil
   if p.state == 'disconnected' then since = tonumber(p.disconnectedAt) end
   local beat = beat_of(live, node)
-  if beat >= 0 and (since == nil or beat < since) then since = beat end
+  -- A part written after the snapshot was read: its node beat since (it writes only then).
+  local fresh = (tonumber(p.flushedAt) or 0) > (tonumber(string.match(live, '^(%d+)')) or 0)
+  if beat >= 0 and not fresh and (since == nil or beat < since) then since = beat end
   if since == nil then return math.huge end
   return since + timeout
 end
