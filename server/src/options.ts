@@ -55,9 +55,9 @@ export interface ServerOptions {
   appTicketTtlMs: number;
   /** Bearer token that GET /metrics requires; open when absent. */
   metricsToken: string | undefined;
-  /** Redis URL: turns cluster mode on (redis://, rediss://, redis+sentinel://, redis+cluster://). */
+  /** Redis URL: turns cluster mode on (redis://, rediss://, redis+sentinel://, redis+cluster://h:p,h:p for a Redis Cluster, whose masters the sessions spread over: cluster/keys.ts). */
   redisUrl: string | undefined;
-  /** Prefix (a Redis hash tag) of every key and channel: several trackers can share a Redis. Default `st`. */
+  /** Prefix of every key, hash tag and channel: several trackers can share a Redis. Default `st`. */
   redisPrefix: string;
   /** This node's name in the cluster. Default: host name, pid and a random suffix. */
   nodeId: string | undefined;

@@ -10,7 +10,7 @@ async function sessionInRedis(redisUrl: string, sid: string): Promise<boolean> {
   const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await r.connect();
-    return (await r.exists(`{st}:parts:${sid}`)) === 1;
+    return (await r.exists(`{st:${sid}}:parts`)) === 1;
   } finally {
     r.disconnect();
   }
@@ -95,7 +95,7 @@ describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended
     try {
       const r = new Redis(redis.url);
       try {
-        await r.hdel(`{st}:parts:${sid}`, 'node-b');
+        await r.hdel(`{st:${sid}}:parts`, 'node-b');
       } finally {
         r.disconnect();
       }
@@ -145,8 +145,8 @@ describe.skipIf(!hasRedis())('cluster: a node comes back after the cluster ended
       // The cluster ended the session while a and b still held it (both cut off, say): its
       // parts, with an older retired one, are under its ended key. Then a's part times out:
       // its last counters go there, next to the others.
-      const parts = `{st}:parts:${sid}`;
-      const ended = `{st}:ended:${sid}`;
+      const parts = `{st:${sid}}:parts`;
+      const ended = `{st:${sid}}:ended`;
       await r.hset(parts, 'node-old', JSON.stringify({ ...onA, node: 'node-old', state: 'retired', messagesSent: 9 }));
       await r.multi().rename(parts, ended).pexpire(ended, 600_000).exec();
       await until("a's part retired", async () => {

@@ -95,7 +95,7 @@ describe.skipIf(!hasRedis())('cluster-wide live feed', () => {
     c.child.kill('SIGSTOP');
     const r = new Redis(redis.url);
     try {
-      await r.multi().del(`{st}:parts:${onC.sessionId}`).srem('{st}:nodeparts:node-c', onC.sessionId).exec();
+      await r.multi().del(`{st:${onC.sessionId}}:parts`).srem('{st}:nodeparts:node-c', onC.sessionId).exec();
     } finally {
       r.disconnect();
     }

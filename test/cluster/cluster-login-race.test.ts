@@ -23,7 +23,7 @@ describe.skipIf(!hasRedis())('cluster: a login just before a resume on another n
       for (let round = 0; round < 5; round++) {
         await using first = await RawClient.connect(a.wsUrl, { project: `race${round}` });
         // b finds the session through its record (a writes a new session at once).
-        await until('the new session in Redis', async () => ((await r.hget(`{st}:parts:${first.sessionId}`, 'a')) ? true : undefined));
+        await until('the new session in Redis', async () => ((await r.hget(`{st:${first.sessionId}}:parts`, 'a')) ? true : undefined));
         const login = first.call('auth.login', { token: ADMIN_TOKEN });
         const second = await RawClient.connect(b.wsUrl, { project: `race${round}`, resume: first.welcome.resumeToken });
         expect((await login).result?.authorized).toBe(true);

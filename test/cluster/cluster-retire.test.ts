@@ -23,7 +23,7 @@ async function tracker(redis: RedisServer, nodeId: string, more: Record<string, 
 type Part = Record<string, any> & { sid: string; node: string; pages: any[] };
 
 async function storedPart(r: Redis, sid: string, node: string): Promise<Part | undefined> {
-  const text = await r.hget(K(`parts:${sid}`), node);
+  const text = await r.hget(`{st:${sid}}:parts`, node);
   return text ? (JSON.parse(text) as Part) : undefined;
 }
 
@@ -31,11 +31,11 @@ async function storedPart(r: Redis, sid: string, node: string): Promise<Part | u
 async function plant(r: Redis, part: Part, lastBeat: number, opts: { beating?: boolean; token?: string } = {}): Promise<void> {
   const m = r
     .multi()
-    .hset(K(`parts:${part.sid}`), part.node, JSON.stringify(part))
+    .hset(`{st:${part.sid}}:parts`, part.node, JSON.stringify(part))
     .sadd(K(`nodeparts:${part.node}`), part.sid)
     .sadd(K('nodes'), part.node)
     .hset(K('beats'), part.node, String(lastBeat));
-  if (opts.token) m.hset(K('tok'), part.tokenHash, part.sid);
+  if (opts.token) m.set(`{st:tok:${part.tokenHash}}`, part.sid);
   if (opts.beating) m.set(K(`node:${part.node}`), '{}', 'PX', 60_000);
   await m.exec();
 }
@@ -151,7 +151,7 @@ describe.skipIf(!hasRedis())("cluster: a dead node's part of a session (retire r
       });
       // Reaper passes leave it (it is what keeps the session resumable).
       await until('the unclaimed one ended by the reaper', async () => ((await find(admin, 'orphan-2')) ? undefined : true));
-      expect(await r.exists(K('parts:orphan-2'))).toBe(0);
+      expect(await r.exists('{st:orphan-2}:parts')).toBe(0);
       expect((await storedPart(r, 'orphan-1', 'ghost1'))?.state).toBe('connected');
 
       await using back = await RawClient.connect(a.wsUrl, { resume: token });
@@ -229,7 +229,7 @@ describe.skipIf(!hasRedis())("cluster: a dead node's part of a session (retire r
       };
       await r
         .multi()
-        .hset(K(`parts:${tab.sessionId}`), 'b', JSON.stringify(old))
+        .hset(`{st:${tab.sessionId}}:parts`, 'b', JSON.stringify(old))
         .sadd(K('retired'), tab.sessionId)
         .exec();
       await using admin = await connectAdmin(a);

@@ -47,7 +47,7 @@ describe.skipIf(!hasRedis())('cluster: writes and reads under a slow Redis', () 
       const part = { ...mine, sid: 'slow-1', node: 'slow' };
       await r
         .multi()
-        .hset(K('parts:slow-1'), 'slow', JSON.stringify(part))
+        .hset('{st:slow-1}:parts', 'slow', JSON.stringify(part))
         .sadd(K('nodeparts:slow'), 'slow-1')
         .sadd(K('nodes'), 'slow')
         .hset(K('beats'), 'slow', String(Date.now()))

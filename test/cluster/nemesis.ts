@@ -309,7 +309,7 @@ function redisParts(redis: RedisServer, sid: string): string {
   try {
     const cli = (...args: string[]) =>
       execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8', timeout: 2_000 }).trim();
-    const key = cli('--scan', '--pattern', `*:parts:${sid}`).split('\n')[0] ?? '';
+    const key = cli('--scan', '--pattern', `{*:${sid}}:parts`).split('\n')[0] ?? '';
     const retired = cli('--scan', '--pattern', '*:retired').split('\n')[0] ?? '';
     return `${key}: ${cli('hgetall', key).replace(/\s+/g, ' ')}; in ${retired}: ${cli('sismember', retired, sid)}`;
   } catch (err) {

@@ -15,7 +15,7 @@ const FAST = { clusterBeatMs: 200, clusterFlushMs: 100 };
 /** Node `node` has written its part of session `sid` to Redis: a resume on another node finds it. */
 function written(redis: RedisServer, sid: string, node: string): boolean {
   return (
-    execFileSync('redis-cli', ['-p', String(redis.port), 'HEXISTS', `{st}:parts:${sid}`, node])
+    execFileSync('redis-cli', ['-p', String(redis.port), 'HEXISTS', `{st:${sid}}:parts`, node])
       .toString()
       .trim() === '1'
   );

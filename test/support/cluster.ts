@@ -138,7 +138,7 @@ export async function storedPart(redisUrl: string, sid: string, node: string): P
   const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await r.connect();
-    const text = await r.hget(`{st}:parts:${sid}`, node);
+    const text = await r.hget(`{st:${sid}}:parts`, node);
     return text ? JSON.parse(text) : undefined;
   } finally {
     r.disconnect();

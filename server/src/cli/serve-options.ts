@@ -123,7 +123,7 @@ export const SERVE_FLAGS: Flag[] = [
   {
     flag: 'redis',
     env: 'SESSION_TRACKER_REDIS',
-    help: 'Redis URL: cluster mode (redis://, rediss://, redis+sentinel://h:p/master, redis+cluster://h:p,h:p)',
+    help: 'Redis URL: cluster mode (redis://, rediss://, redis+sentinel://h:p/master, redis+cluster://h:p,h:p for a Redis Cluster: sessions spread over its masters)',
     apply: (o, v) => (o.redisUrl = v),
   },
   {

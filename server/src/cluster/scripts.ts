@@ -1,5 +1,5 @@
 import type { Cluster, Redis, Result } from 'ioredis';
-import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, LOCK_SCRIPT, PUT_SCRIPT, REAP_PART_SCRIPT } from './keys.js';
+import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, LOCK_SCRIPT, PUT_SCRIPT, REAP_PART_SCRIPT } from './lua.js';
 
 /**
  * The Lua scripts as ioredis commands: ioredis sends `EVALSHA` (the 40-character digest)
@@ -7,12 +7,12 @@ import { CHECK_SCRIPT, END_SCRIPT, FORGET_SCRIPT, LOCK_SCRIPT, PUT_SCRIPT, REAP_
  * included. With `EVAL` every reap pipeline carried each script's full text once per session.
  */
 const SCRIPTS = {
-  stCheck: { numberOfKeys: 3, lua: CHECK_SCRIPT },
-  stEnd: { numberOfKeys: 3, lua: END_SCRIPT },
-  stReapPart: { numberOfKeys: 4, lua: REAP_PART_SCRIPT },
+  stCheck: { numberOfKeys: 2, lua: CHECK_SCRIPT },
+  stEnd: { numberOfKeys: 2, lua: END_SCRIPT },
+  stReapPart: { numberOfKeys: 2, lua: REAP_PART_SCRIPT },
   stForget: { numberOfKeys: 4, lua: FORGET_SCRIPT },
   stLock: { numberOfKeys: 1, lua: LOCK_SCRIPT },
-  stPut: { numberOfKeys: 5, lua: PUT_SCRIPT },
+  stPut: { numberOfKeys: 2, lua: PUT_SCRIPT },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;

@@ -1,5 +1,9 @@
+import { Batch } from './batch.js';
 import type { RedisClient } from './connect.js';
-import { REAPED, type Keys } from './keys.js';
+import { Indexes } from './indexes.js';
+import type { Keys } from './keys.js';
+import { readLiveness } from './liveness.js';
+import { REAPED } from './lua.js';
 import { parsePart } from './records.js';
 import type { PartRecord } from './types.js';
 
@@ -14,8 +18,12 @@ export type SessionEndSink = (sid: string, parts: PartRecord[], reason: 'timeout
 function endedParts(r: unknown): PartRecord[] | undefined {
   if (r === 1) return [];
   if (!Array.isArray(r) || r[0] !== 1) return undefined;
+  return partsIn(r.slice(1));
+}
+
+function partsIn(texts: readonly unknown[]): PartRecord[] {
   const out: PartRecord[] = [];
-  for (const text of r.slice(1)) {
+  for (const text of texts) {
     const p = parsePart(typeof text === 'string' ? text : undefined);
     if (p) out.push(p);
   }
@@ -25,14 +33,21 @@ function endedParts(r: unknown): PartRecord[] | undefined {
 /** How many sessions one reaper pass checks per dead node (and among retired parts). */
 const REAP_BATCH = 2_000;
 
-/** The parts as Redis holds them: reads, and the atomic end-of-session decisions (keys.ts scripts). */
+/**
+ * The parts as Redis holds them: reads, and the atomic end-of-session decisions (lua.ts
+ * scripts, each in its session's slot), with their indexes kept in order (indexes.ts).
+ */
 export class PartStore {
+  readonly indexes: Indexes;
+
   constructor(
     private readonly command: RedisClient,
     private readonly keys: Keys,
     private readonly sessionTimeoutMs: number,
     private readonly onEnded: SessionEndSink = () => undefined,
-  ) {}
+  ) {
+    this.indexes = new Indexes(command, keys);
+  }
 
   /** A script ended `sid`: the sink hears of it when there were parts (else it had ended before). */
   private ended(sid: string, parts: PartRecord[], reason: 'timeout' | 'closed', now: number): void {
@@ -50,19 +65,25 @@ export class PartStore {
     return out;
   }
 
+  /** One node's part of each session (undefined where it has none). */
+  private async nodeOf(node: string, sids: readonly string[]): Promise<(string | null)[]> {
+    const k = this.keys;
+    const read = new Batch(this.command);
+    for (const sid of sids) read.add(k.parts(sid), (p) => p.hget(k.parts(sid), node));
+    return (await read.exec()).map(([err, text]) => {
+      if (err) throw err; // "not there" must mean not there
+      return (text as string | null) ?? null;
+    });
+  }
+
   /** One node's parts of the given sessions (undefined where it has none). */
   async partsAt(node: string, sids: readonly string[]): Promise<(PartRecord | undefined)[]> {
-    const pipe = this.command.pipeline();
-    for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
-    return ((await pipe.exec()) ?? []).map(([err, text]) => {
-      if (err) throw err; // "not there" must mean not there
-      return parsePart(text as string | null);
-    });
+    return (await this.nodeOf(node, sids)).map((text) => parsePart(text));
   }
 
   /** The session a resume token names, if Redis knows it. */
   sessionOfToken(tokenHash: string): Promise<string | null> {
-    return this.command.hget(this.keys.tokens, tokenHash);
+    return this.command.get(this.keys.token(tokenHash));
   }
 
   /** Nodes holding parts of a session (`all`), and those of them that beat now. */
@@ -78,11 +99,9 @@ export class PartStore {
   /** What one node last wrote of the parts it holds (those `keep` lets through). */
   async partsOfNode(node: string, keep: (p: PartRecord) => boolean): Promise<{ parts: PartRecord[] }> {
     const sids = await this.command.smembers(this.keys.nodeParts(node));
-    const pipe = this.command.pipeline();
-    for (const sid of sids) pipe.hget(this.keys.parts(sid), node);
     const parts: PartRecord[] = [];
-    for (const r of (await pipe.exec()) ?? []) {
-      const p = parsePart(r[1] as string | null);
+    for (const text of await this.nodeOf(node, sids)) {
+      const p = parsePart(text);
       if (p && keep(p)) parts.push(p);
     }
     return { parts };
@@ -93,28 +112,34 @@ export class PartStore {
    * orphans left disconnected (see orphans()).
    */
   async retiredParts(keep: (p: PartRecord) => boolean): Promise<PartRecord[]> {
-    const retired = await this.command.smembers(this.keys.retired);
-    const pipe = this.command.pipeline();
-    for (const sid of retired) pipe.hgetall(this.keys.parts(sid));
+    const k = this.keys;
+    const retired = await this.command.smembers(k.retired);
+    const read = new Batch(this.command);
+    for (const sid of retired) read.add(k.parts(sid), (p) => p.hvals(k.parts(sid)));
     const parts: PartRecord[] = [];
-    for (const r of (await pipe.exec()) ?? []) {
-      for (const text of Object.values((r[1] ?? {}) as Record<string, string>)) {
-        const p = parsePart(text);
-        if (p && p.state !== 'connected' && keep(p)) parts.push(p);
-      }
+    for (const [err, texts] of await read.exec()) {
+      if (err) throw err;
+      for (const p of partsIn((texts ?? []) as string[])) if (p.state !== 'connected' && keep(p)) parts.push(p);
     }
     return parts;
   }
 
   /**
    * Ends the session when it has no live part left; true when it did. With `retire`, that
-   * node's part is first written as retired (atomically with the decision).
+   * node's part is first written as retired (atomically with the decision; the session
+   * joins the retired set before, so its counters are found from then on).
    */
   async check(sid: string, now: number, retire?: { node: string; json: string }): Promise<boolean> {
     const k = this.keys;
-    const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, ...(retire ? [retire.node, retire.json] : [])];
-    const { ended, parts } = PartStore.checked(await this.command.stCheck(k.parts(sid), k.tokens, k.retired, ...args));
-    if (ended) this.ended(sid, parts, 'timeout', now);
+    if (retire) await this.command.sadd(k.retired, sid);
+    const live = (await readLiveness(this.command, k)).text;
+    const args = [String(now), String(this.sessionTimeoutMs), live, ...(retire ? [retire.node, retire.json] : [])];
+    const { ended, parts, retired } = PartStore.checked(await this.command.stCheck(k.parts(sid), k.ended(sid), ...args));
+    if (ended) {
+      await this.indexes.ended([{ sid, parts }], false);
+      this.ended(sid, parts, 'timeout', now);
+    }
+    for (const p of retired) await this.indexes.released(p.node, [sid]);
     return ended;
   }
 
@@ -122,20 +147,16 @@ export class PartStore {
   private static checked(r: unknown): { ended: boolean; parts: PartRecord[]; retired: PartRecord[] } {
     const parts = endedParts(r);
     if (parts) return { ended: true, parts, retired: [] };
-    const retired: PartRecord[] = [];
-    if (Array.isArray(r))
-      for (const text of r.slice(1)) {
-        const p = parsePart(typeof text === 'string' ? text : undefined);
-        if (p) retired.push(p);
-      }
-    return { ended: false, parts: [], retired };
+    return { ended: false, parts: [], retired: Array.isArray(r) ? partsIn(r.slice(1)) : [] };
   }
 
   /** Ends a session at once, everywhere (admin close). */
   async end(sid: string): Promise<void> {
     const k = this.keys;
-    const r = await this.command.stEnd(k.parts(sid), k.tokens, k.retired, sid, k.prefix);
-    this.ended(sid, endedParts([1, ...(Array.isArray(r) ? r : [])]) ?? [], 'closed', Date.now());
+    const r = await this.command.stEnd(k.parts(sid), k.ended(sid));
+    const parts = partsIn(Array.isArray(r) ? r : []);
+    await this.indexes.ended([{ sid, parts }], true);
+    this.ended(sid, parts, 'closed', Date.now());
   }
 
   /**
@@ -149,31 +170,44 @@ export class PartStore {
     const ended: string[] = [];
     const retired: PartRecord[] = [];
     const sids = await this.command.srandmember(k.nodeParts(node), REAP_BATCH);
+    const liveness = await readLiveness(this.command, k);
+    // Came back (or is no longer past its TTL) since the reaper looked: nothing to do.
+    if (liveness.beating.has(node) || now - (liveness.beats.get(node) ?? 0) < nodeTtlMs) return { ended, retired, forgotten: false };
     if (sids.length > 0) {
-      const read = this.command.pipeline();
-      for (const sid of sids) read.hget(k.parts(sid), node);
-      const found = (await read.exec()) ?? [];
+      const found = await this.nodeOf(node, sids);
       const asRetired: (PartRecord | undefined)[] = [];
-      const decide = this.command.pipeline();
+      // Whatever gets retired is in the retired set first (an index before what it finds).
+      await this.command.sadd(k.retired, ...sids);
+      const decide = new Batch(this.command);
       sids.forEach((sid, i) => {
-        const text = (found[i]?.[1] as string | null) ?? '';
+        const text = found[i] ?? '';
         const p = parsePart(text);
         // Not connected, no pages, counters kept: what the session's totals still add up.
         const q: PartRecord | undefined = p && { ...p, state: 'retired', pages: [], flushedAt: now };
         asRetired.push(q);
-        const args = [sid, String(now), String(this.sessionTimeoutMs), k.prefix, node, String(nodeTtlMs), text, q ? JSON.stringify(q) : ''];
-        decide.stReapPart(k.parts(sid), k.tokens, k.retired, k.nodeParts(node), ...args);
+        const args = [String(now), String(this.sessionTimeoutMs), liveness.text, node, text, q ? JSON.stringify(q) : ''];
+        decide.add(k.parts(sid), (pipe) => pipe.stReapPart(k.parts(sid), k.ended(sid), ...args));
       });
-      const res = (await decide.exec()) ?? [];
+      const res = await decide.exec();
+      const gone: { sid: string; parts: PartRecord[] }[] = [];
+      const released: string[] = [];
       sids.forEach((sid, i) => {
-        const r = res[i]?.[1];
+        const [err, r] = res[i] ?? [new Error('no reply'), null];
+        if (err) return;
         const q = asRetired[i];
         const parts = endedParts(r);
-        if (parts) {
+        if (parts && parts.length > 0) {
           ended.push(sid);
+          gone.push({ sid, parts });
           this.ended(sid, parts, 'timeout', now);
-        } else if (r === REAPED.retired && q) retired.push(q);
+        } else if (parts || r === REAPED.dropped) released.push(sid);
+        else if (r === REAPED.retired && q) {
+          retired.push(q);
+          released.push(sid);
+        }
       });
+      await this.indexes.ended(gone, false);
+      await this.indexes.released(node, released);
     }
     const forgotten =
       (await this.command.stForget(k.nodes, k.beats, k.nodeParts(node), k.alive(node), node, String(now), String(nodeTtlMs))) === 1;
@@ -197,27 +231,30 @@ export class PartStore {
     const sids = (await this.command.smembers(k.nodeParts(node))).filter((sid) => !live(sid));
     const out = { rewritten: [] as PartRecord[], ended: [] as string[] };
     if (sids.length === 0) return out;
-    const read = this.command.pipeline();
-    for (const sid of sids) read.hget(k.parts(sid), node);
-    const found = (await read.exec()) ?? [];
-    const write = this.command.pipeline();
+    const found = await this.nodeOf(node, sids);
+    const write = new Batch(this.command);
     const retire: PartRecord[] = [];
+    const missing: string[] = [];
+    const letGo: string[] = [];
     sids.forEach((sid, i) => {
-      const p = parsePart(found[i]?.[1] as string | null);
+      const p = parsePart(found[i]);
       if (!p) {
-        write.srem(k.nodeParts(node), sid); // an index entry without its part
+        missing.push(sid); // an index entry without its part
       } else if (endedHere.has(sid)) {
         if (p.state !== 'retired') retire.push({ ...p, state: 'retired', pages: [], flushedAt: now });
       } else if (p.state === 'connected') {
         const q: PartRecord = { ...p, state: 'disconnected', disconnectedAt: now, pages: [], flushedAt: now };
-        write.hset(k.parts(sid), node, JSON.stringify(q));
-        write.sadd(k.retired, sid);
+        write.add(k.parts(sid), (pipe) => pipe.hset(k.parts(sid), node, JSON.stringify(q)));
+        letGo.push(sid);
         out.rewritten.push(q);
       } else {
-        write.sadd(k.retired, sid);
+        letGo.push(sid);
       }
     });
+    // The retired set first: it is what finds these parts once disconnected.
+    if (letGo.length > 0) await this.command.sadd(k.retired, ...letGo);
     await write.exec();
+    await this.indexes.released(node, missing);
     for (const q of retire) {
       if (await this.check(q.sid, now, { node, json: JSON.stringify(q) })) out.ended.push(q.sid);
       else out.rewritten.push(q);
@@ -227,25 +264,39 @@ export class PartStore {
 
   /**
    * Among sessions with retired or orphaned parts: ends those whose live parts are all gone,
-   * and retires the parts left disconnected past the timeout of those that live on.
+   * and retires the parts left disconnected past the timeout of those that live on. A session
+   * gone from Redis leaves the retired set (and comes back to it if revived meanwhile).
    */
   async reapRetired(now: number): Promise<{ ended: string[]; retired: PartRecord[] }> {
     const k = this.keys;
     const out = { ended: [] as string[], retired: [] as PartRecord[] };
     const sids = await this.command.srandmember(k.retired, REAP_BATCH);
     if (sids.length === 0) return out;
-    const pipe = this.command.pipeline();
-    for (const sid of sids) pipe.stCheck(k.parts(sid), k.tokens, k.retired, sid, String(now), String(this.sessionTimeoutMs), k.prefix);
-    const res = (await pipe.exec()) ?? [];
+    const live = (await readLiveness(this.command, k)).text;
+    const pipe = new Batch(this.command);
+    for (const sid of sids)
+      pipe.add(k.parts(sid), (p) => p.stCheck(k.parts(sid), k.ended(sid), String(now), String(this.sessionTimeoutMs), live));
+    const res = await pipe.exec();
+    const gone: { sid: string; parts: PartRecord[] }[] = [];
+    const released = new Map<string, string[]>();
     sids.forEach((sid, i) => {
       const r = res[i];
       if (!r || r[0]) return;
       const { ended, parts, retired } = PartStore.checked(r[1]);
       if (ended) {
-        out.ended.push(sid);
-        this.ended(sid, parts, 'timeout', now);
-      } else for (const p of retired) out.retired.push(p);
+        gone.push({ sid, parts });
+        if (parts.length > 0) {
+          out.ended.push(sid);
+          this.ended(sid, parts, 'timeout', now);
+        }
+      } else
+        for (const p of retired) {
+          out.retired.push(p);
+          released.set(p.node, [...(released.get(p.node) ?? []), sid]);
+        }
     });
+    await this.indexes.ended(gone, true);
+    for (const [node, list] of released) await this.indexes.released(node, list);
     return out;
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
+import { Batch } from './batch.js';
 import type { ChangeStream } from './change-stream.js';
 import type { RedisClient } from './connect.js';
 import type { Keys } from './keys.js';
@@ -16,6 +17,18 @@ interface Flushed {
   msgs: number;
   changes: number;
   comm: number;
+  /** The token its key was written for. */
+  token: string;
+}
+
+/** One part to write. `token`: its token key is written too (first write, or a new token). */
+interface Put {
+  s: Session;
+  json: string;
+  connected: boolean;
+  token: boolean;
+  /** What the write holds (flushes only). */
+  mark?: Flushed;
 }
 
 export interface PartWriterOptions {
@@ -103,45 +116,82 @@ export class PartWriter {
     if (!this.o.canWrite()) return;
     const { keys: k, nodeId } = this.o;
     const now = Date.now();
-    const pipe = this.o.command.pipeline();
-    const written: [Session, Flushed][] = [];
+    const writes: Put[] = [];
     const jsons: string[] = [];
     for (const s of this.o.registry.values()) {
       const f = this.flushed.get(s);
       if (f && f.msgs === s.messagesSent && f.changes === s.changes && f.comm === s.lastCommAt) continue;
       const json = JSON.stringify(toPart(s, nodeId, now));
       jsons.push(json);
-      this.put(pipe, s, json, s.state === 'connected');
-      written.push([s, { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt }]);
+      // The marks of what this write holds, taken now: a change during the write is written next time.
+      const mark = { msgs: s.messagesSent, changes: s.changes, comm: s.lastCommAt, token: s.tokenHash };
+      writes.push({ s, json, connected: s.state === 'connected', token: f?.token !== s.tokenHash, mark });
     }
-    if (written.length === 0) return;
+    if (writes.length === 0) return;
     const msg = this.o.stream.partsMessage(jsons);
-    if (msg) pipe.publish(k.changes, msg);
-    const res = (await pipe.exec()) ?? [];
-    written.forEach(([s, f], i) => {
-      const [err, r] = res[i] ?? [new Error('no reply')];
-      if (err) return; // written again by the next flush
+    const res = await this.put(writes, msg ? (b) => b.add(k.changes, (p) => p.publish(k.changes, msg)) : undefined);
+    writes.forEach(({ s, mark }, i) => {
+      const r = res[i];
+      if (r === undefined) return; // written again by the next flush
       if (r === 0) this.gone(s);
-      else if (!s.ended) this.flushed.set(s, f);
+      else if (!s.ended && mark) this.flushed.set(s, mark);
     });
   }
 
-  /** Queues the write of a part (PUT_SCRIPT: with its indexes; 0 when the cluster ended its session). */
-  private put(pipe: ReturnType<RedisClient['pipeline']>, s: Session, json: string, connected: boolean): void {
-    const { keys: k, nodeId } = this.o;
-    pipe.stPut(
-      k.parts(s.id),
-      k.ended(s.id),
-      k.tokens,
-      k.retired,
-      k.nodeParts(nodeId),
-      s.id,
-      nodeId,
-      json,
-      s.tokenHash,
-      connected ? '1' : '0',
-      k.prefix,
-    );
+  /**
+   * Writes parts (PUT_SCRIPT), each after the indexes that find it: this node's set (one
+   * SADD for the whole flush: a part is never in Redis without it, so the reaper finds every
+   * part of a node that dies, and a set entry lost to a race comes back at the next write)
+   * and, the first time, the token key (a resume elsewhere finds the session through it).
+   * On one server both go in one pipeline, in that order, as a single write did before.
+   * A session the cluster ended meanwhile is revived once its parts' indexes are back.
+   * Returns PUT_SCRIPT's answer per part (1 written, 0 not: its session ended), undefined
+   * where the write failed.
+   */
+  private async put(writes: readonly Put[], extra?: (b: Batch) => void): Promise<(0 | 1 | undefined)[]> {
+    const { command, keys: k, nodeId } = this.o;
+    const first = new Batch(command).add(k.nodeParts(nodeId), (p) => p.sadd(k.nodeParts(nodeId), ...writes.map((w) => w.s.id)));
+    for (const { s, token } of writes) if (token) first.add(k.token(s.tokenHash), (p) => p.set(k.token(s.tokenHash), s.id));
+    const put = (b: Batch, w: Put, revive: boolean) =>
+      b.add(k.parts(w.s.id), (p) => p.stPut(k.parts(w.s.id), k.ended(w.s.id), nodeId, w.json, w.connected ? '1' : '0', revive ? '1' : '0'));
+    const batch = new Batch(command);
+    for (const w of writes) put(batch, w, false);
+    extra?.(batch);
+    const [indexed, res] = await Batch.inOrder(first, batch);
+    // An index that failed: what was written is written again (and indexed) by the next flush.
+    if (indexed.some(([err]) => err)) return writes.map(() => undefined);
+    const answer = (err: Error | null, r: unknown) => (err ? undefined : r === 0 ? 0 : 1);
+    const out: (0 | 1 | undefined)[] = [];
+    const revive: { at: number; w: Put; parts: string[] }[] = [];
+    writes.forEach((w, at) => {
+      const [err, r] = res[at] ?? [new Error('no reply'), null];
+      const ended = !err && Array.isArray(r) && r[0] === 2;
+      if (ended) revive.push({ at, w, parts: (r as unknown[]).slice(1) as string[] });
+      out.push(ended ? undefined : answer(err, r));
+    });
+    // Ended meanwhile, and this part was connected. Its record may predate a pause (on Redis
+    // Cluster the indexes' round trip comes first): only a session with a socket now comes
+    // back, as it is now; one without is ended here too (gone), as a part without sockets is.
+    const now = Date.now();
+    const back = revive.filter(({ at, w }) => {
+      const live = !w.s.ended && w.s.sockets.size > 0;
+      if (!live) out[at] = 0;
+      return live;
+    });
+    if (back.length > 0) {
+      // Every part's indexes, then the part.
+      const again = new Batch(command);
+      for (const { w, parts } of back) this.o.store.indexes.addAll(again, w.s.id, parts);
+      await again.exec();
+      const second = new Batch(command);
+      for (const { w } of back) put(second, { ...w, json: JSON.stringify(toPart(w.s, nodeId, now)), connected: true }, true);
+      const res2 = await second.exec();
+      back.forEach(({ at }, j) => {
+        const [err, r] = res2[j] ?? [new Error('no reply'), null];
+        out[at] = answer(err, r);
+      });
+    }
+    return out;
   }
 
   /**
@@ -157,6 +207,9 @@ export class PartWriter {
     );
     this.endedByCluster.add(s);
     this.o.registry.end(s, 'timeout');
+    // Its set entry and token key were written just before the part was refused.
+    const part = toPart(s, this.o.nodeId, Date.now());
+    void this.o.store.indexes.ended([{ sid: s.id, parts: [part] }], false).catch((err: unknown) => this.trouble(err));
   }
 
   /** A local part ended (tracked: stop() waits for it). */
@@ -180,9 +233,7 @@ export class PartWriter {
     if (s.endReason === 'shutdown') {
       // This node is going away; the session lives on for its clients to resume elsewhere.
       const part = JSON.stringify({ ...toPart(s, nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
-      const pipe = this.o.command.pipeline();
-      this.put(pipe, s, part, false);
-      await pipe.exec();
+      await this.put([{ s, json: part, connected: false, token: true }]);
       this.publishParts([part]);
       return;
     }
