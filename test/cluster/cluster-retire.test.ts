@@ -227,11 +227,7 @@ describe.skipIf(!hasRedis())("cluster: a dead node's part of a session (retire r
         totalBytesSent: 5_000,
         totalBytesReceived: 100,
       };
-      await r
-        .multi()
-        .hset(`{st:${tab.sessionId}}:parts`, 'b', JSON.stringify(old))
-        .sadd(K('retired'), tab.sessionId)
-        .exec();
+      await r.multi().hset(`{st:${tab.sessionId}}:parts`, 'b', JSON.stringify(old)).sadd(K('retired'), tab.sessionId).exec();
       await using admin = await connectAdmin(a);
       const before = await find(admin, tab.sessionId);
       expect(before.messagesSent).toBeGreaterThanOrEqual(9);
