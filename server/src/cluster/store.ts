@@ -1,3 +1,4 @@
+import type { EndReason } from '@session-tracker/shared';
 import { Batch } from './batch.js';
 import type { RedisClient } from './connect.js';
 import { Indexes } from './indexes.js';
@@ -12,7 +13,7 @@ import type { PartRecord } from './types.js';
  * as they were at that moment: the one place a session's end is recorded (history), however
  * many nodes held it. `closed`: an admin ended it; `timeout`: no part lived any more.
  */
-export type SessionEndSink = (sid: string, parts: PartRecord[], reason: 'timeout' | 'closed', now: number) => void;
+export type SessionEndSink = (sid: string, parts: PartRecord[], reason: EndReason, now: number) => void;
 
 /** The parts a script returned after deciding an end: {1, json, ...}; none when the session was gone already (1). */
 function endedParts(r: unknown): PartRecord[] | undefined {
@@ -50,7 +51,7 @@ export class PartStore {
   }
 
   /** A script ended `sid`: the sink hears of it when there were parts (else it had ended before). */
-  private ended(sid: string, parts: PartRecord[], reason: 'timeout' | 'closed', now: number): void {
+  private ended(sid: string, parts: PartRecord[], reason: EndReason, now: number): void {
     if (parts.length > 0) this.onEnded(sid, parts, reason, now);
   }
 

@@ -1,3 +1,4 @@
+import { SessionEndCause } from '@session-tracker/shared';
 import type { Logger } from 'pino';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
@@ -206,7 +207,7 @@ export class PartWriter {
       'session ended by the cluster while this node was away: ending it here too',
     );
     this.endedByCluster.add(s);
-    this.o.registry.end(s, 'timeout');
+    this.o.registry.end(s, SessionEndCause.Timeout);
     // Its set entry and token key were written just before the part was refused.
     const part = toPart(s, this.o.nodeId, Date.now());
     void this.o.store.indexes.ended([{ sid: s.id, parts: [part] }], false).catch((err: unknown) => this.trouble(err));
@@ -217,10 +218,10 @@ export class PartWriter {
     if (this.endedByCluster.has(s)) return;
     if (!redisReachable) {
       // Told to Redis once it is back (rewriteAll); past the cap, the orphan rule covers the rest.
-      if (s.endReason !== 'shutdown' && this.endedAway.size < ENDED_AWAY_MAX) this.endedAway.add(s.id);
+      if (s.endReason !== SessionEndCause.Shutdown && this.endedAway.size < ENDED_AWAY_MAX) this.endedAway.add(s.id);
       return;
     }
-    if (s.endReason === 'terminated by admin') return; // forget() ended it everywhere
+    if (s.endReason === SessionEndCause.Closed) return; // forget() ended it everywhere
     const p = this.partEnded(s).catch((err: unknown) => this.trouble(err));
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
@@ -230,7 +231,7 @@ export class PartWriter {
   private async partEnded(s: Session): Promise<void> {
     const { nodeId, stream } = this.o;
     const now = Date.now();
-    if (s.endReason === 'shutdown') {
+    if (s.endReason === SessionEndCause.Shutdown) {
       // This node is going away; the session lives on for its clients to resume elsewhere.
       const part = JSON.stringify({ ...toPart(s, nodeId, now), state: 'disconnected' as const, disconnectedAt: now, pages: [] });
       await this.put([{ s, json: part, connected: false, token: true }]);
