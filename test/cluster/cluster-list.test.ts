@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isClusterSessionInfo } from '@session-tracker/shared';
-import { list, threeNodes, until } from '../support/cluster.js';
+import { list, threeNodes, until, untilStored } from '../support/cluster.js';
 import { connectAdmin } from '../support/contract.js';
 import { hasRedis, RedisServer } from '../support/redis.js';
 import { RawClient, sleep } from '../support/ws-client.js';
@@ -172,6 +172,8 @@ describe.skipIf(!hasRedis())('sessions.list in cluster mode (three nodes)', () =
     for (const g of gone) await g.close();
     // A session of node-b with a second tab on node-c: one session, counted once.
     const split = on.get(b.wsUrl)![1]!;
+    // c finds the session once b has written it (within a flush of its start).
+    await untilStored(redis.url, split.sessionId, 'node-b', () => true);
     const tab = await RawClient.connect(c.wsUrl, { resume: split.welcome.resumeToken });
     expect(tab.welcome.resumed).toBe(true);
     await using admin = await connectAdmin(a, { project: 'Ops' });
