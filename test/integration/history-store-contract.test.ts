@@ -7,15 +7,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/src/history/sqlite-store.js';
 import { PgStore } from '../../server/src/history/pg-store.js';
-import { events, endedSessions, rollup } from '../../server/src/history/query.js';
+import { compileFilter } from '../../server/src/filters/regex.js';
+import { events, endedSessions, rollup, valueFilter, type ValueFilter } from '../../server/src/history/query.js';
 import type { EndedRecord, EventRecord, HistoryStore, LiveRecord, RollupRecord } from '../../server/src/history/store.js';
 import { hasPostgres, PostgresServer } from '../support/postgres.js';
+
+/** A filter as the RPC handlers make it: RE2, with its literal start for the store's index. */
+const re = (pattern: string): ValueFilter => valueFilter(compileFilter('usernameFilter', pattern), pattern) as ValueFilter;
+/** The same filter run only here (no key): what the store's index must not change. */
+const plain = (pattern: string): ValueFilter => ({ test: re(pattern).test, key: undefined });
+
+/** Usernames around a prefix's edges in byte order (a filter's literal start narrows to them). */
+const USERS = ['vip-1', 'vip', 'vip.', 'vip-é', 'vip-\u{10FFFF}', 'vIp-2', 'vip-', 'vip-a\nb', 'VIP-3', 'vip-日'];
 
 const ev = (i: number, at: number, type: EventRecord['type'] = 'login', sessionId = `s-${i % 7}`): EventRecord => ({
   at,
   type,
   sessionId,
-  username: i % 2 ? 'odd' : 'even',
+  username: i % 5 === 0 ? (USERS[(i / 5) % USERS.length] as string) : i % 2 ? 'odd' : 'even',
   project: i % 3 ? 'P' : 'Q',
   clientAddress: '127.0.0.1',
   detail: { n: i, nested: { b: 1, a: [i] } },
@@ -24,7 +33,7 @@ const ev = (i: number, at: number, type: EventRecord['type'] = 'login', sessionI
 const ended = (id: string, createdAt: number, endedAt: number, endReason: EndedRecord['endReason'] = 'timeout'): EndedRecord => ({
   id,
   project: id.length % 2 ? 'P' : 'Q',
-  username: 'u',
+  username: USERS[id.charCodeAt(0) % USERS.length] as string,
   clientAddress: 'a',
   createdAt,
   endedAt,
@@ -53,11 +62,13 @@ async function answers(store: HistoryStore): Promise<unknown[]> {
   await pagesOf((cursor) => events(store, { limit: 4, cursor, sessionId: 's-3' }, undefined));
   await pagesOf((cursor) => events(store, { limit: 3, cursor, types: ['page.open', 'logout'] }, undefined));
   await pagesOf((cursor) => events(store, { limit: 4, cursor, types: ['login'] }, undefined));
-  await pagesOf((cursor) => events(store, { limit: 6, cursor }, (u) => u === 'odd'));
+  await pagesOf((cursor) => events(store, { limit: 6, cursor }, re('odd')));
+  await pagesOf((cursor) => events(store, { limit: 4, cursor }, re('vip-.*')));
+  await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, re('vip-.*'), re('[PQ]')));
   await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, undefined, undefined));
-  await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, (p) => p === 'P'));
+  await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, re('P')));
   out.push(await rollup(store, { from: 0, to: 10 * MINUTE }, undefined));
-  out.push(await rollup(store, { from: 2 * MINUTE + 5, to: 3 * MINUTE }, (p) => p !== 'a'));
+  out.push(await rollup(store, { from: 2 * MINUTE + 5, to: 3 * MINUTE }, { test: (p) => p !== 'a', key: undefined }));
   return out;
 }
 
@@ -159,6 +170,67 @@ describe.skipIf(!hasPostgres())('history stores: one contract, SQLite and Postgr
       expect(r.slice(0, 4).map((m) => m.project)).toEqual(['B', '_x', 'a', 'b']);
       await contract(sqlite);
       await contract(pgStore);
+    } finally {
+      await sqlite.close();
+      await pgStore.close();
+    }
+  });
+
+  it("give the same rows with a filter's literal start in SQL as with the filter alone", async () => {
+    const sqlite = new SqliteStore(undefined);
+    const pgStore = new PgStore(await server.database());
+    try {
+      await fill(sqlite);
+      await fill(pgStore);
+      const walk = async <T>(ask: (cursor: string | null) => Promise<{ next: string | null } & T>, pick: (page: T) => unknown[]) => {
+        const out: unknown[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { next: string | null } & T = await ask(cursor);
+          out.push(...pick(page));
+          cursor = page.next;
+        } while (cursor !== null);
+        return out;
+      };
+      const patterns = [
+        'vip-.*',
+        'vip-',
+        'vip',
+        'vip-.+',
+        'vip-é',
+        'vip-\\pL',
+        'v.*',
+        '^vip.*',
+        'vip\\..*',
+        '(?i)vip.*',
+        'odd',
+        'od+',
+        'vip-日',
+        'vip-\u{10FFFF}',
+        'vip-a\nb',
+      ];
+      for (const store of [sqlite, pgStore]) {
+        for (const p of patterns) {
+          const evs = (f: ValueFilter) =>
+            walk(
+              (cursor) => events(store, { limit: 2, cursor }, f),
+              (x: { events: unknown[] }) => x.events,
+            );
+          const got = await evs(re(p));
+          expect(got, p).toEqual(await evs(plain(p)));
+          if (p === 'vip-.*') expect(got.length).toBeGreaterThan(2); // pages with cursors, not one
+          const ends = (u: ValueFilter, pr: ValueFilter | undefined) =>
+            walk(
+              (cursor) => endedSessions(store, { limit: 2, cursor }, u, pr),
+              (x: { sessions: unknown[] }) => x.sessions,
+            );
+          expect(await ends(re(p), undefined), p).toEqual(await ends(plain(p), undefined));
+          expect(await ends(re(p), re('Q.*')), p).toEqual(await ends(plain(p), plain('Q.*')));
+        }
+        // The rows a prefix reads are those of its users, and a filter that matches none answers none.
+        expect((await events(store, { limit: 1_000 }, re('vip-.*'))).events.length).toBeGreaterThan(0);
+        expect((await events(store, { limit: 1_000 }, re('vip-zz.*'))).events).toEqual([]);
+      }
     } finally {
       await sqlite.close();
       await pgStore.close();

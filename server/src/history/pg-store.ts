@@ -12,6 +12,7 @@ import type {
   WriteBatch,
 } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
+import { keySql } from './literal.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
@@ -215,15 +216,21 @@ export class PgStore implements HistoryStore {
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {
+    // A session that overlaps the range ended by `to` plus the longest session there is (st_ended_by_length).
+    const where = [
+      'ended_at >= $1',
+      'created_at <= $2',
+      'ended_at <= $2 + COALESCE((SELECT max(ended_at - created_at) FROM st_ended_sessions), 0)',
+    ];
     const args: (number | string)[] = [q.from, q.to];
-    let keyset = '';
+    const arg = (v: number | string) => `$${args.push(v)}`;
+    if (q.username) where.push(keySql('(username COLLATE "C")', q.username, arg));
+    if (q.project) where.push(keySql('(project COLLATE "C")', q.project, arg));
     if (q.after) {
-      args.push(q.after[0], q.after[1]);
-      keyset = 'AND (ended_at < $3 OR (ended_at = $3 AND id < $4))';
+      const at = arg(q.after[0]);
+      where.push(`(ended_at < ${at} OR (ended_at = ${at} AND id < ${arg(q.after[1])}))`);
     }
-    args.push(q.limit);
-    const sql = `SELECT * FROM st_ended_sessions WHERE ended_at >= $1 AND created_at <= $2 ${keyset}
-      ORDER BY ended_at DESC, id DESC LIMIT $${args.length}`;
+    const sql = `SELECT * FROM st_ended_sessions WHERE ${where.join(' AND ')} ORDER BY ended_at DESC, id DESC LIMIT ${arg(q.limit)}`;
     return this.run(async (pool) => (await pool.query<EndedRow>(sql, args)).rows.map(endedOfRow));
   }
 
@@ -235,6 +242,7 @@ export class PgStore implements HistoryStore {
     // One type as `=`: the planner then walks st_events_by_type in order (with ANY it may not).
     if (q.types !== undefined && q.types.length === 1) where.push(`type = ${arg(q.types[0] as string)}`);
     else if (q.types !== undefined && q.types.length > 1) where.push(`type = ANY(${arg(q.types)}::text[])`);
+    if (q.username) where.push(keySql('(username COLLATE "C")', q.username, arg));
     if (q.after) {
       const at = arg(q.after[0]);
       where.push(`(at < ${at} OR (at = ${at} AND seq < ${arg(q.after[1])}))`);

@@ -13,6 +13,7 @@ import type {
   WriteBatch,
 } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
+import { keySql } from './literal.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -26,6 +27,10 @@ CREATE TABLE IF NOT EXISTS ended_sessions (
   info TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ended_by_end ON ended_sessions (ended_at DESC, id DESC);
+-- A filter's literal start (usernameFilter "vip-.*") reads only those users' rows.
+CREATE INDEX IF NOT EXISTS ended_by_user ON ended_sessions (username, ended_at DESC, id DESC);
+-- The longest session, at once: "connected at T" then reads only sessions ended by T plus that.
+CREATE INDEX IF NOT EXISTS ended_by_length ON ended_sessions (ended_at - created_at);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at INTEGER NOT NULL,
@@ -40,6 +45,7 @@ CREATE INDEX IF NOT EXISTS events_by_at ON events (at DESC, seq DESC);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, at DESC, seq DESC);
 -- A page of a rare type (login.failed) must not walk every event of the window.
 CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS events_by_user ON events (username, at DESC, seq DESC);
 CREATE TABLE IF NOT EXISTS live_sessions (
   id TEXT PRIMARY KEY,
   record TEXT NOT NULL
@@ -161,13 +167,25 @@ export class SqliteStore implements HistoryStore {
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {
-    const after = q.after;
-    const sql = `SELECT * FROM ended_sessions WHERE ended_at >= ? AND created_at <= ?
-      ${after ? 'AND (ended_at < ? OR (ended_at = ? AND id < ?))' : ''}
-      ORDER BY ended_at DESC, id DESC LIMIT ?`;
-    const args: (number | string)[] = [q.from, q.to];
-    if (after) args.push(after[0], after[0], after[1]);
+    // A session that overlaps the range ended by `to` plus the longest session there is.
+    const where = [
+      'ended_at >= ?',
+      'created_at <= ?',
+      'ended_at <= ? + COALESCE((SELECT ended_at - created_at FROM ended_sessions ORDER BY ended_at - created_at DESC LIMIT 1), 0)',
+    ];
+    const args: (number | string)[] = [q.from, q.to, q.to];
+    const arg = (v: string) => {
+      args.push(v);
+      return '?';
+    };
+    if (q.username) where.push(keySql('username', q.username, arg));
+    if (q.project) where.push(keySql('project', q.project, arg));
+    if (q.after) {
+      where.push('(ended_at < ? OR (ended_at = ? AND id < ?))');
+      args.push(q.after[0], q.after[0], q.after[1]);
+    }
     args.push(q.limit);
+    const sql = `SELECT * FROM ended_sessions WHERE ${where.join(' AND ')} ORDER BY ended_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args) as EndedRow[];
     return Promise.resolve(rows.map(endedOfRow));
   }
@@ -183,6 +201,13 @@ export class SqliteStore implements HistoryStore {
       where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
       args.push(...q.types);
     }
+    if (q.username)
+      where.push(
+        keySql('username', q.username, (v) => {
+          args.push(v);
+          return '?';
+        }),
+      );
     if (q.after) {
       where.push('(at < ? OR (at = ? AND seq < ?))');
       args.push(q.after[0], q.after[0], q.after[1]);

@@ -1,5 +1,6 @@
 import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import type { SavedSession } from '../sessions/session.js';
+import type { TextKey } from './literal.js';
 
 /**
  * What the history keeps, as the stores hold it: times in epoch ms, the final SessionInfo
@@ -79,6 +80,9 @@ export interface TimeRange {
 export interface EndedQuery extends TimeRange {
   /** Keyset: rows strictly after (endedAt, id) in newest-first order. */
   after: readonly [endedAt: number, id: string] | undefined;
+  /** Only rows whose username is (or starts with) this: the literal part of a filter, for an index. */
+  username?: TextKey | undefined;
+  project?: TextKey | undefined;
   limit: number;
 }
 
@@ -86,6 +90,7 @@ export interface EventsQuery extends TimeRange {
   after: readonly [at: number, seq: number] | undefined;
   sessionId: string | undefined;
   types: readonly HistoryEventType[] | undefined;
+  username?: TextKey | undefined;
   limit: number;
 }
 
