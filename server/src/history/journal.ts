@@ -158,6 +158,21 @@ export class HistoryJournal {
     return this.events.length + this.ended.length + this.writing;
   }
 
+  /**
+   * What a history read waits for first: what is buffered, written (the asker may look for what
+   * happened a moment ago), but never longer than `maxWaitMs`, and not at all while the store
+   * fails (the timer's flushes retry; a read must not queue behind a write that cannot land).
+   */
+  async beforeRead(maxWaitMs: number): Promise<void> {
+    if (this.failing > 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+    });
+    await Promise.race([this.flush(), late]);
+    clearTimeout(timer);
+  }
+
   /** Writes what is buffered (with `saveLive`, and the live sessions that changed); one flush at a time. */
   flush(saveLive = false): Promise<void> {
     this.flushing ??= this.write(saveLive).finally(() => {

@@ -13,7 +13,7 @@ import type {
   WriteBatch,
 } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
-import { keySql } from './literal.js';
+import { keySql, type TextKey } from './literal.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS rollup (
 );
 `;
 
+/**
+ * A filter's key that matches at most this many rows is read through the username index (its
+ * rows then sorted by time); a broader one is checked along the time index, which meets enough
+ * matches soon. SQLite cannot tell these apart itself without ANALYZE (a second per million
+ * rows, on the event loop): counting up to this bound in the index costs a millisecond or two.
+ */
+const NARROW_KEY_ROWS = 20_000;
+
 /** The file the embedded store keeps in a data directory. */
 export const SQLITE_FILE = 'history.sqlite';
 
@@ -93,6 +101,8 @@ export class SqliteStore implements HistoryStore {
   constructor(
     dataDir: string | undefined,
     private readonly maxRows = Number.POSITIVE_INFINITY,
+    /** NARROW_KEY_ROWS (a test sets 0 to take the time index for every key). */
+    private readonly narrowKeyRows = NARROW_KEY_ROWS,
   ) {
     if (dataDir === undefined) {
       this.db = new Database(':memory:');
@@ -174,18 +184,16 @@ export class SqliteStore implements HistoryStore {
       'ended_at <= ? + COALESCE((SELECT ended_at - created_at FROM ended_sessions ORDER BY ended_at - created_at DESC LIMIT 1), 0)',
     ];
     const args: (number | string)[] = [q.from, q.to, q.to];
-    const arg = (v: string) => {
-      args.push(v);
-      return '?';
-    };
-    if (q.username) where.push(keySql('username', q.username, arg));
-    if (q.project) where.push(keySql('project', q.project, arg));
+    const byUser = q.username !== undefined && this.narrow('ended_sessions', q.username);
+    if (q.username) where.push(keySql(byUser ? 'username' : '+username', q.username, (v) => this.arg(args, v)));
+    if (q.project) where.push(keySql('project', q.project, (v) => this.arg(args, v)));
     if (q.after) {
       where.push('(ended_at < ? OR (ended_at = ? AND id < ?))');
       args.push(q.after[0], q.after[0], q.after[1]);
     }
     args.push(q.limit);
-    const sql = `SELECT * FROM ended_sessions WHERE ${where.join(' AND ')} ORDER BY ended_at DESC, id DESC LIMIT ?`;
+    const sql = `SELECT * FROM ended_sessions ${byUser ? 'INDEXED BY ended_by_user' : ''} WHERE ${where.join(' AND ')}
+      ORDER BY ended_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args) as EndedRow[];
     return Promise.resolve(rows.map(endedOfRow));
   }
@@ -201,22 +209,36 @@ export class SqliteStore implements HistoryStore {
       where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
       args.push(...q.types);
     }
-    if (q.username)
-      where.push(
-        keySql('username', q.username, (v) => {
-          args.push(v);
-          return '?';
-        }),
-      );
+    // One session's events: its own index serves best, whatever the filter.
+    const byUser = q.username !== undefined && q.sessionId === undefined && this.narrow('events', q.username);
+    if (q.username) where.push(keySql(byUser ? 'username' : '+username', q.username, (v) => this.arg(args, v)));
     if (q.after) {
       where.push('(at < ? OR (at = ? AND seq < ?))');
       args.push(q.after[0], q.after[0], q.after[1]);
     }
     args.push(q.limit);
-    const rows = this.db
-      .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
-      .all(...args) as EventRow[];
+    const order = 'ORDER BY at DESC, seq DESC';
+    // Through the username index, the sort takes (at, seq) from the index alone: only the page's rows are read.
+    const sql = byUser
+      ? `SELECT * FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_by_user WHERE ${where.join(' AND ')} ${order} LIMIT ?) ${order}`
+      : `SELECT * FROM events WHERE ${where.join(' AND ')} ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args) as EventRow[];
     return Promise.resolve(rows.map(eventOfRow));
+  }
+
+  private arg(args: (number | string)[], v: string): string {
+    args.push(v);
+    return '?';
+  }
+
+  /** Whether a key matches few rows (narrowKeyRows at most): counted in the username index, never further. */
+  private narrow(table: 'events' | 'ended_sessions', key: TextKey): boolean {
+    const args: (number | string)[] = [];
+    const cond = keySql('username', key, (v) => this.arg(args, v));
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${cond} LIMIT ?)`)
+      .get(...args, this.narrowKeyRows + 1);
+    return (row as { n: number }).n <= this.narrowKeyRows;
   }
 
   rollup(q: RollupQuery): Promise<RollupRow[]> {

@@ -2,6 +2,9 @@ import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import type { SavedSession } from '../sessions/session.js';
 import type { TextKey } from './literal.js';
 
+/** The store could not answer (PostgreSQL down, slow or frozen): not a bug, its message says why, no secret in it. */
+export class StoreUnavailable extends Error {}
+
 /**
  * What the history keeps, as the stores hold it: times in epoch ms, the final SessionInfo
  * as JSON text. One interface for the embedded store (SQLite) and a cluster's (PostgreSQL).

@@ -1,13 +1,21 @@
 import { compileFilter } from '../filters/regex.js';
 import { endedSessions, events, HistoryParamError, rollup, valueFilter } from '../history/query.js';
-import { invalidParams } from './errors.js';
+import { ErrorCode } from '@session-tracker/shared';
+import { invalidParams, RpcError } from './errors.js';
 import type { History } from '../history/index.js';
+import { StoreUnavailable } from '../history/store.js';
 import type { HandlerTable } from './router.js';
 
-/** A bad time or cursor is the caller's mistake: -32602 naming it. */
+/**
+ * A bad time or cursor is the caller's mistake: -32602 naming it. A store that fails (PostgreSQL
+ * down, slow or frozen past historyTimeoutMs) is not: -32603 saying so and why (the store's
+ * messages never hold a password).
+ */
 function named<T>(p: Promise<T>): Promise<T> {
   return p.catch((err: unknown) => {
-    throw err instanceof HistoryParamError ? invalidParams(`Invalid params: ${err.message}`) : err;
+    if (err instanceof HistoryParamError) throw invalidParams(`Invalid params: ${err.message}`);
+    if (err instanceof StoreUnavailable) throw new RpcError(ErrorCode.Internal, `History store unavailable: ${err.message}`);
+    throw err;
   });
 }
 
@@ -19,13 +27,13 @@ export function historyHandlers(history: History): HandlerTable {
       const user = valueFilter(compileFilter('usernameFilter', q.usernameFilter), q.usernameFilter);
       const project = valueFilter(compileFilter('projectFilter', q.projectFilter), q.projectFilter);
       // What happened a moment ago is asked for too: write what is buffered first.
-      return named(history.journal.flush().then(() => endedSessions(history.store, q, user, project)));
+      return named(history.journal.beforeRead(history.timeoutMs).then(() => endedSessions(history.store, q, user, project)));
     },
 
     'sessions.events'(_call, p) {
       const q = p ?? {};
       const user = valueFilter(compileFilter('usernameFilter', q.usernameFilter), q.usernameFilter);
-      return named(history.journal.flush().then(() => events(history.store, q, user)));
+      return named(history.journal.beforeRead(history.timeoutMs).then(() => events(history.store, q, user)));
     },
 
     /** Extension: the per-minute rollup per project, for charts. */
@@ -34,7 +42,7 @@ export function historyHandlers(history: History): HandlerTable {
       const project = valueFilter(compileFilter('projectFilter', q.projectFilter), q.projectFilter);
       // The minute in progress as it is now.
       history.journal.sampleRollup();
-      return named(history.journal.flush().then(() => rollup(history.store, q, project)));
+      return named(history.journal.beforeRead(history.timeoutMs).then(() => rollup(history.store, q, project)));
     },
   };
 }
