@@ -141,4 +141,71 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
     await c.close();
     await admin.close();
   });
+
+  it('with PostgreSQL frozen (SIGSTOP): live calls answer all along, history reads fail saying why, the store catches up once each', async () => {
+    const database = await pg.database();
+    const log = capture();
+    await using srv = await startTestServer({
+      database,
+      historyFlushMs: 50,
+      historyTimeoutMs: 1_000,
+      rateLimitPerSecond: 0,
+      logger: log.logger,
+    });
+    const admin = await connectAdmin(srv);
+    const reader = await connectAdmin(srv);
+    const first = await RawClient.connect(srv.wsUrl, { project: 'Frozen' });
+    await waitFor(
+      async () => ((await eventsOf(reader, { sessionId: first.welcome.sessionId })).length === 1 ? true : undefined),
+      'the start written',
+    );
+    const clients: RawClient[] = [];
+    pg.freeze();
+    try {
+      // All of this runs while PostgreSQL answers nothing, for longer than historyTimeoutMs: a
+      // call that waited on it would take the whole freeze (over 3 s), so 2 s per call is the
+      // generous bound of "answered in normal time".
+      const since = performance.now();
+      while (performance.now() - since < 3_000) {
+        const c = await RawClient.connect(srv.wsUrl, { project: 'Frozen' });
+        clients.push(c);
+        await c.result('auth.login', { token: await userToken(`frozen-${clients.length}`) }, 2_000);
+        await c.result('page.open', { pageId: 'p', path: '/f', title: 'F' }, 2_000);
+        const listed = (await admin.result('getSessionInfo', {}, 2_000)) as { id: string }[];
+        expect(listed.map((x) => x.id)).toContain(c.welcome.sessionId);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_failed') ? true : undefined), 'a failed write');
+      expect(await metric(srv.url, 'session_tracker_history_pending')).toBeGreaterThan(0);
+      // A history read fails and says why, rather than hanging its socket: the socket answers next.
+      const read = await reader.call('sessions.events', { limit: 10 });
+      expect(read.error?.code).toBe(-32603);
+      expect(read.error?.message).toMatch(/^History store unavailable: postgresql: no (answer|connection) within \d+ ms$/);
+      expect(await reader.result('getSessionInfo', {}, 2_000)).toEqual(expect.any(Array));
+      // More reads at once than the pool has connections: each fails in time, none waits for good.
+      const askers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connectAdmin(srv)));
+      const reads = await Promise.all(askers.map((a, i) => a.call(i % 2 ? 'sessions.history' : 'sessions.rollup', {})));
+      for (const r of reads) expect(r.error?.message).toMatch(/^History store unavailable: postgresql: /);
+      for (const a of askers) await a.close();
+      expect(log.text()).not.toContain(PG_PASSWORD);
+    } finally {
+      pg.thaw();
+    }
+    // Thawed: every session's start, login and page, once each (a retried write never lands twice), nothing dropped.
+    const sids = clients.map((c) => c.welcome.sessionId);
+    expect(sids.length).toBeGreaterThan(3);
+    await waitFor(async () => {
+      const starts = await eventsOf(reader, { types: ['page.open'] });
+      return sids.every((sid) => starts.some((e) => e.sessionId === sid)) ? true : undefined;
+    }, 'the kept events written');
+    for (const sid of sids) {
+      const types = (await eventsOf(reader, { sessionId: sid })).map((e) => e.type).reverse();
+      expect(types).toEqual(['session.start', 'login', 'page.open']);
+    }
+    expect(await metric(srv.url, 'session_tracker_history_dropped_total')).toBe(0);
+    await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_recovered') ? true : undefined), 'the recovery logged');
+    for (const c of [first, ...clients]) await c.close();
+    await admin.close();
+    await reader.close();
+  }, 40_000);
 });

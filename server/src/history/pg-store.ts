@@ -70,7 +70,9 @@ export class PgStore implements HistoryStore {
     let message = err instanceof Error ? err.message : String(err);
     // The driver's words for its own timeouts, said plainly.
     if (message === 'Query read timeout') message = `no answer within ${this.timeoutMs + CLIENT_SLACK_MS} ms`;
-    else if (message === 'timeout exceeded when trying to connect') message = `no connection within ${this.timeoutMs} ms`;
+    // The pool's wait for a free connection, or a new connection's handshake.
+    else if (/^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message))
+      message = `no connection within ${this.timeoutMs} ms`;
     message = message.split(this.url).join(redactUrl(this.url));
     for (const secret of passwordsOf(this.url)) message = message.split(secret).join('***');
     const out = new StoreUnavailable(message.startsWith('postgresql') ? message : `postgresql: ${message}`);
