@@ -99,27 +99,52 @@ async function fill(store: HistoryStore): Promise<void> {
 const live = (id: string, n: number): LiveRecord => ({ id, n }) as unknown as LiveRecord;
 
 async function contract(store: HistoryStore): Promise<void> {
-  // Starts and ends are kept once, whoever writes them again; the first ended row stays.
+  // A session starts once, whoever writes it again. It ends once too, but a session the
+  // cluster ended can come back and end again: its latest end (event and row) is its end.
   await store.write({
     events: [ev(1, 5_000, 'session.start', 'dup'), ev(2, 5_001, 'session.start', 'dup'), ev(3, 5_002, 'session.end', 'dup')],
     ended: [ended('dup', 4_000, 5_002, 'closed')],
     live: [],
     gone: [],
   });
+  const row = async () =>
+    (await endedSessions(store, { from: 4_500 }, undefined, undefined)).sessions.map((s) => [s.id, s.endReason, s.endedAt]);
+  const dupEvents = async () => (await events(store, { sessionId: 'dup' }, undefined)).events.map((e) => [e.type, e.detail.n]);
+  expect(await row()).toEqual([['dup', 'closed', new Date(5_002).toISOString()]]);
   await store.write({
-    events: [ev(4, 5_003, 'session.end', 'dup'), ev(5, 5_004, 'login', 'dup')],
+    events: [ev(4, 5_003, 'login', 'dup'), ev(5, 5_004, 'session.end', 'dup')],
     ended: [ended('dup', 4_000, 6_000, 'timeout')],
     live: [],
     gone: [],
   });
-  const dup = await events(store, { sessionId: 'dup' }, undefined);
-  expect(dup.events.map((e) => [e.type, e.detail.n])).toEqual([
-    ['login', 5],
-    ['session.end', 3],
+  expect(await dupEvents()).toEqual([
+    ['session.end', 5],
+    ['login', 4],
     ['session.start', 1],
   ]);
-  const row = await endedSessions(store, { from: 4_500 }, undefined, undefined);
-  expect(row.sessions.map((s) => [s.id, s.endReason])).toEqual([['dup', 'closed']]);
+  expect(await row()).toEqual([['dup', 'timeout', new Date(6_000).toISOString()]]);
+  // An end older than the one kept (or as old) changes nothing; of two ends in one write, the later counts.
+  await store.write({
+    events: [ev(6, 5_004, 'session.end', 'dup'), ev(7, 5_001, 'session.end', 'dup')],
+    ended: [ended('dup', 4_000, 5_500)],
+    live: [],
+    gone: [],
+  });
+  expect(await dupEvents()).toEqual([
+    ['session.end', 5],
+    ['login', 4],
+    ['session.start', 1],
+  ]);
+  expect(await row()).toEqual([['dup', 'timeout', new Date(6_000).toISOString()]]);
+  await store.write({
+    events: [ev(8, 7_000, 'session.end', 'dup'), ev(9, 7_100, 'session.end', 'dup'), ev(10, 7_050, 'session.end', 'dup')],
+    ended: [ended('dup', 4_000, 7_100, 'closed'), ended('dup', 4_000, 7_000)],
+    live: [],
+    gone: [],
+  });
+  expect((await dupEvents())[0]).toEqual(['session.end', 9]);
+  expect((await dupEvents()).filter(([t]) => t === 'session.end')).toHaveLength(1);
+  expect(await row()).toEqual([['dup', 'closed', new Date(7_100).toISOString()]]);
 
   // Live sessions: saved, replaced, forgotten.
   await store.write({ events: [], ended: [], live: [live('l1', 1), live('l2', 1)], gone: [] });

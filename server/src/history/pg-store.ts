@@ -14,6 +14,7 @@ import type {
 import { StoreUnavailable } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
 import { keySql } from './literal.js';
+import { insertBatch } from './pg-write.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
@@ -203,81 +204,11 @@ export class PgStore implements HistoryStore {
         pool,
         async (c) => {
           xid = (await c.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]?.x;
-          await this.insert(c, { ...batch, events: ev, ended: en });
+          await insertBatch(c, { ...batch, events: ev, ended: en });
         },
         unsure,
       );
     });
-  }
-
-  /** One write's statements, in its transaction. */
-  private async insert(c: PoolClient, batch: WriteBatch): Promise<void> {
-    const ev = batch.events;
-    if (ev.length > 0) {
-      // One statement per batch; starts and ends already written by another node are skipped (st_events_once).
-      await c.query(
-        `INSERT INTO st_events (at, type, session_id, username, project, client_address, detail)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-             ON CONFLICT DO NOTHING`,
-        [
-          ev.map((e) => e.at),
-          ev.map((e) => e.type),
-          ev.map((e) => e.sessionId),
-          ev.map((e) => e.username),
-          ev.map((e) => e.project),
-          ev.map((e) => e.clientAddress),
-          ev.map((e) => JSON.stringify(e.detail)),
-        ],
-      );
-    }
-    const en = batch.ended;
-    if (en.length > 0) {
-      await c.query(
-        `INSERT INTO st_ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
-             ON CONFLICT (id) DO NOTHING`,
-        [
-          en.map((s) => s.id),
-          en.map((s) => s.project),
-          en.map((s) => s.username),
-          en.map((s) => s.clientAddress),
-          en.map((s) => s.createdAt),
-          en.map((s) => s.endedAt),
-          en.map((s) => s.endReason),
-          en.map((s) => s.info),
-        ],
-      );
-    }
-    if (batch.live.length > 0) {
-      // unnest keeps one row per id: a batch never saves the same session twice (the journal dedupes by signature).
-      const byId = new Map(batch.live.map((l) => [l.id, JSON.stringify(l)]));
-      await c.query(
-        `INSERT INTO st_live_sessions (id, record) SELECT * FROM unnest($1::text[], $2::text[])
-             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record`,
-        [[...byId.keys()], [...byId.values()]],
-      );
-    }
-    if (batch.gone.length > 0) await c.query('DELETE FROM st_live_sessions WHERE id = ANY($1::text[])', [batch.gone]);
-    // One row per key in a batch (ON CONFLICT cannot touch a row twice in one statement): the latest wins.
-    const ru = [...new Map((batch.rollup ?? []).map((r) => [`${r.minute}\u0000${r.project}\u0000${r.node}`, r])).values()];
-    if (ru.length > 0) {
-      await c.query(
-        `INSERT INTO st_rollup (minute, project, node, sessions, users, pages, bytes_from_clients, bytes_to_clients)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
-             ON CONFLICT (minute, project, node) DO UPDATE SET sessions = EXCLUDED.sessions, users = EXCLUDED.users, pages = EXCLUDED.pages,
-               bytes_from_clients = EXCLUDED.bytes_from_clients, bytes_to_clients = EXCLUDED.bytes_to_clients`,
-        [
-          ru.map((r) => r.minute),
-          ru.map((r) => r.project),
-          ru.map((r) => r.node),
-          ru.map((r) => r.sessions),
-          ru.map((r) => r.users),
-          ru.map((r) => r.pages),
-          ru.map((r) => r.bytesFromClients),
-          ru.map((r) => r.bytesToClients),
-        ],
-      );
-    }
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {

@@ -85,6 +85,7 @@ export class SqliteStore implements HistoryStore {
   private readonly insertEvent: Database.Statement;
   private readonly insertOnce: Database.Statement;
   private readonly insertEnded: Database.Statement;
+  private readonly dropOlderEnd: Database.Statement;
   private readonly upsertLive: Database.Statement;
   private readonly deleteLive: Database.Statement;
   private readonly upsertRollup: Database.Statement;
@@ -121,14 +122,23 @@ export class SqliteStore implements HistoryStore {
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (at, type, session_id, username, project, client_address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    // A session starts and ends once (as PostgreSQL's st_events_once makes it): a second of either is skipped.
+    // A session starts and ends once (as PostgreSQL's st_events_once makes it): a second start is skipped, an end see below.
     // By the session's index: the planner would take events_by_type and walk every start (quadratic).
     this.insertOnce = this.db.prepare(
       `INSERT INTO events (at, type, session_id, username, project, client_address, detail) SELECT ?, ?, ?, ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM events INDEXED BY events_by_session WHERE session_id = ? AND type = ?)`,
     );
+    // A session the cluster ended can come back (its node was cut off, its client still there)
+    // and end again later: the later end is its real one, its row and its end event replace the
+    // earlier ones (an earlier or equal end arriving late changes nothing).
+    this.dropOlderEnd = this.db.prepare(
+      "DELETE FROM events INDEXED BY events_by_session WHERE session_id = ? AND type = 'session.end' AND at < ?",
+    );
     this.insertEnded = this.db.prepare(
-      'INSERT OR IGNORE INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET project = excluded.project, username = excluded.username, client_address = excluded.client_address,
+         created_at = excluded.created_at, ended_at = excluded.ended_at, end_reason = excluded.end_reason, info = excluded.info
+       WHERE excluded.ended_at > ended_sessions.ended_at`,
     );
     this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
     this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
@@ -140,6 +150,7 @@ export class SqliteStore implements HistoryStore {
     this.writeTx = this.db.transaction((batch: WriteBatch) => {
       for (const e of batch.events) {
         const row = [e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail)];
+        if (e.type === 'session.end') this.dropOlderEnd.run(e.sessionId, e.at);
         if (e.type === 'session.start' || e.type === 'session.end') this.insertOnce.run(...row, e.sessionId, e.type);
         else this.insertEvent.run(...row);
       }
