@@ -4,6 +4,7 @@ import { ErrorCode } from '@session-tracker/shared';
 import { invalidParams, RpcError } from './errors.js';
 import type { History } from '../history/index.js';
 import { StoreUnavailable } from '../history/store.js';
+import type { RpcServices } from './context.js';
 import type { HandlerTable } from './router.js';
 
 /**
@@ -19,15 +20,33 @@ function named<T>(p: Promise<T>): Promise<T> {
   });
 }
 
+/**
+ * A session the cluster ended can come back (its node was cut off while its client stayed) and
+ * lives on until it ends again, when its later end replaces the first one in the store. Until
+ * then it is live, not history: rows of sessions held here, or with a part in the cluster, are
+ * left out of the page (the cursor stays where the store's rows went).
+ */
+async function notLive<S extends { id: string }>(ctx: RpcServices, sessions: S[]): Promise<S[]> {
+  const live = await Promise.all(
+    sessions.map(async (s) => ctx.registry.get(s.id) !== undefined || (await ctx.cluster.partsOf(s.id)).parts.length > 0),
+  );
+  return sessions.filter((_, i) => !live[i]);
+}
+
 /** 1.1 history: ended sessions and events, newest first, in pages. */
 export function historyHandlers(history: History): HandlerTable {
   return {
-    'sessions.history'(_call, p) {
+    'sessions.history'(call, p) {
       const q = p ?? {};
       const user = valueFilter(compileFilter('usernameFilter', q.usernameFilter), q.usernameFilter);
       const project = valueFilter(compileFilter('projectFilter', q.projectFilter), q.projectFilter);
       // What happened a moment ago is asked for too: write what is buffered first.
-      return named(history.journal.beforeRead(history.timeoutMs).then(() => endedSessions(history.store, q, user, project)));
+      return named(
+        history.journal
+          .beforeRead(history.timeoutMs)
+          .then(() => endedSessions(history.store, q, user, project))
+          .then(async (page) => ({ ...page, sessions: await notLive(call.ctx, page.sessions) })),
+      );
     },
 
     'sessions.events'(_call, p) {
