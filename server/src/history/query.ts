@@ -48,6 +48,8 @@ interface Scan<R, K> {
   match: ((r: R) => boolean) | undefined;
   limit: number;
   after: K | undefined;
+  /** The store already narrowed the rows to a filter's literal start: most will match, read about a page at first. */
+  dense?: boolean | undefined;
 }
 
 /**
@@ -63,7 +65,8 @@ export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K |
   let grow = 1;
   for (;;) {
     const want = s.limit - items.length;
-    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) * grow : want + 1);
+    const first = s.dense ? want + 1 : Math.max(want * 4, 100);
+    const n = Math.min(CHUNK_MAX, s.match ? first * grow : want + 1);
     grow *= 2;
     const rows = await s.fetch(after, n);
     let i = 0;
@@ -126,6 +129,7 @@ export async function endedSessions(
   const match = u || p ? (r: EndedRecord) => (!u || u(r.username)) && (!p || p(r.project)) : undefined;
   const { items, next } = await scan<EndedRecord, readonly [number, string]>({
     fetch: (after, limit) => store.ended({ from, to, after, limit, username: user?.key, project: project?.key }),
+    dense: (user === undefined || user.key !== undefined) && (project === undefined || project.key !== undefined),
     key: (r) => [r.endedAt, r.id],
     match,
     limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
@@ -148,6 +152,7 @@ export async function events(store: HistoryStore, q: EventsParams, user: Match):
     fetch: (after, limit) => store.events({ from, to, after, limit, sessionId: q.sessionId, types: q.types, username: user?.key }),
     key: (r) => [r.at, r.seq],
     match: u ? (r) => u(r.username) : undefined,
+    dense: user?.key !== undefined,
     limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
     after: decodeCursor<number>('e', q.cursor, 'number'),
   });
