@@ -15,6 +15,7 @@ export interface HistoryOptions {
   historyMaxPending: number;
   /** Rows kept per table when in memory (events; ended sessions), oldest dropped first. */
   historyMemoryRows: number;
+  /** PostgreSQL's bound on connecting and on each statement; also a read's wait for the writes before it. */
   historyTimeoutMs: number;
   /** This node's name in the rollup (unique per node of a cluster). */
   node: string;
