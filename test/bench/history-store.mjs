@@ -168,6 +168,8 @@ async function pages(options) {
   return out;
 }
 
+// The load average as the run starts (the machine is shared): read now, not when the file is written.
+const m = machine();
 const results = {};
 const dir = mkdtempSync(join(tmpdir(), 'st-bench-sqlite-'));
 try {
@@ -206,7 +208,6 @@ try {
 
 const mib = (n) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 const ms = (n) => n.toFixed(1);
-const m = machine();
 const lines = [
   '# History stores: SQLite and PostgreSQL side by side',
   '',
