@@ -70,7 +70,8 @@ describe.skipIf(!hasPostgres())('PostgreSQL store: a COMMIT without an answer', 
   it('is settled before the next write: what landed is not written again', async () => {
     const direct = await pg.database();
     const proxy = await commitEater(pg.port);
-    const store = new PgStore(direct.replace(`:${pg.port}/`, `:${proxy.port}/`), 300);
+    // 2 s: a connection made on a loaded machine must not time out; the swallowed COMMIT does.
+    const store = new PgStore(direct.replace(`:${pg.port}/`, `:${proxy.port}/`), 2_000);
     try {
       await store.write({ events: [ev(1)], ended: [], live: [], gone: [] });
       proxy.arm();
