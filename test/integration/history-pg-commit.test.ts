@@ -79,8 +79,12 @@ describe.skipIf(!hasPostgres())('PostgreSQL store: a COMMIT without an answer', 
       await expect(store.write({ events: lost, ended: [ended], live: [], gone: [] })).rejects.toThrow(
         /^postgresql: no answer within \d+ ms$/,
       );
+      // Until settled, the journal must not count them as dropped: they may be there.
+      expect(lost.map((e) => store.mayHaveWritten(e))).toEqual([true, true]);
+      expect(store.mayHaveWritten(ev(9))).toBe(false);
       // The journal puts the same records back in front and writes them with what came since.
       await store.write({ events: [...lost, ev(4)], ended: [ended], live: [], gone: [] });
+      expect(store.mayHaveWritten(lost[0] as EventRecord)).toBe(false);
       const all = await store.events({ from: 0, to: 10_000, after: undefined, sessionId: undefined, types: undefined, limit: 100 });
       expect(all.map((e) => e.detail.n)).toEqual([4, 3, 2, 1]);
       expect(await store.ended({ from: 0, to: 10_000, after: undefined, limit: 10 })).toHaveLength(1);

@@ -146,9 +146,20 @@ export class HistoryJournal {
     // Records of a write in progress count too: they are held until it is done.
     const over = this.pending - this.opts.maxPending;
     if (over <= 0) return;
-    // Events go first: an ended session's record is the part nobody can rebuild.
-    const cut = Math.min(over, this.events.length);
-    this.events.splice(0, cut);
+    // Events go first (an ended session's record is the part nobody can rebuild), oldest first,
+    // but not those of a write the store may have landed (a COMMIT without an answer): dropped,
+    // they would be counted lost and then turn up. There are a slice's worth at most, held over
+    // the bound until the store settles them.
+    const maybe = this.store.mayHaveWritten?.bind(this.store);
+    const kept: EventRecord[] = [];
+    let cut = 0;
+    let i = 0;
+    while (i < this.events.length && cut < over) {
+      const e = this.events[i++] as EventRecord;
+      if (maybe?.(e)) kept.push(e);
+      else cut++;
+    }
+    this.events.splice(0, i, ...kept);
     this.dropped += cut;
     this.droppedTotal += cut;
   }

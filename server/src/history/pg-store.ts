@@ -54,7 +54,7 @@ export class PgStore implements HistoryStore {
    * The write whose COMMIT got no answer: it may have landed or not. Settled (txid_status)
    * before the next write, which the journal makes of the same records again.
    */
-  private unsure: { xid: string; records: readonly object[] } | undefined;
+  private unsure: { xid: string; records: ReadonlySet<object> } | undefined;
   /** Records of a write found committed after all: the journal's retry must not write them twice. */
   private readonly landed = new WeakSet<object>();
 
@@ -171,6 +171,10 @@ export class PgStore implements HistoryStore {
     }
   }
 
+  mayHaveWritten(record: object): boolean {
+    return this.unsure?.records.has(record) ?? false;
+  }
+
   /** Settles a write whose COMMIT went unanswered: its records are kept out of the next write if it landed. */
   private async settle(pool: Pool): Promise<void> {
     const u = this.unsure;
@@ -198,7 +202,7 @@ export class PgStore implements HistoryStore {
       const en = batch.ended.filter((s) => !this.landed.has(s));
       let xid: string | undefined;
       const unsure = () => {
-        if (xid !== undefined) this.unsure = { xid, records: [...ev, ...en] };
+        if (xid !== undefined) this.unsure = { xid, records: new Set([...ev, ...en]) };
       };
       await this.tx(
         pool,

@@ -109,6 +109,11 @@ export interface HistoryStore {
   rollup(q: RollupQuery): Promise<RollupRow[]>;
   /** Deletes up to `max` rows older than `before` (events, ended sessions, rollup); returns how many went. */
   prune(before: number, max: number): Promise<number>;
+  /**
+   * Whether a failed write of this record may have landed all the same (its COMMIT got no
+   * answer), until the store settles it: the journal does not count such a record as dropped.
+   */
+  mayHaveWritten?(record: object): boolean;
   /** Every saved live session (to restore after a restart). */
   loadLive(): Promise<LiveRecord[]>;
   close(): Promise<void>;
