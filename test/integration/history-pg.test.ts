@@ -208,4 +208,41 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
     await admin.close();
     await reader.close();
   }, 40_000);
+
+  it('with PostgreSQL frozen past the buffer: drops the oldest events, counted, and writes the rest once after', async () => {
+    const database = await pg.database();
+    const log = capture();
+    await using srv = await startTestServer({
+      database,
+      historyFlushMs: 50,
+      historyMaxPending: 100,
+      historyTimeoutMs: 2_000,
+      rateLimitPerSecond: 0,
+      logger: log.logger,
+    });
+    const admin = await connectAdmin(srv);
+    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    const sid = c.welcome.sessionId;
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+    pg.freeze();
+    try {
+      for (let i = 0; i < 150; i++) {
+        await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' }, 2_000);
+        await c.result('page.close', { pageId: `p${i}` }, 2_000);
+      }
+      expect(await c.result('session.self', {}, 2_000)).toMatchObject({ id: sid, activePages: 0 });
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.dropped') ? true : undefined), 'the drop logged');
+    } finally {
+      pg.thaw();
+    }
+    // Every page event is either written, once, or counted dropped.
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length > 1 ? true : undefined), 'the kept events written');
+    await waitFor(async () => ((await metric(srv.url, 'session_tracker_history_pending')) === 0 ? true : undefined), 'nothing pending');
+    const pages = (await eventsOf(admin, { sessionId: sid })).filter((e) => e.type.startsWith('page.'));
+    expect(new Set(pages.map((e) => `${e.type} ${String(e.detail.path ?? e.detail.pageId)}`)).size).toBe(pages.length);
+    expect(pages[0]?.detail.pageId).toBe('p149');
+    expect(pages.length + (await metric(srv.url, 'session_tracker_history_dropped_total'))).toBe(300);
+    await c.close();
+    await admin.close();
+  }, 40_000);
 });
