@@ -49,6 +49,16 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** A process's state letter from /proc (`T`: stopped). */
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The processes whose parent is `pid` (from /proc: PostgreSQL forks a process per connection). */
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -197,17 +207,25 @@ export class PostgresServer {
   }
 
   /**
-   * SIGSTOP to the postmaster (so it forks no more) and then every process it started: its
-   * sockets stay open and it answers nothing, as a PostgreSQL stuck on a disk or swapped out.
+   * SIGSTOP to the postmaster, and once it has stopped (it forks no more), to every process it
+   * started: its sockets stay open and it answers nothing, as a PostgreSQL stuck on a disk or
+   * swapped out. (Its children are listed only then: one forked meanwhile would go on serving.)
    */
-  freeze(): void {
+  async freeze(): Promise<void> {
     const pid = this.child?.pid;
     if (pid === undefined || !this.running) throw new Error('postgres is not running');
-    for (const p of [pid, ...childrenOf(pid)]) {
-      this.stopped.push(p);
-      frozen.add(p);
-      signal(p, 'SIGSTOP');
+    this.stop1(pid);
+    for (let i = 0; stateOf(pid) !== 'T'; i++) {
+      if (i > 200) throw new Error('postgres did not stop on SIGSTOP');
+      await new Promise((r) => setTimeout(r, 5));
     }
+    for (const p of childrenOf(pid)) this.stop1(p);
+  }
+
+  private stop1(pid: number): void {
+    this.stopped.push(pid);
+    frozen.add(pid);
+    signal(pid, 'SIGSTOP');
   }
 
   /** SIGCONT to every process freeze() stopped. */
