@@ -84,6 +84,13 @@ export interface ServerOptions {
   historyFlushMs: number;
   /** History records held unwritten while the store fails; past it the oldest events are dropped. Default 100 000. */
   historyMaxPending: number;
+  /**
+   * How long one history store operation may take (PostgreSQL: connecting, or a statement)
+   * before it fails; a history read also waits at most this long for the writes buffered before
+   * it. A slow or frozen database fails writes (kept for the next flush) and reads (an error
+   * naming why), it never holds them. Default 10 000 ms.
+   */
+  historyTimeoutMs: number;
   /** In memory (no dataDir), history rows kept per table (events; ended sessions), oldest dropped first. Default 20 000 (about 25 MiB at most). */
   historyMemoryRows: number;
   /** pino level. Default `info`. */
@@ -131,6 +138,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   historyFlushMs: 1_000,
   historyMaxPending: 100_000,
   historyMemoryRows: 20_000,
+  historyTimeoutMs: 10_000,
   logLevel: 'info',
   logger: undefined,
 });
@@ -170,6 +178,7 @@ export function resolveOptions(partial: Partial<ServerOptions> = {}): ServerOpti
   positiveInt('historyFlushMs', o.historyFlushMs, 10);
   positiveInt('historyMaxPending', o.historyMaxPending, 100);
   positiveInt('historyMemoryRows', o.historyMemoryRows, 100);
+  positiveInt('historyTimeoutMs', o.historyTimeoutMs, 100);
   positiveInt('clusterBeatMs', o.clusterBeatMs, 50);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(o.redisPrefix)) throw new RangeError('option redisPrefix: 1 to 64 of letters, digits, _ . : -');
   positiveInt('feedHighWaterMark', o.feedHighWaterMark, 0);

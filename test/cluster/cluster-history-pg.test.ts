@@ -17,6 +17,7 @@ interface Ended {
   endReason: string;
   totalBytesSent: number;
   messagesSent: number;
+  endedAt: string;
 }
 
 describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', () => {
@@ -128,5 +129,54 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     }[];
     expect(evs.map((e) => e.type)).toEqual(['session.end', 'session.start']);
     await c.close().catch(() => undefined);
+  }, 60_000);
+
+  it('a session the cluster ended that comes back is not history while it lives, and its final end replaces the first', async () => {
+    const db = await pg.database();
+    const extra = [...FAST, '--database', db, '--data-dir', ':memory:'];
+    await using a = await NodeProcess.start('rv-a', redis.url, extra);
+    // A long ping interval on b: the pause must not cost its client the socket.
+    await using b = await NodeProcess.start('rv-b', redis.url, [...extra, '--heartbeat', '20000']);
+    await using adminA = await connectAdmin(a, { project: 'Ops' });
+    const tab = await RawClient.connect(b.wsUrl, { project: 'Plant' });
+    const sid = tab.welcome.sessionId;
+    await tab.result('auth.login', { token: await userToken('ann') });
+    await untilStored(redis.url, sid, 'rv-b', (p) => p.loggedIn === true);
+    const endedOn = async (admin: RawClient): Promise<Ended[]> =>
+      ((await admin.result('sessions.history', { limit: 100 })).sessions as Ended[]).filter((s) => s.id === sid);
+
+    // b silent past its TTL and the session's timeout: a's reaper ends the session and records it.
+    b.child.kill('SIGSTOP');
+    let first: Ended;
+    try {
+      first = await until('the first end recorded', async () => (await endedOn(adminA))[0], 20_000);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+    // b is back with its client still there: the session lives again, so it is not history, on either node.
+    await until('the session live again', async () =>
+      ((await adminA.result('getSessionInfo', {})) as { id: string; state: string }[]).find((s) => s.id === sid && s.state === 'connected'),
+    );
+    expect(await endedOn(adminA)).toEqual([]);
+    await using adminB = await connectAdmin(b, { project: 'Ops' });
+    expect(await endedOn(adminB)).toEqual([]);
+
+    // More traffic, then it ends for good: its final SessionInfo replaces the first row, and one end event remains, the last.
+    for (let i = 0; i < 3; i++) await tab.result('session.ping', {});
+    const sent = tab.bytesSent;
+    await tab.close();
+    const final = await until(
+      'the final end recorded',
+      async () => {
+        const rows = await endedOn(adminA);
+        return rows.length === 1 && Date.parse(rows[0]?.endedAt ?? '') > Date.parse(first.endedAt) ? rows[0] : undefined;
+      },
+      20_000,
+    );
+    expect(final).toMatchObject({ id: sid, username: 'ann', totalBytesSent: sent });
+    expect(final.messagesSent).toBeGreaterThan(first.messagesSent);
+    expect(await endedOn(adminB)).toEqual([final]);
+    const ends = (await adminA.result('sessions.events', { sessionId: sid, types: ['session.end'] })).events as { at: string }[];
+    expect(ends.map((e) => e.at)).toEqual([final.endedAt]);
   }, 60_000);
 });

@@ -141,4 +141,111 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
     await c.close();
     await admin.close();
   });
+
+  it('with PostgreSQL frozen (SIGSTOP): live calls answer all along, history reads fail saying why, the store catches up once each', async () => {
+    const database = await pg.database();
+    const log = capture();
+    await using srv = await startTestServer({
+      database,
+      historyFlushMs: 50,
+      historyTimeoutMs: 2_000,
+      rateLimitPerSecond: 0,
+      logger: log.logger,
+    });
+    const admin = await connectAdmin(srv);
+    const reader = await connectAdmin(srv);
+    const first = await RawClient.connect(srv.wsUrl, { project: 'Frozen' });
+    await waitFor(
+      async () => ((await eventsOf(reader, { sessionId: first.welcome.sessionId })).length === 1 ? true : undefined),
+      'the start written',
+    );
+    const clients: RawClient[] = [];
+    await pg.freeze();
+    try {
+      // All of this runs while PostgreSQL answers nothing, for longer than historyTimeoutMs (and
+      // its 0.5 s slack): a call that waited on it would take that long or the whole freeze, so
+      // 2 s per call is the generous bound of "answered in normal time".
+      const since = performance.now();
+      while (performance.now() - since < 4_000) {
+        const c = await RawClient.connect(srv.wsUrl, { project: 'Frozen' });
+        clients.push(c);
+        await c.result('auth.login', { token: await userToken(`frozen-${clients.length}`) }, 2_000);
+        await c.result('page.open', { pageId: 'p', path: '/f', title: 'F' }, 2_000);
+        const listed = (await admin.result('getSessionInfo', {}, 2_000)) as { id: string }[];
+        expect(listed.map((x) => x.id)).toContain(c.welcome.sessionId);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_failed') ? true : undefined), 'a failed write');
+      expect(await metric(srv.url, 'session_tracker_history_pending')).toBeGreaterThan(0);
+      // A history read fails and says why, rather than hanging its socket: the socket answers next.
+      const read = await reader.call('sessions.events', { limit: 10 });
+      expect(read.error?.code).toBe(-32603);
+      expect(read.error?.message).toMatch(/^History store unavailable: postgresql: no (answer|connection) within \d+ ms$/);
+      expect(await reader.result('getSessionInfo', {}, 2_000)).toEqual(expect.any(Array));
+      // More reads at once than the pool has connections: each fails in time, none waits for good.
+      const askers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => connectAdmin(srv)));
+      const reads = await Promise.all(askers.map((a, i) => a.call(i % 2 ? 'sessions.history' : 'sessions.rollup', {})));
+      for (const r of reads) expect(r.error?.message).toMatch(/^History store unavailable: postgresql: /);
+      for (const a of askers) await a.close();
+      expect(log.text()).not.toContain(PG_PASSWORD);
+    } finally {
+      pg.thaw();
+    }
+    // Thawed: every session's start, login and page, once each (a retried write never lands twice), nothing dropped.
+    const sids = clients.map((c) => c.welcome.sessionId);
+    expect(sids.length).toBeGreaterThan(3);
+    await waitFor(async () => {
+      const starts = await eventsOf(reader, { types: ['page.open'] });
+      return sids.every((sid) => starts.some((e) => e.sessionId === sid)) ? true : undefined;
+    }, 'the kept events written');
+    for (const sid of sids) {
+      const types = (await eventsOf(reader, { sessionId: sid })).map((e) => e.type).reverse();
+      expect(types).toEqual(['session.start', 'login', 'page.open']);
+    }
+    expect(await metric(srv.url, 'session_tracker_history_dropped_total')).toBe(0);
+    await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_recovered') ? true : undefined), 'the recovery logged');
+    for (const c of [first, ...clients]) await c.close();
+    await admin.close();
+    await reader.close();
+  }, 40_000);
+
+  it('with PostgreSQL frozen past the buffer: drops events past the bound, counted, and writes the rest once after', async () => {
+    const database = await pg.database();
+    const log = capture();
+    await using srv = await startTestServer({
+      database,
+      historyFlushMs: 50,
+      historyMaxPending: 100,
+      historyTimeoutMs: 2_000,
+      rateLimitPerSecond: 0,
+      logger: log.logger,
+    });
+    const admin = await connectAdmin(srv);
+    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+    const sid = c.welcome.sessionId;
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+    await pg.freeze();
+    try {
+      for (let i = 0; i < 150; i++) {
+        await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' }, 2_000);
+        await c.result('page.close', { pageId: `p${i}` }, 2_000);
+      }
+      expect(await c.result('session.self', {}, 2_000)).toMatchObject({ id: sid, activePages: 0 });
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.dropped') ? true : undefined), 'the drop logged');
+      // Frozen indeed: the write in progress fails (after historyTimeoutMs), it does not hang.
+      await waitFor(async () => (log.lines.some((l) => l.event === 'history.write_failed') ? true : undefined), 'a failed write');
+    } finally {
+      pg.thaw();
+    }
+    // Every page event is either written, once, or counted dropped.
+    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length > 1 ? true : undefined), 'the kept events written');
+    await waitFor(async () => ((await metric(srv.url, 'session_tracker_history_pending')) === 0 ? true : undefined), 'nothing pending');
+    const pages = (await eventsOf(admin, { sessionId: sid })).filter((e) => e.type.startsWith('page.'));
+    expect(new Set(pages.map((e) => `${e.type} ${String(e.detail.path ?? e.detail.pageId)}`)).size).toBe(pages.length);
+    // (Which ones were kept depends on the write in progress at the freeze: its records count
+    // against the bound until it fails, and then go back in front, the oldest.)
+    expect(pages.length + (await metric(srv.url, 'session_tracker_history_dropped_total'))).toBe(300);
+    await c.close();
+    await admin.close();
+  }, 40_000);
 });

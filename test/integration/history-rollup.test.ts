@@ -3,8 +3,13 @@
  * and from the SDK; admins only, strict params, in both stores (the store contract suite
  * compares them); pruned with the rest of the history.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RollupMinute } from '@session-tracker/shared';
+import { HISTORY_LIMITS, type RollupMinute } from '@session-tracker/shared';
+import { SqliteStore } from '../../server/src/history/sqlite-store.js';
+import type { RollupRecord } from '../../server/src/history/store.js';
 import { connectAdmin } from '../support/contract.js';
 import { userToken } from '../support/jwt.js';
 import { ClientPool } from '../support/sdk.js';
@@ -83,5 +88,72 @@ describe('sessions.rollup', () => {
     expect(r.truncated).toBe(false);
     expect(of(r.minutes, 'Sdk')).toMatchObject({ sessions: 1, pages: 1 });
     expect(of(r.minutes, 'Sdk').bytesFromClients).toBeGreaterThan(0);
+  });
+
+  it('keeps the newest rollupMaxRows rows of a longer window and says it truncated', async () => {
+    // 10,000 minutes of traffic would take a week: the store is seeded through its own API
+    // (one row per minute for LineA, one every 100 minutes for LineB), then a tracker on that
+    // directory answers over the socket.
+    const dir = mkdtempSync(join(tmpdir(), 'st-rollup-'));
+    try {
+      const max = HISTORY_LIMITS.rollupMaxRows;
+      const last = Date.now() - (Date.now() % 60_000) - 60 * 60_000;
+      const first = last - (max + 499) * 60_000;
+      const row = (minute: number, project: string, n: number): RollupRecord => ({
+        minute,
+        project,
+        node: 'seed',
+        sessions: n,
+        users: 1,
+        pages: 0,
+        bytesFromClients: n,
+        bytesToClients: 0,
+      });
+      const rows: RollupRecord[] = [];
+      for (let m = first, i = 0; m <= last; m += 60_000, i++) {
+        rows.push(row(m, 'LineA', i));
+        if (i % 100 === 0) rows.push(row(m, 'LineB', i));
+      }
+      const seed = new SqliteStore(dir);
+      await seed.write({ events: [], ended: [], live: [], gone: [], rollup: rows });
+      await seed.close();
+      const byMinute = (a: RollupMinute, b: RollupMinute) => Date.parse(a.at) - Date.parse(b.at) || (a.project < b.project ? -1 : 1);
+      const want = rows
+        .map((r) => ({ at: new Date(r.minute).toISOString(), project: r.project, sessions: r.sessions }))
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.project < b.project ? -1 : 1));
+      expect(want.length).toBeGreaterThan(max);
+
+      await using srv = await startTestServer({ dataDir: dir, historyDays: 0 });
+      await using admin = await connectAdmin(srv, { project: 'Ops' });
+      const all = (await admin.result('sessions.rollup', { from: first, to: last })) as { minutes: RollupMinute[]; truncated: boolean };
+      expect(all.truncated).toBe(true);
+      expect(all.minutes).toHaveLength(max);
+      // The newest rows, oldest first: the oldest ones were left out.
+      expect([...all.minutes].sort(byMinute)).toEqual(all.minutes);
+      expect(all.minutes.map((m) => ({ at: m.at, project: m.project, sessions: m.sessions }))).toEqual(want.slice(-max));
+
+      // A window of exactly rollupMaxRows rows is whole (one that starts on a minute holding
+      // only LineA's row, so it does not take a LineB row of the same minute along).
+      const at = (i: number) => (want[want.length - i] as { at: string }).at;
+      let n = max;
+      while (at(n) === at(n + 1)) n--;
+      expect(n).toBeGreaterThan(max - 3);
+      const lastMax = want[want.length - n] as { at: string };
+      const exact = (await admin.result('sessions.rollup', { from: lastMax.at, to: last })) as {
+        minutes: RollupMinute[];
+        truncated: boolean;
+      };
+      expect(exact).toMatchObject({ truncated: false });
+      expect(exact.minutes).toHaveLength(n);
+      // The filter applies before the bound: LineB's rows over the whole window all fit.
+      const onlyB = (await admin.result('sessions.rollup', { from: first, to: last, projectFilter: 'LineB' })) as {
+        minutes: RollupMinute[];
+        truncated: boolean;
+      };
+      expect(onlyB.truncated).toBe(false);
+      expect(onlyB.minutes.map((m) => m.sessions)).toEqual(want.filter((w) => w.project === 'LineB').map((w) => w.sessions));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,15 +7,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/src/history/sqlite-store.js';
 import { PgStore } from '../../server/src/history/pg-store.js';
-import { events, endedSessions, rollup } from '../../server/src/history/query.js';
+import { compileFilter } from '../../server/src/filters/regex.js';
+import { events, endedSessions, rollup, valueFilter, type ValueFilter } from '../../server/src/history/query.js';
 import type { EndedRecord, EventRecord, HistoryStore, LiveRecord, RollupRecord } from '../../server/src/history/store.js';
 import { hasPostgres, PostgresServer } from '../support/postgres.js';
+
+/** A filter as the RPC handlers make it: RE2, with its literal start for the store's index. */
+const re = (pattern: string): ValueFilter => valueFilter(compileFilter('usernameFilter', pattern), pattern) as ValueFilter;
+/** The same filter run only here (no key): what the store's index must not change. */
+const plain = (pattern: string): ValueFilter => ({ test: re(pattern).test, key: undefined });
+
+/** Usernames around a prefix's edges in byte order (a filter's literal start narrows to them). */
+const USERS = ['vip-1', 'vip', 'vip.', 'vip-é', 'vip-\u{10FFFF}', 'vIp-2', 'vip-', 'vip-a\nb', 'VIP-3', 'vip-日'];
 
 const ev = (i: number, at: number, type: EventRecord['type'] = 'login', sessionId = `s-${i % 7}`): EventRecord => ({
   at,
   type,
   sessionId,
-  username: i % 2 ? 'odd' : 'even',
+  username: i % 5 === 0 ? (USERS[(i / 5) % USERS.length] as string) : i % 2 ? 'odd' : 'even',
   project: i % 3 ? 'P' : 'Q',
   clientAddress: '127.0.0.1',
   detail: { n: i, nested: { b: 1, a: [i] } },
@@ -24,7 +33,7 @@ const ev = (i: number, at: number, type: EventRecord['type'] = 'login', sessionI
 const ended = (id: string, createdAt: number, endedAt: number, endReason: EndedRecord['endReason'] = 'timeout'): EndedRecord => ({
   id,
   project: id.length % 2 ? 'P' : 'Q',
-  username: 'u',
+  username: USERS[id.charCodeAt(0) % USERS.length] as string,
   clientAddress: 'a',
   createdAt,
   endedAt,
@@ -53,11 +62,13 @@ async function answers(store: HistoryStore): Promise<unknown[]> {
   await pagesOf((cursor) => events(store, { limit: 4, cursor, sessionId: 's-3' }, undefined));
   await pagesOf((cursor) => events(store, { limit: 3, cursor, types: ['page.open', 'logout'] }, undefined));
   await pagesOf((cursor) => events(store, { limit: 4, cursor, types: ['login'] }, undefined));
-  await pagesOf((cursor) => events(store, { limit: 6, cursor }, (u) => u === 'odd'));
+  await pagesOf((cursor) => events(store, { limit: 6, cursor }, re('odd')));
+  await pagesOf((cursor) => events(store, { limit: 4, cursor }, re('vip-.*')));
+  await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, re('vip-.*'), re('[PQ]')));
   await pagesOf((cursor) => endedSessions(store, { limit: 3, cursor }, undefined, undefined));
-  await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, (p) => p === 'P'));
+  await pagesOf((cursor) => endedSessions(store, { limit: 2, cursor, from: 150, to: 250 }, undefined, re('P')));
   out.push(await rollup(store, { from: 0, to: 10 * MINUTE }, undefined));
-  out.push(await rollup(store, { from: 2 * MINUTE + 5, to: 3 * MINUTE }, (p) => p !== 'a'));
+  out.push(await rollup(store, { from: 2 * MINUTE + 5, to: 3 * MINUTE }, { test: (p) => p !== 'a', key: undefined }));
   return out;
 }
 
@@ -88,27 +99,52 @@ async function fill(store: HistoryStore): Promise<void> {
 const live = (id: string, n: number): LiveRecord => ({ id, n }) as unknown as LiveRecord;
 
 async function contract(store: HistoryStore): Promise<void> {
-  // Starts and ends are kept once, whoever writes them again; the first ended row stays.
+  // A session starts once, whoever writes it again. It ends once too, but a session the
+  // cluster ended can come back and end again: its latest end (event and row) is its end.
   await store.write({
     events: [ev(1, 5_000, 'session.start', 'dup'), ev(2, 5_001, 'session.start', 'dup'), ev(3, 5_002, 'session.end', 'dup')],
     ended: [ended('dup', 4_000, 5_002, 'closed')],
     live: [],
     gone: [],
   });
+  const row = async () =>
+    (await endedSessions(store, { from: 4_500 }, undefined, undefined)).sessions.map((s) => [s.id, s.endReason, s.endedAt]);
+  const dupEvents = async () => (await events(store, { sessionId: 'dup' }, undefined)).events.map((e) => [e.type, e.detail.n]);
+  expect(await row()).toEqual([['dup', 'closed', new Date(5_002).toISOString()]]);
   await store.write({
-    events: [ev(4, 5_003, 'session.end', 'dup'), ev(5, 5_004, 'login', 'dup')],
+    events: [ev(4, 5_003, 'login', 'dup'), ev(5, 5_004, 'session.end', 'dup')],
     ended: [ended('dup', 4_000, 6_000, 'timeout')],
     live: [],
     gone: [],
   });
-  const dup = await events(store, { sessionId: 'dup' }, undefined);
-  expect(dup.events.map((e) => [e.type, e.detail.n])).toEqual([
-    ['login', 5],
-    ['session.end', 3],
+  expect(await dupEvents()).toEqual([
+    ['session.end', 5],
+    ['login', 4],
     ['session.start', 1],
   ]);
-  const row = await endedSessions(store, { from: 4_500 }, undefined, undefined);
-  expect(row.sessions.map((s) => [s.id, s.endReason])).toEqual([['dup', 'closed']]);
+  expect(await row()).toEqual([['dup', 'timeout', new Date(6_000).toISOString()]]);
+  // An end older than the one kept (or as old) changes nothing; of two ends in one write, the later counts.
+  await store.write({
+    events: [ev(6, 5_004, 'session.end', 'dup'), ev(7, 5_001, 'session.end', 'dup')],
+    ended: [ended('dup', 4_000, 5_500)],
+    live: [],
+    gone: [],
+  });
+  expect(await dupEvents()).toEqual([
+    ['session.end', 5],
+    ['login', 4],
+    ['session.start', 1],
+  ]);
+  expect(await row()).toEqual([['dup', 'timeout', new Date(6_000).toISOString()]]);
+  await store.write({
+    events: [ev(8, 7_000, 'session.end', 'dup'), ev(9, 7_100, 'session.end', 'dup'), ev(10, 7_050, 'session.end', 'dup')],
+    ended: [ended('dup', 4_000, 7_100, 'closed'), ended('dup', 4_000, 7_000)],
+    live: [],
+    gone: [],
+  });
+  expect((await dupEvents())[0]).toEqual(['session.end', 9]);
+  expect((await dupEvents()).filter(([t]) => t === 'session.end')).toHaveLength(1);
+  expect(await row()).toEqual([['dup', 'closed', new Date(7_100).toISOString()]]);
 
   // Live sessions: saved, replaced, forgotten.
   await store.write({ events: [], ended: [], live: [live('l1', 1), live('l2', 1)], gone: [] });
@@ -160,6 +196,71 @@ describe.skipIf(!hasPostgres())('history stores: one contract, SQLite and Postgr
       await contract(sqlite);
       await contract(pgStore);
     } finally {
+      await sqlite.close();
+      await pgStore.close();
+    }
+  });
+
+  it("give the same rows with a filter's literal start in SQL as with the filter alone", async () => {
+    const sqlite = new SqliteStore(undefined);
+    // Every key counted as broad: checked along the time index instead of read through the username one.
+    const broad = new SqliteStore(undefined, Number.POSITIVE_INFINITY, 0);
+    const pgStore = new PgStore(await server.database());
+    try {
+      await fill(sqlite);
+      await fill(broad);
+      await fill(pgStore);
+      const walk = async <T>(ask: (cursor: string | null) => Promise<{ next: string | null } & T>, pick: (page: T) => unknown[]) => {
+        const out: unknown[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { next: string | null } & T = await ask(cursor);
+          out.push(...pick(page));
+          cursor = page.next;
+        } while (cursor !== null);
+        return out;
+      };
+      const patterns = [
+        'vip-.*',
+        'vip-',
+        'vip',
+        'vip-.+',
+        'vip-é',
+        'vip-\\pL',
+        'v.*',
+        '^vip.*',
+        'vip\\..*',
+        '(?i)vip.*',
+        'odd',
+        'od+',
+        'vip-日',
+        'vip-\u{10FFFF}',
+        'vip-a\nb',
+      ];
+      for (const store of [sqlite, broad, pgStore]) {
+        for (const p of patterns) {
+          const evs = (f: ValueFilter) =>
+            walk(
+              (cursor) => events(store, { limit: 2, cursor }, f),
+              (x: { events: unknown[] }) => x.events,
+            );
+          const got = await evs(re(p));
+          expect(got, p).toEqual(await evs(plain(p)));
+          if (p === 'vip-.*') expect(got.length).toBeGreaterThan(2); // pages with cursors, not one
+          const ends = (u: ValueFilter, pr: ValueFilter | undefined) =>
+            walk(
+              (cursor) => endedSessions(store, { limit: 2, cursor }, u, pr),
+              (x: { sessions: unknown[] }) => x.sessions,
+            );
+          expect(await ends(re(p), undefined), p).toEqual(await ends(plain(p), undefined));
+          expect(await ends(re(p), re('Q.*')), p).toEqual(await ends(plain(p), plain('Q.*')));
+        }
+        // The rows a prefix reads are those of its users, and a filter that matches none answers none.
+        expect((await events(store, { limit: 1_000 }, re('vip-.*'))).events.length).toBeGreaterThan(0);
+        expect((await events(store, { limit: 1_000 }, re('vip-zz.*'))).events).toEqual([]);
+      }
+    } finally {
+      await broad.close();
       await sqlite.close();
       await pgStore.close();
     }

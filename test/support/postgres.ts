@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -30,12 +30,51 @@ function ids(user: string): { uid: number; gid: number } | undefined {
 
 /** Every postgres this test process started and has not seen exit: they die with it. */
 const servers = new Set<ChildProcess>();
+/** Processes a test froze and has not thawed: woken first, or they would outlive their postmaster stopped. */
+const frozen = new Set<number>();
 process.once('exit', () => {
+  for (const pid of frozen) signal(pid, 'SIGCONT');
   for (const c of servers) {
     c.kill('SIGCONT');
     c.kill('SIGKILL');
   }
 });
+
+/** A signal to a process that may have exited meanwhile. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
+}
+
+/** A process's state letter from /proc (`T`: stopped). */
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The processes whose parent is `pid` (from /proc: PostgreSQL forks a process per connection). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
 
 export const PG_USER = 'st';
 /** A password with characters that need percent-encoding: the URL must be redacted in both forms. */
@@ -50,6 +89,8 @@ export const PG_PASSWORD = 'pw:s3cr3t/word';
 export class PostgresServer {
   private child: ChildProcess | undefined;
   private dbs = 0;
+  /** What freeze() stopped, for thaw(). */
+  private stopped: number[] = [];
 
   private constructor(
     readonly port: number,
@@ -165,6 +206,37 @@ export class PostgresServer {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * SIGSTOP to the postmaster, and once it has stopped (it forks no more), to every process it
+   * started: its sockets stay open and it answers nothing, as a PostgreSQL stuck on a disk or
+   * swapped out. (Its children are listed only then: one forked meanwhile would go on serving.)
+   */
+  async freeze(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined || !this.running) throw new Error('postgres is not running');
+    this.stop1(pid);
+    for (let i = 0; stateOf(pid) !== 'T'; i++) {
+      if (i > 200) throw new Error('postgres did not stop on SIGSTOP');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const p of childrenOf(pid)) this.stop1(p);
+  }
+
+  private stop1(pid: number): void {
+    this.stopped.push(pid);
+    frozen.add(pid);
+    signal(pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT to every process freeze() stopped. */
+  thaw(): void {
+    for (const p of this.stopped) {
+      signal(p, 'SIGCONT');
+      frozen.delete(p);
+    }
+    this.stopped = [];
+  }
+
   /** Fast shutdown (SIGINT): clients are cut off, the data stays for restart(). */
   async stop(): Promise<void> {
     const child = this.child;
@@ -175,6 +247,7 @@ export class PostgresServer {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.thaw();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

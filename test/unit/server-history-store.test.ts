@@ -29,7 +29,7 @@ describe('SqliteStore + scan', () => {
     } while (cursor !== null);
     expect(seen).toHaveLength(30);
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
-    const odd = await events(store, { limit: 100 }, (u) => u === 'odd');
+    const odd = await events(store, { limit: 100 }, { test: (u) => u === 'odd', key: undefined });
     expect(odd.events).toHaveLength(15);
     expect(odd.next).toBeNull();
     await store.close();

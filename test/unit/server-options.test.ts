@@ -25,6 +25,8 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ maxPayload: 1.5 })).toThrow(/maxPayload/);
     expect(() => resolveOptions({ adminToken: 'short' })).toThrow(/adminToken/);
     expect(() => resolveOptions({ path: 'ws' })).toThrow(/path/);
+    expect(() => resolveOptions({ historyTimeoutMs: 50 })).toThrow(/option historyTimeoutMs must be an integer >= 100, got 50/);
+    expect(DEFAULT_OPTIONS.historyTimeoutMs).toBe(10_000);
   });
 
   it('takes only a postgres URL as database, and never repeats it (it may hold a password)', () => {

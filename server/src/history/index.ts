@@ -15,6 +15,8 @@ export interface HistoryOptions {
   historyMaxPending: number;
   /** Rows kept per table when in memory (events; ended sessions), oldest dropped first. */
   historyMemoryRows: number;
+  /** PostgreSQL's bound on connecting and on each statement; also a read's wait for the writes before it. */
+  historyTimeoutMs: number;
   /** This node's name in the rollup (unique per node of a cluster). */
   node: string;
   /** Live sessions are kept across restarts (a store that outlives the process, and not cluster mode: Redis does it there). */
@@ -28,6 +30,8 @@ export interface History {
   readonly recorder: HistoryRecorder;
   /** Live sessions are saved, and restored at start. */
   readonly keepsLive: boolean;
+  /** historyTimeoutMs: the most a read waits for the writes before it. */
+  readonly timeoutMs: number;
 }
 
 /** `:memory:` names no directory: history in memory only, as when none is given. */
@@ -37,7 +41,7 @@ export function openHistory(o: HistoryOptions, log: Logger): History {
   const dataDir = o.dataDir === IN_MEMORY ? undefined : o.dataDir;
   const store =
     o.database !== undefined
-      ? new PgStore(o.database)
+      ? new PgStore(o.database, o.historyTimeoutMs)
       : new SqliteStore(dataDir, dataDir === undefined ? o.historyMemoryRows : Number.POSITIVE_INFINITY);
   const keepsLive = o.keepLive && (o.database !== undefined || dataDir !== undefined);
   const journal = new HistoryJournal(store, log, {
@@ -47,5 +51,5 @@ export function openHistory(o: HistoryOptions, log: Logger): History {
     keepLive: keepsLive,
     node: o.node,
   });
-  return { store, journal, recorder: new HistoryRecorder(journal), keepsLive };
+  return { store, journal, recorder: new HistoryRecorder(journal), keepsLive, timeoutMs: o.historyTimeoutMs };
 }

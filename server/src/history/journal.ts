@@ -146,9 +146,20 @@ export class HistoryJournal {
     // Records of a write in progress count too: they are held until it is done.
     const over = this.pending - this.opts.maxPending;
     if (over <= 0) return;
-    // Events go first: an ended session's record is the part nobody can rebuild.
-    const cut = Math.min(over, this.events.length);
-    this.events.splice(0, cut);
+    // Events go first (an ended session's record is the part nobody can rebuild), oldest first,
+    // but not those of a write the store may have landed (a COMMIT without an answer): dropped,
+    // they would be counted lost and then turn up. There are a slice's worth at most, held over
+    // the bound until the store settles them.
+    const maybe = this.store.mayHaveWritten?.bind(this.store);
+    const kept: EventRecord[] = [];
+    let cut = 0;
+    let i = 0;
+    while (i < this.events.length && cut < over) {
+      const e = this.events[i++] as EventRecord;
+      if (maybe?.(e)) kept.push(e);
+      else cut++;
+    }
+    this.events.splice(0, i, ...kept);
     this.dropped += cut;
     this.droppedTotal += cut;
   }
@@ -156,6 +167,21 @@ export class HistoryJournal {
   /** Records held unwritten now (events and ended sessions), a write in progress included: the /metrics gauge. */
   get pending(): number {
     return this.events.length + this.ended.length + this.writing;
+  }
+
+  /**
+   * What a history read waits for first: what is buffered, written (the asker may look for what
+   * happened a moment ago), but never longer than `maxWaitMs`, and not at all while the store
+   * fails (the timer's flushes retry; a read must not queue behind a write that cannot land).
+   */
+  async beforeRead(maxWaitMs: number): Promise<void> {
+    if (this.failing > 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+    });
+    await Promise.race([this.flush(), late]);
+    clearTimeout(timer);
   }
 
   /** Writes what is buffered (with `saveLive`, and the live sessions that changed); one flush at a time. */

@@ -53,6 +53,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (minute, project, node)
   );
   `,
+  // 2: a filter's literal start served by an index (byte order, as the queries compare), and
+  // the longest session at once (it bounds "connected at T").
+  `
+  CREATE INDEX st_events_by_user ON st_events ((username COLLATE "C"), at DESC, seq DESC);
+  CREATE INDEX st_ended_by_user ON st_ended_sessions ((username COLLATE "C"), ended_at DESC, id DESC);
+  CREATE INDEX st_ended_by_length ON st_ended_sessions ((ended_at - created_at));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

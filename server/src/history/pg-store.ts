@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from './pg-schema.js';
 import type {
   EndedQuery,
@@ -11,13 +11,24 @@ import type {
   StoredEvent,
   WriteBatch,
 } from './store.js';
+import { StoreUnavailable } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
+import { keySql } from './literal.js';
+import { insertBatch } from './pg-write.js';
 
 /** Connections per node: one for the journal's writes, the rest for history queries. */
 const POOL_MAX = 4;
-/** A PostgreSQL that does not answer fails the write (the journal keeps it) rather than hanging it. */
-const CONNECT_TIMEOUT_MS = 5_000;
-const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * Default of historyTimeoutMs: how long connecting, or one statement, may take. A PostgreSQL
+ * that is slow or frozen (no answer at all: its server-side statement_timeout never fires)
+ * fails the write (the journal keeps it) or the read (the asker hears why) rather than hanging
+ * it and the pool's connections with it.
+ */
+export const PG_TIMEOUT_MS = 10_000;
+/** A migration may build an index over a large table: its statements get longer. */
+const MIGRATE_TIMEOUT_MS = 10 * 60_000;
+/** The client-side bound is a little past the server's own: a merely slow statement is cancelled there, cleanly. */
+const CLIENT_SLACK_MS = 500;
 
 /** The URL as it may be shown: the password replaced by `***`. */
 export function redactUrl(url: string): string {
@@ -39,18 +50,33 @@ export class PgStore implements HistoryStore {
   readonly description: string;
   private pool: Promise<Pool> | undefined;
   private closed = false;
+  /**
+   * The write whose COMMIT got no answer: it may have landed or not. Settled (txid_status)
+   * before the next write, which the journal makes of the same records again.
+   */
+  private unsure: { xid: string; records: ReadonlySet<object> } | undefined;
+  /** Records of a write found committed after all: the journal's retry must not write them twice. */
+  private readonly landed = new WeakSet<object>();
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = PG_TIMEOUT_MS,
+  ) {
     checkDatabaseUrl(url);
     this.description = `postgresql ${redactUrl(url)}`;
   }
 
-  /** Errors go to logs: whatever text they carry, the password is not in it. */
+  /** Errors go to logs and to history readers: whatever text they carry, the password is not in it. */
   private clean(err: unknown): Error {
     let message = err instanceof Error ? err.message : String(err);
+    // The driver's words for its own timeouts, said plainly.
+    if (message === 'Query read timeout') message = `no answer within ${this.timeoutMs + CLIENT_SLACK_MS} ms`;
+    // The pool's wait for a free connection, or a new connection's handshake.
+    else if (/^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message))
+      message = `no connection within ${this.timeoutMs} ms`;
     message = message.split(this.url).join(redactUrl(this.url));
     for (const secret of passwordsOf(this.url)) message = message.split(secret).join('***');
-    const out = new Error(message.startsWith('postgresql') ? message : `postgresql: ${message}`);
+    const out = new StoreUnavailable(message.startsWith('postgresql') ? message : `postgresql: ${message}`);
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === 'string') (out as Error & { code: string }).code = code;
     return out;
@@ -75,8 +101,10 @@ export class PgStore implements HistoryStore {
     const pool = new Pool({
       connectionString: this.url,
       max: POOL_MAX,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      statement_timeout: STATEMENT_TIMEOUT_MS,
+      // Also the wait for a free connection when all are busy (each bounded as below).
+      connectionTimeoutMillis: this.timeoutMs,
+      statement_timeout: this.timeoutMs,
+      query_timeout: this.timeoutMs + CLIENT_SLACK_MS,
       idleTimeoutMillis: 30_000,
     });
     // An idle connection that breaks (the server restarts) is reported here; unhandled it would end the process.
@@ -93,7 +121,14 @@ export class PgStore implements HistoryStore {
   /** Brings the schema to SCHEMA_VERSION, one node at a time; refuses a newer one. */
   private async migrate(pool: Pool): Promise<void> {
     await this.tx(pool, async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Another node may hold the lock while it migrates: wait for it as long as a migration may take.
+      // (pg reads query_timeout from a query's config too; its types leave it out.)
+      const long = (text: string, values?: unknown[]) => {
+        const config: QueryConfig & { query_timeout: number } = { text, values, query_timeout: MIGRATE_TIMEOUT_MS };
+        return c.query(config);
+      };
+      await long(`SET LOCAL statement_timeout = ${MIGRATE_TIMEOUT_MS}`);
+      await long('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query('CREATE TABLE IF NOT EXISTS st_schema (version INTEGER NOT NULL)');
       const row = (await c.query<{ version: number }>('SELECT version FROM st_schema')).rows[0];
       const have = row?.version ?? 0;
@@ -101,35 +136,54 @@ export class PgStore implements HistoryStore {
         throw new Error(
           `postgresql: the database's history schema is version ${have}, newer than this tracker's (${SCHEMA_VERSION}): upgrade the tracker`,
         );
-      for (let v = have; v < SCHEMA_VERSION; v++) await c.query(MIGRATIONS[v] as string);
+      for (let v = have; v < SCHEMA_VERSION; v++) await long(MIGRATIONS[v] as string);
       if (row === undefined) await c.query('INSERT INTO st_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
       else if (have < SCHEMA_VERSION) await c.query('UPDATE st_schema SET version = $1', [SCHEMA_VERSION]);
     });
   }
 
-  private async tx<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  /** `unsure` is told when the COMMIT itself failed: the transaction may have landed. */
+  private async tx<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>, unsure?: () => void): Promise<T> {
     const c = await pool.connect();
-    let broken = false;
     // A checked-out client's socket errors (the server stops mid-transaction) are emitted on
     // the client, not the pool: without a listener they would end the process. The failing
-    // query rejects too, so the caller hears of it; the client is then not reused.
-    const onError = (): void => {
-      broken = true;
-    };
+    // query rejects too, so the caller hears of it.
+    const onError = (): void => undefined;
     c.on('error', onError);
+    let ok = false;
+    let committing = false;
     try {
       await c.query('BEGIN');
       const out = await fn(c);
+      committing = true;
       await c.query('COMMIT');
+      ok = true;
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => (broken = true));
+      if (committing) unsure?.();
       throw err;
     } finally {
-      // A broken client is discarded and keeps its listener (a late error must still land somewhere).
-      if (!broken) c.off('error', onError);
-      c.release(broken);
+      // After a failure the client goes, no ROLLBACK tried: a statement that timed out may still
+      // run on it (a ROLLBACK would wait behind it), and closing it rolls the transaction back.
+      // A discarded client keeps its listener (a late error must still land somewhere).
+      if (ok) c.off('error', onError);
+      c.release(!ok);
     }
+  }
+
+  mayHaveWritten(record: object): boolean {
+    return this.unsure?.records.has(record) ?? false;
+  }
+
+  /** Settles a write whose COMMIT went unanswered: its records are kept out of the next write if it landed. */
+  private async settle(pool: Pool): Promise<void> {
+    const u = this.unsure;
+    if (u === undefined) return;
+    const status = (await pool.query<{ s: string | null }>('SELECT txid_status($1) AS s', [u.xid])).rows[0]?.s;
+    // Its backend has not finished yet (PostgreSQL just came back): ask again at the next write.
+    if (status === 'in progress') throw new Error('postgresql: the previous write is still being committed');
+    this.unsure = undefined;
+    if (status === 'committed') for (const r of u.records) this.landed.add(r);
   }
 
   /** Runs `fn` on the pool; errors come back with the password taken out. */
@@ -142,88 +196,41 @@ export class PgStore implements HistoryStore {
   }
 
   write(batch: WriteBatch): Promise<void> {
-    return this.run((pool) =>
-      this.tx(pool, async (c) => {
-        const ev = batch.events;
-        if (ev.length > 0) {
-          // One statement per batch; starts and ends already written by another node are skipped (st_events_once).
-          await c.query(
-            `INSERT INTO st_events (at, type, session_id, username, project, client_address, detail)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-             ON CONFLICT DO NOTHING`,
-            [
-              ev.map((e) => e.at),
-              ev.map((e) => e.type),
-              ev.map((e) => e.sessionId),
-              ev.map((e) => e.username),
-              ev.map((e) => e.project),
-              ev.map((e) => e.clientAddress),
-              ev.map((e) => JSON.stringify(e.detail)),
-            ],
-          );
-        }
-        const en = batch.ended;
-        if (en.length > 0) {
-          await c.query(
-            `INSERT INTO st_ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
-             ON CONFLICT (id) DO NOTHING`,
-            [
-              en.map((s) => s.id),
-              en.map((s) => s.project),
-              en.map((s) => s.username),
-              en.map((s) => s.clientAddress),
-              en.map((s) => s.createdAt),
-              en.map((s) => s.endedAt),
-              en.map((s) => s.endReason),
-              en.map((s) => s.info),
-            ],
-          );
-        }
-        if (batch.live.length > 0) {
-          // unnest keeps one row per id: a batch never saves the same session twice (the journal dedupes by signature).
-          const byId = new Map(batch.live.map((l) => [l.id, JSON.stringify(l)]));
-          await c.query(
-            `INSERT INTO st_live_sessions (id, record) SELECT * FROM unnest($1::text[], $2::text[])
-             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record`,
-            [[...byId.keys()], [...byId.values()]],
-          );
-        }
-        if (batch.gone.length > 0) await c.query('DELETE FROM st_live_sessions WHERE id = ANY($1::text[])', [batch.gone]);
-        // One row per key in a batch (ON CONFLICT cannot touch a row twice in one statement): the latest wins.
-        const ru = [...new Map((batch.rollup ?? []).map((r) => [`${r.minute}\u0000${r.project}\u0000${r.node}`, r])).values()];
-        if (ru.length > 0) {
-          await c.query(
-            `INSERT INTO st_rollup (minute, project, node, sessions, users, pages, bytes_from_clients, bytes_to_clients)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
-             ON CONFLICT (minute, project, node) DO UPDATE SET sessions = EXCLUDED.sessions, users = EXCLUDED.users, pages = EXCLUDED.pages,
-               bytes_from_clients = EXCLUDED.bytes_from_clients, bytes_to_clients = EXCLUDED.bytes_to_clients`,
-            [
-              ru.map((r) => r.minute),
-              ru.map((r) => r.project),
-              ru.map((r) => r.node),
-              ru.map((r) => r.sessions),
-              ru.map((r) => r.users),
-              ru.map((r) => r.pages),
-              ru.map((r) => r.bytesFromClients),
-              ru.map((r) => r.bytesToClients),
-            ],
-          );
-        }
-      }),
-    );
+    return this.run(async (pool) => {
+      await this.settle(pool);
+      const ev = batch.events.filter((e) => !this.landed.has(e));
+      const en = batch.ended.filter((s) => !this.landed.has(s));
+      let xid: string | undefined;
+      const unsure = () => {
+        if (xid !== undefined) this.unsure = { xid, records: new Set([...ev, ...en]) };
+      };
+      await this.tx(
+        pool,
+        async (c) => {
+          xid = (await c.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]?.x;
+          await insertBatch(c, { ...batch, events: ev, ended: en });
+        },
+        unsure,
+      );
+    });
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {
+    // A session that overlaps the range ended by `to` plus the longest session there is (st_ended_by_length).
+    const where = [
+      'ended_at >= $1',
+      'created_at <= $2',
+      'ended_at <= $2 + COALESCE((SELECT max(ended_at - created_at) FROM st_ended_sessions), 0)',
+    ];
     const args: (number | string)[] = [q.from, q.to];
-    let keyset = '';
+    const arg = (v: number | string) => `$${args.push(v)}`;
+    if (q.username) where.push(keySql('(username COLLATE "C")', q.username, arg));
+    if (q.project) where.push(keySql('(project COLLATE "C")', q.project, arg));
     if (q.after) {
-      args.push(q.after[0], q.after[1]);
-      keyset = 'AND (ended_at < $3 OR (ended_at = $3 AND id < $4))';
+      const at = arg(q.after[0]);
+      where.push(`(ended_at < ${at} OR (ended_at = ${at} AND id < ${arg(q.after[1])}))`);
     }
-    args.push(q.limit);
-    const sql = `SELECT * FROM st_ended_sessions WHERE ended_at >= $1 AND created_at <= $2 ${keyset}
-      ORDER BY ended_at DESC, id DESC LIMIT $${args.length}`;
+    const sql = `SELECT * FROM st_ended_sessions WHERE ${where.join(' AND ')} ORDER BY ended_at DESC, id DESC LIMIT ${arg(q.limit)}`;
     return this.run(async (pool) => (await pool.query<EndedRow>(sql, args)).rows.map(endedOfRow));
   }
 
@@ -235,6 +242,7 @@ export class PgStore implements HistoryStore {
     // One type as `=`: the planner then walks st_events_by_type in order (with ANY it may not).
     if (q.types !== undefined && q.types.length === 1) where.push(`type = ${arg(q.types[0] as string)}`);
     else if (q.types !== undefined && q.types.length > 1) where.push(`type = ANY(${arg(q.types)}::text[])`);
+    if (q.username) where.push(keySql('(username COLLATE "C")', q.username, arg));
     if (q.after) {
       const at = arg(q.after[0]);
       where.push(`(at < ${at} OR (at = ${at} AND seq < ${arg(q.after[1])}))`);

@@ -1,6 +1,7 @@
 import type { EndedSessionInfo, HistoryEvent, HistoryEventType, RollupMinute } from '@session-tracker/shared';
 import { HISTORY_LIMITS } from '@session-tracker/shared';
 import type { EndedRecord, HistoryStore, RollupRow, StoredEvent } from './store.js';
+import { literalKey, type TextKey } from './literal.js';
 
 /** A bad param, named; the RPC layer turns it into -32602. */
 export class HistoryParamError extends Error {}
@@ -47,6 +48,8 @@ interface Scan<R, K> {
   match: ((r: R) => boolean) | undefined;
   limit: number;
   after: K | undefined;
+  /** The store already narrowed the rows to a filter's literal start: most will match, read about a page at first. */
+  dense?: boolean | undefined;
 }
 
 /**
@@ -62,7 +65,8 @@ export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K |
   let grow = 1;
   for (;;) {
     const want = s.limit - items.length;
-    const n = Math.min(CHUNK_MAX, s.match ? Math.max(want * 4, 100) * grow : want + 1);
+    const first = s.dense ? want + 1 : Math.max(want * 4, 100);
+    const n = Math.min(CHUNK_MAX, s.match ? first * grow : want + 1);
     grow *= 2;
     const rows = await s.fetch(after, n);
     let i = 0;
@@ -72,7 +76,13 @@ export async function scan<R, K>(s: Scan<R, K>): Promise<{ items: R[]; next: K |
       after = s.key(r);
       if (s.match === undefined || s.match(r)) items.push(r);
     }
-    if (items.length === s.limit) return { items, next: i < rows.length || rows.length === n ? after : undefined };
+    if (items.length === s.limit) {
+      if (i < rows.length) return { items, next: after };
+      // The page ends with a full chunk: whether anything follows takes one more row (else the
+      // last page of exactly `limit` rows, past CHUNK_MAX, would point to an empty one).
+      const more = rows.length === n && (await s.fetch(after, 1)).length > 0;
+      return { items, next: more ? after : undefined };
+    }
     if (rows.length < n) return { items, next: undefined };
     if (scanned >= SCAN_BUDGET) return { items, next: after };
   }
@@ -85,7 +95,25 @@ export interface HistoryQuery {
   cursor?: string | null | undefined;
 }
 
-type Match = ((value: string) => boolean) | undefined;
+/**
+ * A filter as the queries use it: `test` is the exact check (RE2, run here); `key`, when the
+ * pattern has a literal start, lets the store's index narrow the rows first.
+ */
+export interface ValueFilter {
+  test: (value: string) => boolean;
+  key: TextKey | undefined;
+}
+
+type Match = ValueFilter | undefined;
+
+/** A compiled filter and its pattern as a ValueFilter (undefined: matches everything). */
+export function valueFilter(test: ((value: string) => boolean) | undefined, pattern: string | null | undefined): Match {
+  if (test === undefined) return undefined;
+  return { test, key: pattern ? literalKey(pattern) : undefined };
+}
+
+/** The exact check left after the store applied the key: none when the key says it all. */
+const rest = (m: Match): ((value: string) => boolean) | undefined => (m === undefined || m.key?.kind === 'exact' ? undefined : m.test);
 
 export async function endedSessions(
   store: HistoryStore,
@@ -96,9 +124,12 @@ export async function endedSessions(
   const from = parseTime('from', q.from, 0);
   const to = parseTime('to', q.to, Number.MAX_SAFE_INTEGER);
   if (from > to) throw new HistoryParamError('from: after to');
-  const match = user || project ? (r: EndedRecord) => (!user || user(r.username)) && (!project || project(r.project)) : undefined;
+  const u = rest(user);
+  const p = rest(project);
+  const match = u || p ? (r: EndedRecord) => (!u || u(r.username)) && (!p || p(r.project)) : undefined;
   const { items, next } = await scan<EndedRecord, readonly [number, string]>({
-    fetch: (after, limit) => store.ended({ from, to, after, limit }),
+    fetch: (after, limit) => store.ended({ from, to, after, limit, username: user?.key, project: project?.key }),
+    dense: (user === undefined || user.key !== undefined) && (project === undefined || project.key !== undefined),
     key: (r) => [r.endedAt, r.id],
     match,
     limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
@@ -116,10 +147,12 @@ export async function events(store: HistoryStore, q: EventsParams, user: Match):
   const from = parseTime('from', q.from, 0);
   const to = parseTime('to', q.to, Number.MAX_SAFE_INTEGER);
   if (from > to) throw new HistoryParamError('from: after to');
+  const u = rest(user);
   const { items, next } = await scan<StoredEvent, readonly [number, number]>({
-    fetch: (after, limit) => store.events({ from, to, after, limit, sessionId: q.sessionId, types: q.types }),
+    fetch: (after, limit) => store.events({ from, to, after, limit, sessionId: q.sessionId, types: q.types, username: user?.key }),
     key: (r) => [r.at, r.seq],
-    match: user ? (r) => user(r.username) : undefined,
+    match: u ? (r) => u(r.username) : undefined,
+    dense: user?.key !== undefined,
     limit: q.limit ?? HISTORY_LIMITS.defaultLimit,
     after: decodeCursor<number>('e', q.cursor, 'number'),
   });
@@ -152,21 +185,28 @@ export async function rollup(
   if (from > to) throw new HistoryParamError('from: after to');
   // A minute counts when it starts inside the window, or the window starts inside it.
   const first = from - (from % 60_000);
+  // One row past the bound: truncated means a matching row was left out, not that rows of
+  // other projects follow (or the scan budget ran out before the window's start).
+  const max = HISTORY_LIMITS.rollupMaxRows;
   const { items, next } = await scan<RollupRow, readonly [number, string]>({
     fetch: (after, limit) => store.rollup({ from: first, to, after, limit }),
     key: (r) => [r.minute, r.project],
-    match: project ? (r) => project(r.project) : undefined,
-    limit: HISTORY_LIMITS.rollupMaxRows,
+    match: project ? (r) => project.test(r.project) : undefined,
+    limit: max + 1,
     after: undefined,
   });
-  const minutes = items.reverse().map((r) => ({
-    at: new Date(r.minute).toISOString(),
-    project: r.project,
-    sessions: r.sessions,
-    users: r.users,
-    pages: r.pages,
-    bytesFromClients: r.bytesFromClients,
-    bytesToClients: r.bytesToClients,
-  }));
-  return { minutes, truncated: next !== undefined };
+  const truncated = items.length > max || next !== undefined;
+  const minutes = items
+    .slice(0, max)
+    .reverse()
+    .map((r) => ({
+      at: new Date(r.minute).toISOString(),
+      project: r.project,
+      sessions: r.sessions,
+      users: r.users,
+      pages: r.pages,
+      bytesFromClients: r.bytesFromClients,
+      bytesToClients: r.bytesToClients,
+    }));
+  return { minutes, truncated };
 }

@@ -13,6 +13,7 @@ import type {
   WriteBatch,
 } from './store.js';
 import { endedOfRow, eventOfRow, type EndedRow, type EventRow } from './rows.js';
+import { keySql, type TextKey } from './literal.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ended_sessions (
@@ -26,6 +27,10 @@ CREATE TABLE IF NOT EXISTS ended_sessions (
   info TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ended_by_end ON ended_sessions (ended_at DESC, id DESC);
+-- A filter's literal start (usernameFilter "vip-.*") reads only those users' rows.
+CREATE INDEX IF NOT EXISTS ended_by_user ON ended_sessions (username, ended_at DESC, id DESC);
+-- The longest session, at once: "connected at T" then reads only sessions ended by T plus that.
+CREATE INDEX IF NOT EXISTS ended_by_length ON ended_sessions (ended_at - created_at);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at INTEGER NOT NULL,
@@ -40,6 +45,7 @@ CREATE INDEX IF NOT EXISTS events_by_at ON events (at DESC, seq DESC);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, at DESC, seq DESC);
 -- A page of a rare type (login.failed) must not walk every event of the window.
 CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS events_by_user ON events (username, at DESC, seq DESC);
 CREATE TABLE IF NOT EXISTS live_sessions (
   id TEXT PRIMARY KEY,
   record TEXT NOT NULL
@@ -57,6 +63,14 @@ CREATE TABLE IF NOT EXISTS rollup (
 );
 `;
 
+/**
+ * A filter's key that matches at most this many rows is read through the username index (its
+ * rows then sorted by time); a broader one is checked along the time index, which meets enough
+ * matches soon. SQLite cannot tell these apart itself without ANALYZE (a second per million
+ * rows, on the event loop): counting up to this bound in the index costs a millisecond or two.
+ */
+const NARROW_KEY_ROWS = 20_000;
+
 /** The file the embedded store keeps in a data directory. */
 export const SQLITE_FILE = 'history.sqlite';
 
@@ -71,6 +85,7 @@ export class SqliteStore implements HistoryStore {
   private readonly insertEvent: Database.Statement;
   private readonly insertOnce: Database.Statement;
   private readonly insertEnded: Database.Statement;
+  private readonly dropOlderEnd: Database.Statement;
   private readonly upsertLive: Database.Statement;
   private readonly deleteLive: Database.Statement;
   private readonly upsertRollup: Database.Statement;
@@ -87,6 +102,8 @@ export class SqliteStore implements HistoryStore {
   constructor(
     dataDir: string | undefined,
     private readonly maxRows = Number.POSITIVE_INFINITY,
+    /** NARROW_KEY_ROWS (a test sets 0 to take the time index for every key). */
+    private readonly narrowKeyRows = NARROW_KEY_ROWS,
   ) {
     if (dataDir === undefined) {
       this.db = new Database(':memory:');
@@ -105,14 +122,23 @@ export class SqliteStore implements HistoryStore {
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (at, type, session_id, username, project, client_address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    // A session starts and ends once (as PostgreSQL's st_events_once makes it): a second of either is skipped.
+    // A session starts and ends once (as PostgreSQL's st_events_once makes it): a second start is skipped, an end see below.
     // By the session's index: the planner would take events_by_type and walk every start (quadratic).
     this.insertOnce = this.db.prepare(
       `INSERT INTO events (at, type, session_id, username, project, client_address, detail) SELECT ?, ?, ?, ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM events INDEXED BY events_by_session WHERE session_id = ? AND type = ?)`,
     );
+    // A session the cluster ended can come back (its node was cut off, its client still there)
+    // and end again later: the later end is its real one, its row and its end event replace the
+    // earlier ones (an earlier or equal end arriving late changes nothing).
+    this.dropOlderEnd = this.db.prepare(
+      "DELETE FROM events INDEXED BY events_by_session WHERE session_id = ? AND type = 'session.end' AND at < ?",
+    );
     this.insertEnded = this.db.prepare(
-      'INSERT OR IGNORE INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO ended_sessions (id, project, username, client_address, created_at, ended_at, end_reason, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET project = excluded.project, username = excluded.username, client_address = excluded.client_address,
+         created_at = excluded.created_at, ended_at = excluded.ended_at, end_reason = excluded.end_reason, info = excluded.info
+       WHERE excluded.ended_at > ended_sessions.ended_at`,
     );
     this.upsertLive = this.db.prepare('INSERT OR REPLACE INTO live_sessions (id, record) VALUES (?, ?)');
     this.deleteLive = this.db.prepare('DELETE FROM live_sessions WHERE id = ?');
@@ -124,6 +150,7 @@ export class SqliteStore implements HistoryStore {
     this.writeTx = this.db.transaction((batch: WriteBatch) => {
       for (const e of batch.events) {
         const row = [e.at, e.type, e.sessionId, e.username, e.project, e.clientAddress, JSON.stringify(e.detail)];
+        if (e.type === 'session.end') this.dropOlderEnd.run(e.sessionId, e.at);
         if (e.type === 'session.start' || e.type === 'session.end') this.insertOnce.run(...row, e.sessionId, e.type);
         else this.insertEvent.run(...row);
       }
@@ -161,13 +188,23 @@ export class SqliteStore implements HistoryStore {
   }
 
   ended(q: EndedQuery): Promise<EndedRecord[]> {
-    const after = q.after;
-    const sql = `SELECT * FROM ended_sessions WHERE ended_at >= ? AND created_at <= ?
-      ${after ? 'AND (ended_at < ? OR (ended_at = ? AND id < ?))' : ''}
-      ORDER BY ended_at DESC, id DESC LIMIT ?`;
-    const args: (number | string)[] = [q.from, q.to];
-    if (after) args.push(after[0], after[0], after[1]);
+    // A session that overlaps the range ended by `to` plus the longest session there is.
+    const where = [
+      'ended_at >= ?',
+      'created_at <= ?',
+      'ended_at <= ? + COALESCE((SELECT ended_at - created_at FROM ended_sessions ORDER BY ended_at - created_at DESC LIMIT 1), 0)',
+    ];
+    const args: (number | string)[] = [q.from, q.to, q.to];
+    const byUser = q.username !== undefined && this.narrow('ended_sessions', q.username);
+    if (q.username) where.push(keySql(byUser ? 'username' : '+username', q.username, (v) => this.arg(args, v)));
+    if (q.project) where.push(keySql('project', q.project, (v) => this.arg(args, v)));
+    if (q.after) {
+      where.push('(ended_at < ? OR (ended_at = ? AND id < ?))');
+      args.push(q.after[0], q.after[0], q.after[1]);
+    }
     args.push(q.limit);
+    const sql = `SELECT * FROM ended_sessions ${byUser ? 'INDEXED BY ended_by_user' : ''} WHERE ${where.join(' AND ')}
+      ORDER BY ended_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args) as EndedRow[];
     return Promise.resolve(rows.map(endedOfRow));
   }
@@ -183,15 +220,36 @@ export class SqliteStore implements HistoryStore {
       where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
       args.push(...q.types);
     }
+    // One session's events: its own index serves best, whatever the filter.
+    const byUser = q.username !== undefined && q.sessionId === undefined && this.narrow('events', q.username);
+    if (q.username) where.push(keySql(byUser ? 'username' : '+username', q.username, (v) => this.arg(args, v)));
     if (q.after) {
       where.push('(at < ? OR (at = ? AND seq < ?))');
       args.push(q.after[0], q.after[0], q.after[1]);
     }
     args.push(q.limit);
-    const rows = this.db
-      .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
-      .all(...args) as EventRow[];
+    const order = 'ORDER BY at DESC, seq DESC';
+    // Through the username index, the sort takes (at, seq) from the index alone: only the page's rows are read.
+    const sql = byUser
+      ? `SELECT * FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_by_user WHERE ${where.join(' AND ')} ${order} LIMIT ?) ${order}`
+      : `SELECT * FROM events WHERE ${where.join(' AND ')} ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args) as EventRow[];
     return Promise.resolve(rows.map(eventOfRow));
+  }
+
+  private arg(args: (number | string)[], v: string): string {
+    args.push(v);
+    return '?';
+  }
+
+  /** Whether a key matches few rows (narrowKeyRows at most): counted in the username index, never further. */
+  private narrow(table: 'events' | 'ended_sessions', key: TextKey): boolean {
+    const args: (number | string)[] = [];
+    const cond = keySql('username', key, (v) => this.arg(args, v));
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${cond} LIMIT ?)`)
+      .get(...args, this.narrowKeyRows + 1);
+    return (row as { n: number }).n <= this.narrowKeyRows;
   }
 
   rollup(q: RollupQuery): Promise<RollupRow[]> {

@@ -1,5 +1,9 @@
 import type { EndReason, HistoryEventType } from '@session-tracker/shared';
 import type { SavedSession } from '../sessions/session.js';
+import type { TextKey } from './literal.js';
+
+/** The store could not answer (PostgreSQL down, slow or frozen): not a bug, its message says why, no secret in it. */
+export class StoreUnavailable extends Error {}
 
 /**
  * What the history keeps, as the stores hold it: times in epoch ms, the final SessionInfo
@@ -79,6 +83,9 @@ export interface TimeRange {
 export interface EndedQuery extends TimeRange {
   /** Keyset: rows strictly after (endedAt, id) in newest-first order. */
   after: readonly [endedAt: number, id: string] | undefined;
+  /** Only rows whose username is (or starts with) this: the literal part of a filter, for an index. */
+  username?: TextKey | undefined;
+  project?: TextKey | undefined;
   limit: number;
 }
 
@@ -86,6 +93,7 @@ export interface EventsQuery extends TimeRange {
   after: readonly [at: number, seq: number] | undefined;
   sessionId: string | undefined;
   types: readonly HistoryEventType[] | undefined;
+  username?: TextKey | undefined;
   limit: number;
 }
 
@@ -101,6 +109,11 @@ export interface HistoryStore {
   rollup(q: RollupQuery): Promise<RollupRow[]>;
   /** Deletes up to `max` rows older than `before` (events, ended sessions, rollup); returns how many went. */
   prune(before: number, max: number): Promise<number>;
+  /**
+   * Whether a failed write of this record may have landed all the same (its COMMIT got no
+   * answer), until the store settles it: the journal does not count such a record as dropped.
+   */
+  mayHaveWritten?(record: object): boolean;
   /** Every saved live session (to restore after a restart). */
   loadLive(): Promise<LiveRecord[]>;
   close(): Promise<void>;
