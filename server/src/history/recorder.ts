@@ -1,16 +1,9 @@
-import type { EndReason, HistoryEventType } from '@session-tracker/shared';
+import { endReasonOfCause, type HistoryEventType, type SessionEndCause } from '@session-tracker/shared';
 import { toSessionInfo } from '../sessions/info.js';
 import type { Actor, SessionEvents } from '../sessions/registry.js';
 import type { Page, Session } from '../sessions/session.js';
 import type { HistoryJournal } from './journal.js';
 import type { EndedRecord, EventRecord } from './store.js';
-
-/** The contract's end reason; undefined for a session that ends with the process (kept live, not ended). */
-function endReasonOf(reason: string): EndReason | undefined {
-  if (reason === 'timeout') return 'timeout';
-  if (reason === 'shutdown') return undefined;
-  return 'closed';
-}
 
 const pageDetail = (p: Pick<Page, 'id' | 'path' | 'title'>) => ({ pageId: p.id, path: p.path, title: p.title });
 
@@ -41,9 +34,10 @@ export class HistoryRecorder implements SessionEvents {
     this.event('session.start', s, { scope: s.scope, userAgent: s.userAgent, device: s.device }, now);
   }
 
-  ended(s: Session, reason: string, now: number): void {
+  ended(s: Session, reason: SessionEndCause, now: number): void {
     this.journal.sessionGone(s);
-    const endReason = endReasonOf(reason);
+    // undefined: a session that ends with the process (kept live, not ended).
+    const endReason = endReasonOfCause(reason);
     // Ended by the process stopping: it lives on after the restart (or died with an in-memory store).
     if (endReason === undefined || this.clusterEnds) return;
     const endedAt = new Date(now).toISOString();

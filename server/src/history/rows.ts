@@ -1,3 +1,4 @@
+import { isEndReason } from '@session-tracker/shared';
 import type { EndedRecord, StoredEvent } from './store.js';
 
 /**
@@ -47,7 +48,8 @@ export function endedOfRow(r: EndedRow): EndedRecord {
     clientAddress: r.client_address,
     createdAt: Number(r.created_at),
     endedAt: Number(r.ended_at),
-    endReason: r.end_reason === 'closed' ? 'closed' : 'timeout',
+    // A stored value outside the contract's list (a foreign or damaged row) reads as a timeout.
+    endReason: isEndReason(r.end_reason) ? r.end_reason : 'timeout',
     info: r.info,
   };
 }
