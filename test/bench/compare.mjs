@@ -5,6 +5,7 @@
 // figure's median for both with the ratio current / baseline.
 //
 //   node test/bench/compare.mjs --baseline ../base [--scenario throughput,query] [--reps 3] [--quick] [--out FILE]
+//   node test/bench/compare.mjs --baseline . --current-options '{"dataDir":"/tmp/st-data"}'   # one build, two settings
 //
 // The load, the clients and the harness are this checkout's for both: only the server
 // module differs (ST_SERVER_MODULE, read by servers/host.mjs).
@@ -24,8 +25,12 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
+    // JSON server options for each side (e.g. the history store on disk against in memory).
+    'current-options': { type: 'string' },
+    'baseline-options': { type: 'string' },
   },
 });
+for (const k of ['current-options', 'baseline-options']) if (args[k] !== undefined) JSON.parse(args[k]); // fail early on bad JSON
 if (!args.baseline) {
   console.error('usage: node test/bench/compare.mjs --baseline DIR [--scenario a,b] [--reps N] [--quick] [--out FILE]');
   process.exit(2);
@@ -59,6 +64,9 @@ function runOnce(which, rep) {
   const env = { ...process.env };
   if (which === 'baseline') env.ST_SERVER_MODULE = baseModule;
   else delete env.ST_SERVER_MODULE;
+  const options = which === 'baseline' ? args['baseline-options'] : args['current-options'];
+  if (options === undefined) delete env.ST_SERVER_OPTIONS;
+  else env.ST_SERVER_OPTIONS = options;
   log(`rep ${rep + 1}: ${which}`);
   const r = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`${which} run ${rep + 1} failed (exit ${r.status})`);
@@ -101,7 +109,12 @@ const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).jo
 const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 const info = machine();
 const text = [
-  `Reproduce: \`node test/bench/compare.mjs --baseline <built checkout of the baseline> --scenario ${args.scenario} --reps ${reps}${args.quick ? ' --quick' : ''}\``,
+  `Reproduce: \`node test/bench/compare.mjs --baseline <built checkout of the baseline> --scenario ${args.scenario} --reps ${reps}${args.quick ? ' --quick' : ''}${[
+    'current-options',
+    'baseline-options',
+  ]
+    .map((k) => (args[k] === undefined ? '' : ` --${k} '${args[k]}'`))
+    .join('')}\``,
   '',
   `- Machine: ${info.cores} cores · ${info.cpu} · Node ${info.node} · load average at start ${info.loadavg}`,
   `- Date: ${new Date().toISOString()}; medians over ${reps} alternating repetition(s) of each build`,

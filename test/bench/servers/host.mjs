@@ -38,7 +38,9 @@ async function startTarget() {
     const { startServer } = await import(
       process.env.ST_SERVER_MODULE ? pathToFileURL(process.env.ST_SERVER_MODULE).href : '@session-tracker/server'
     );
-    const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions });
+    // ST_SERVER_OPTIONS: JSON options for this build's server (compare.mjs --current-options / --baseline-options).
+    const fromEnv = process.env.ST_SERVER_OPTIONS ? JSON.parse(process.env.ST_SERVER_OPTIONS) : {};
+    const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions, ...fromEnv });
     const metric = (text, name) => {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
       return m ? Number(m[1]) : NaN;
