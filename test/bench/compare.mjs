@@ -5,7 +5,7 @@
 // figure's median for both with the ratio current / baseline.
 //
 //   node test/bench/compare.mjs --baseline ../base [--scenario throughput,query] [--reps 3] [--quick] [--out FILE]
-//   node test/bench/compare.mjs --baseline . --current-options '{"dataDir":"/tmp/st-data"}'   # one build, two settings
+//   node test/bench/compare.mjs --baseline . --current-options '{"dataDir":"tmp"}'   # one build, two settings ("tmp": a fresh directory per run)
 //
 // The load, the clients and the harness are this checkout's for both: only the server
 // module differs (ST_SERVER_MODULE, read by servers/host.mjs).

@@ -6,7 +6,8 @@
 // Usage (by run.mjs only): node --expose-gc host.mjs '<json options>'
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
@@ -40,6 +41,8 @@ async function startTarget() {
     );
     // ST_SERVER_OPTIONS: JSON options for this build's server (compare.mjs --current-options / --baseline-options).
     const fromEnv = process.env.ST_SERVER_OPTIONS ? JSON.parse(process.env.ST_SERVER_OPTIONS) : {};
+    // "dataDir": "tmp" is a fresh directory per run: nothing restored from the run before.
+    if (fromEnv.dataDir === 'tmp') fromEnv.dataDir = mkdtempSync(join(tmpdir(), 'st-bench-data-'));
     const srv = await startServer({ ...common, logLevel: 'warn', ...opts.stOptions, ...fromEnv });
     const metric = (text, name) => {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
