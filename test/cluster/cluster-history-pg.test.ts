@@ -157,6 +157,9 @@ describe.skipIf(!hasRedis() || !hasPostgres())('cluster history in PostgreSQL', 
     await until('the session live again', async () =>
       ((await adminA.result('getSessionInfo', {})) as { id: string; state: string }[]).find((s) => s.id === sid && s.state === 'connected'),
     );
+    // History asks Redis whether the session lives: b answers queries from its first beat, and
+    // its part is back in Redis with its next flush (at most one flush interval later).
+    await untilStored(redis.url, sid, 'rv-b', (p) => p.state === 'connected');
     expect(await endedOn(adminA)).toEqual([]);
     await using adminB = await connectAdmin(b, { project: 'Ops' });
     expect(await endedOn(adminB)).toEqual([]);
