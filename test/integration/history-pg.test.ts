@@ -40,6 +40,26 @@ const eventsOf = async (admin: RawClient, params: Record<string, unknown>) =>
     detail: Record<string, unknown>;
   }[];
 
+/** The two "store away past the buffer" tests: a 100-record buffer, no rate limit. */
+const PAST_THE_BOUND = { historyFlushMs: 50, historyMaxPending: 100, rateLimitPerSecond: 0 };
+
+/** An admin and a client whose session.start is already in the store. */
+async function startedClient(srv: Parameters<typeof connectAdmin>[0]) {
+  const admin = await connectAdmin(srv);
+  const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
+  const sid = c.welcome.sessionId;
+  await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+  return { admin, c, sid };
+}
+
+/** 150 pages opened and closed: 300 page events, each call answered within `timeoutMs`. */
+async function openAndClosePages(c: RawClient, timeoutMs?: number): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' }, timeoutMs);
+    await c.result('page.close', { pageId: `p${i}` }, timeoutMs);
+  }
+}
+
 describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
   let pg: PostgresServer;
   beforeAll(async () => {
@@ -101,26 +121,13 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
   });
 
   it('with PostgreSQL stopped while running: keeps serving, drops past the bound (counted, logged), catches up', async () => {
-    const database = await pg.database();
     const log = capture();
-    await using srv = await startTestServer({
-      database,
-      historyFlushMs: 50,
-      historyMaxPending: 100,
-      rateLimitPerSecond: 0,
-      logger: log.logger,
-    });
-    const admin = await connectAdmin(srv);
-    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
-    const sid = c.welcome.sessionId;
-    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+    await using srv = await startTestServer({ database: await pg.database(), ...PAST_THE_BOUND, logger: log.logger });
+    const { admin, c, sid } = await startedClient(srv);
     await pg.stop();
     try {
       // 300 page events while the store is away: the tracker answers every call; 100 wait, the rest go.
-      for (let i = 0; i < 150; i++) {
-        await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' });
-        await c.result('page.close', { pageId: `p${i}` });
-      }
+      await openAndClosePages(c);
       expect(await c.result('session.self', {})).toMatchObject({ id: sid, activePages: 0 });
       await waitFor(async () => (log.lines.some((l) => l.event === 'history.dropped') ? true : undefined), 'the drop logged');
       const dropped = await metric(srv.url, 'session_tracker_history_dropped_total');
@@ -210,26 +217,17 @@ describe.skipIf(!hasPostgres())('history in PostgreSQL (--database)', () => {
   }, 40_000);
 
   it('with PostgreSQL frozen past the buffer: drops events past the bound, counted, and writes the rest once after', async () => {
-    const database = await pg.database();
     const log = capture();
     await using srv = await startTestServer({
-      database,
-      historyFlushMs: 50,
-      historyMaxPending: 100,
+      database: await pg.database(),
+      ...PAST_THE_BOUND,
       historyTimeoutMs: 2_000,
-      rateLimitPerSecond: 0,
       logger: log.logger,
     });
-    const admin = await connectAdmin(srv);
-    const c = await RawClient.connect(srv.wsUrl, { project: 'Plant' });
-    const sid = c.welcome.sessionId;
-    await waitFor(async () => ((await eventsOf(admin, { sessionId: sid })).length === 1 ? true : undefined), 'the start written');
+    const { admin, c, sid } = await startedClient(srv);
     await pg.freeze();
     try {
-      for (let i = 0; i < 150; i++) {
-        await c.result('page.open', { pageId: `p${i}`, path: `/p/${i}`, title: 'P' }, 2_000);
-        await c.result('page.close', { pageId: `p${i}` }, 2_000);
-      }
+      await openAndClosePages(c, 2_000);
       expect(await c.result('session.self', {}, 2_000)).toMatchObject({ id: sid, activePages: 0 });
       await waitFor(async () => (log.lines.some((l) => l.event === 'history.dropped') ? true : undefined), 'the drop logged');
       // Frozen indeed: the write in progress fails (after historyTimeoutMs), it does not hang.
